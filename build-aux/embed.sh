@@ -1,0 +1,14 @@
+#!/bin/sh
+# Usage: embed.sh SYMBOL FILE > OUT.c
+# Turns FILE into a C byte array so the library carries it without a file
+# at run time (the embedded default policy). NUL-terminated for convenience;
+# SYMBOL_len excludes the terminator.
+set -eu
+sym=$1
+file=$2
+printf '/* Generated from %s by build-aux/embed.sh: do not edit. */\n' "$(basename "$file")"
+printf '#include <stddef.h>\n'
+printf 'extern const char %s[];\nextern const size_t %s_len;\n' "$sym" "$sym"
+printf 'const char %s[] = {\n' "$sym"
+od -An -v -tx1 "$file" | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' -e 's/^/ /'
+printf ' 0x00};\nconst size_t %s_len = sizeof %s - 1;\n' "$sym" "$sym"

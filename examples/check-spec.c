@@ -1,0 +1,35 @@
+/* A program linking libshim through pkg-config:
+ *   cc check-spec.c $(pkg-config --cflags --libs libshim) -o check-spec
+ *   ./check-spec config.json
+ * Exits 0 when the spec is allowed, 1 when rejected, 2 on bad input. */
+#include <shim/shim.h>
+#include <stdio.h>
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s CONFIG.json\n", argv[0]);
+    return 2;
+  }
+  shim_error err;
+  shim_policy *policy = NULL;
+  shim_spec *spec = NULL;
+  shim_report *report = NULL;
+  int rc = 2;
+  if (shim_policy_load_default(&policy, &err) < 0 ||
+      shim_spec_load_file(argv[1], &spec, &err) < 0 ||
+      shim_check(policy, spec, &report, &err) < 0) {
+    fprintf(stderr, "%s: %s%s%s\n", argv[1], err.pointer,
+            *err.pointer ? ": " : "", err.message);
+  } else {
+    for (size_t i = 0; i < shim_report_count(report); i++) {
+      const shim_finding *f = shim_report_get(report, i);
+      printf("%s %s %s\n", shim_verdict_name(f->verdict), f->control, f->pointer);
+    }
+    rc = shim_report_verdict(report) == SHIM_VERDICT_REJECT ? 1 : 0;
+    printf("%s\n", rc ? "rejected" : "allowed");
+  }
+  shim_report_free(report);
+  shim_spec_free(spec);
+  shim_policy_free(policy);
+  return rc;
+}

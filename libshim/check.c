@@ -1,0 +1,625 @@
+/*
+ * The controls: each looks at one risk in a validated spec and adds
+ * findings to the report.  A control's mode decides the verdict:
+ *   problem the hardening cannot fix:  enforce -> reject,  warn -> warn
+ *   problem the hardening fixes:       enforce -> harden,  warn -> warn
+ *   mode off: the control does not run.
+ * Absent fields mean what they mean to runc: Go's zero value.
+ */
+#include "config.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct ctx {
+  const shim_policy *policy;
+  json_t *root;
+  shim_report *report;
+  /* "privileged: true" when the spec carries its main trace (every
+   * capability), so every other trace it leaves can name it too. */
+  const char *privileged;
+  int ret; /* first allocation failure */
+};
+
+enum fixable { UNFIXABLE, FIXABLE };
+
+static bool on(const struct ctx *c, enum control ctl) {
+  return c->policy->mode[ctl] != MODE_OFF;
+}
+
+__attribute__((format(printf, 6, 7))) static void
+finding(struct ctx *c, enum control ctl, enum fixable fix, const char *pointer,
+        const char *k8s, const char *fmt, ...) {
+  shim_verdict v = c->policy->mode[ctl] == MODE_WARN ? SHIM_VERDICT_WARN
+                   : fix == FIXABLE                  ? SHIM_VERDICT_HARDEN
+                                                     : SHIM_VERDICT_REJECT;
+  char message[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(message, sizeof message, fmt, ap);
+  va_end(ap);
+  int ret = report_add(c->report, control_ids[ctl], v, pointer, k8s, "%s", message);
+  if (ret < 0 && !c->ret)
+    c->ret = ret;
+}
+
+/* Member of an object that may itself be absent. */
+static json_t *get(json_t *obj, const char *key) {
+  return obj ? json_object_get(obj, key) : NULL;
+}
+
+static bool has_string(json_t *array, const char *s) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(array, i, v) if (strcmp(json_string_value(v), s) == 0) return true;
+  return false;
+}
+
+/* ---- host-namespaces ------------------------------------------------------ */
+
+static const struct ns_kind {
+  const char *type;      /* in the spec */
+  const char *proc_name; /* in /proc/PID/ns */
+  int clone_flag;
+  bool required;   /* a missing entry means the host's */
+  const char *k8s; /* the pod setting that shares the host's */
+} ns_kinds[] = {
+    {"network", "net", CLONE_NEWNET, true, "hostNetwork: true"},
+    {"uts", "uts", CLONE_NEWUTS, true, "hostNetwork: true"},
+    {"pid", "pid", CLONE_NEWPID, true, "hostPID: true"},
+    {"ipc", "ipc", CLONE_NEWIPC, true, "hostIPC: true"},
+    {"mount", "mnt", CLONE_NEWNS, true, NULL},
+    {"cgroup", "cgroup", CLONE_NEWCGROUP, false, NULL},
+    {"user", "user", CLONE_NEWUSER, false, NULL},
+    {"time", "time", CLONE_NEWTIME, false, NULL},
+};
+
+static void check_host_namespaces(struct ctx *c) {
+  json_t *nss = get(get(c->root, "linux"), "namespaces");
+  bool seen[ARRAY_SIZE(ns_kinds)] = {0};
+  struct jptr p = {0};
+  jptr_push_key(&p, "linux");
+  jptr_push_key(&p, "namespaces");
+  size_t i;
+  json_t *ns;
+  json_array_foreach(nss, i, ns) {
+    size_t mark = jptr_push_index(&p, i);
+    const char *type = json_string_value(get(ns, "type"));
+    const char *path = json_string_value(get(ns, "path"));
+    size_t k = 0;
+    while (k < ARRAY_SIZE(ns_kinds) && (!type || strcmp(ns_kinds[k].type, type)))
+      k++;
+    if (k == ARRAY_SIZE(ns_kinds)) {
+      finding(c, CONTROL_HOST_NAMESPACES, UNFIXABLE, p.buf, NULL,
+              "namespace entry without a known type");
+    } else if (seen[k]) {
+      finding(c, CONTROL_HOST_NAMESPACES, UNFIXABLE, p.buf, NULL,
+              "second %s namespace entry: ambiguous", type);
+    } else if (path && *path) {
+      char why[PATH_MAX + 128];
+      switch (ns_classify(path, ns_kinds[k].proc_name, ns_kinds[k].clone_flag,
+                          why, sizeof why)) {
+      case NS_HOST:
+        finding(c, CONTROL_HOST_NAMESPACES, UNFIXABLE, p.buf, ns_kinds[k].k8s,
+                "joins the host %s namespace (%s)", type, path);
+        break;
+      case NS_BAD_PATH:
+        finding(c, CONTROL_HOST_NAMESPACES, UNFIXABLE, p.buf, NULL,
+                "%s namespace path cannot be verified: %s", type, why);
+        break;
+      case NS_OTHER:
+        break;
+      }
+    }
+    if (k < ARRAY_SIZE(ns_kinds))
+      seen[k] = true;
+    jptr_pop(&p, mark);
+  }
+  for (size_t k = 0; k < ARRAY_SIZE(ns_kinds); k++) {
+    if (seen[k])
+      continue;
+    if (ns_kinds[k].required)
+      finding(c, CONTROL_HOST_NAMESPACES, UNFIXABLE, p.buf, ns_kinds[k].k8s,
+              "host %s namespace: no \"%s\" entry", ns_kinds[k].type,
+              ns_kinds[k].type);
+    else if (ns_kinds[k].clone_flag == CLONE_NEWCGROUP)
+      finding(c, CONTROL_HOST_NAMESPACES, FIXABLE, p.buf, NULL,
+              "host cgroup namespace: hardening adds one");
+  }
+}
+
+/* ---- capabilities --------------------------------------------------------- */
+
+static const char *const cap_sets[] = {"bounding", "effective", "inheritable",
+                                       "permitted", "ambient"};
+
+static void check_capabilities(struct ctx *c) {
+  json_t *caps = get(get(c->root, "process"), "capabilities");
+  uint64_t present = 0;
+  char first[64][64] = {{0}}; /* pointer of each capability's first entry */
+  struct jptr p = {0};
+  jptr_push_key(&p, "process");
+  jptr_push_key(&p, "capabilities");
+  for (size_t s = 0; s < ARRAY_SIZE(cap_sets); s++) {
+    json_t *set = get(caps, cap_sets[s]);
+    size_t smark = jptr_push_key(&p, cap_sets[s]);
+    size_t i;
+    json_t *name;
+    json_array_foreach(set, i, name) {
+      size_t mark = jptr_push_index(&p, i);
+      int cap = cap_from_name(json_string_value(name));
+      if (cap < 0) {
+        finding(c, CONTROL_CAPABILITIES, UNFIXABLE, p.buf, NULL,
+                "unknown capability \"%s\"", json_string_value(name));
+      } else if (!(present & (UINT64_C(1) << cap))) {
+        present |= UINT64_C(1) << cap;
+        snprintf(first[cap], sizeof first[cap], "%s", p.buf);
+      }
+      jptr_pop(&p, mark);
+    }
+    jptr_pop(&p, smark);
+  }
+  for (int cap = 0; cap < 64; cap++) {
+    if (!(present & (UINT64_C(1) << cap)))
+      continue;
+    char name[64], k8s[128];
+    cap_to_name(cap, name, sizeof name);
+    snprintf(k8s, sizeof k8s, "securityContext.capabilities.add: [%s]", name + 4);
+    if (c->policy->caps_privileged & (UINT64_C(1) << cap))
+      finding(c, CONTROL_CAPABILITIES, UNFIXABLE, first[cap],
+              c->privileged ? c->privileged : k8s, "privileged capability %s",
+              name);
+    else if (!(c->policy->caps_allowed & (UINT64_C(1) << cap)))
+      finding(c, CONTROL_CAPABILITIES, FIXABLE, first[cap], NULL,
+              "capability %s is not in the allowed set: hardening drops it",
+              name);
+  }
+}
+
+/* ---- run-as-root ---------------------------------------------------------- */
+
+/* True when the mappings give host id 0 to anything in the container;
+ * *covers_zero tells whether container id 0 is mapped at all. */
+static bool maps_host_root(json_t *maps, bool *covers_zero) {
+  size_t i;
+  json_t *m;
+  bool host_root = false;
+  json_array_foreach(maps, i, m) {
+    json_int_t cid = json_integer_value(get(m, "containerID"));
+    json_int_t hid = json_integer_value(get(m, "hostID"));
+    json_int_t size = json_integer_value(get(m, "size"));
+    if (size > 0 && hid == 0)
+      host_root = true;
+    if (size > 0 && cid == 0)
+      *covers_zero = true;
+  }
+  return host_root;
+}
+
+static void check_run_as_root(struct ctx *c) {
+  json_t *linux_ = get(c->root, "linux");
+  json_t *user = get(get(c->root, "process"), "user");
+  bool userns = false;
+  size_t i;
+  json_t *ns;
+  json_array_foreach(get(linux_, "namespaces"), i, ns) if (
+      strcmp(json_string_value(get(ns, "type")), "user") == 0) userns = true;
+
+  static const char *const maps[] = {"uidMappings", "gidMappings"};
+  for (size_t m = 0; m < ARRAY_SIZE(maps); m++) {
+    bool covers_zero = false;
+    if (maps_host_root(get(linux_, maps[m]), &covers_zero)) {
+      char ptr[64];
+      snprintf(ptr, sizeof ptr, "/linux/%s", maps[m]);
+      finding(c, CONTROL_RUN_AS_ROOT, UNFIXABLE, ptr, NULL,
+              "%s map host id 0 into the container", maps[m]);
+    }
+  }
+  json_int_t uid = json_integer_value(get(user, "uid")); /* absent: 0 */
+  json_int_t gid = json_integer_value(get(user, "gid"));
+  if ((uid == 0 || gid == 0) && !userns)
+    finding(c, CONTROL_RUN_AS_ROOT, FIXABLE, "/process/user",
+            "runAsUser: 0 (or runAsNonRoot unset)",
+            "runs as %s 0 without a user namespace, i.e. as host root: "
+            "will be hardened (user namespace)",
+            uid == 0 ? "uid" : "gid");
+}
+
+/* ---- host-devices --------------------------------------------------------- */
+
+/* The devices every OCI runtime provides (runtime-spec "Default Devices"),
+ * and /dev/pts. minor -1: any. */
+static const struct std_device {
+  const char *path;
+  long long major, minor;
+} std_devices[] = {
+    {"/dev/null", 1, 3},   {"/dev/zero", 1, 5},   {"/dev/full", 1, 7},
+    {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+    {"/dev/console", 5, 1}, {"/dev/ptmx", 5, 2},  {NULL, 136, -1},
+};
+
+static bool is_std_device(const char *path, json_int_t major,
+                          json_int_t minor) {
+  for (size_t i = 0; i < ARRAY_SIZE(std_devices); i++) {
+    const struct std_device *d = &std_devices[i];
+    if (d->major == major && (d->minor == -1 || d->minor == minor) &&
+        (!path || !d->path || strcmp(path, d->path) == 0))
+      return true;
+  }
+  return false;
+}
+
+static void check_host_devices(struct ctx *c) {
+  json_t *linux_ = get(c->root, "linux");
+  const char *k8s = c->privileged ? c->privileged : "device plugin or hostPath device";
+  struct jptr p = {0};
+  jptr_push_key(&p, "linux");
+  size_t lmark = jptr_push_key(&p, "devices");
+  size_t i;
+  json_t *d;
+  json_array_foreach(get(linux_, "devices"), i, d) {
+    size_t mark = jptr_push_index(&p, i);
+    const char *path = json_string_value(get(d, "path"));
+    const char *type = json_string_value(get(d, "type"));
+    json_int_t major = json_integer_value(get(d, "major"));
+    json_int_t minor = json_integer_value(get(d, "minor"));
+    if (!(type && strcmp(type, "c") == 0 && is_std_device(path, major, minor)))
+      finding(c, CONTROL_HOST_DEVICES, UNFIXABLE, p.buf, k8s,
+              "host device %s (%s %lld:%lld)", path ? path : "?",
+              type ? type : "?", (long long)major, (long long)minor);
+    jptr_pop(&p, mark);
+  }
+  jptr_pop(&p, lmark);
+  jptr_push_key(&p, "resources");
+  jptr_push_key(&p, "devices");
+  json_array_foreach(get(get(linux_, "resources"), "devices"), i, d) {
+    size_t mark = jptr_push_index(&p, i);
+    const char *access = json_string_value(get(d, "access"));
+    const char *type = json_string_value(get(d, "type"));
+    json_t *major = get(d, "major"), *minor = get(d, "minor");
+    /* Absent access means "rwm" to runc; mknod alone opens nothing. */
+    bool opens = !access || strpbrk(access, "rw");
+    bool all_types = !type || strcmp(type, "a") == 0;
+    bool any_major = !major || json_integer_value(major) == -1;
+    bool any_minor = !minor || json_integer_value(minor) == -1;
+    if (json_is_true(get(d, "allow")) && opens) {
+      if (all_types || (any_major && any_minor))
+        finding(c, CONTROL_HOST_DEVICES, UNFIXABLE, p.buf, k8s,
+                "device cgroup rule allows %s devices",
+                all_types ? "all" : (strcmp(type, "b") == 0 ? "all block" : "all character"));
+      else if (strcmp(type, "c") != 0 || any_major ||
+               !is_std_device(NULL, json_integer_value(major),
+                              any_minor ? -1 : json_integer_value(minor))) {
+        char maj[24] = "*", min[24] = "*";
+        if (!any_major)
+          snprintf(maj, sizeof maj, "%lld", (long long)json_integer_value(major));
+        if (!any_minor)
+          snprintf(min, sizeof min, "%lld", (long long)json_integer_value(minor));
+        finding(c, CONTROL_HOST_DEVICES, UNFIXABLE, p.buf, k8s,
+                "device cgroup rule allows %s %s:%s (%s)", type, maj, min,
+                access ? access : "rwm");
+      }
+    }
+    jptr_pop(&p, mark);
+  }
+}
+
+/* ---- mounts: host-mounts, runtime-sockets, kernel-filesystems,
+ *      mount-propagation --------------------------------------------------- */
+
+/* Kernel file systems that show no host data of their own when mounted
+ * in the container's namespaces.  sysfs, cgroup and a second procfs are
+ * looked at by kernel-filesystems. */
+static const char *const pseudo_fs[] = {"proc",  "sysfs",  "tmpfs",  "devpts",
+                                        "mqueue", "cgroup", "cgroup2"};
+
+static bool is_pseudo_fs(const char *type) {
+  for (size_t i = 0; type && i < ARRAY_SIZE(pseudo_fs); i++)
+    if (strcmp(type, pseudo_fs[i]) == 0)
+      return true;
+  return false;
+}
+
+/* Mount options apply in order, so the last of "ro"/"rw" wins. */
+static bool mount_is_ro(json_t *options) {
+  bool ro = false;
+  size_t i;
+  json_t *o;
+  json_array_foreach(options, i, o) {
+    if (strcmp(json_string_value(o), "ro") == 0)
+      ro = true;
+    else if (strcmp(json_string_value(o), "rw") == 0)
+      ro = false;
+  }
+  return ro;
+}
+
+/* Writes the host path a bind source names, in the form the policy's
+ * lists use: /var/run is /run on every distribution we run on. */
+static void canonical_source(const char *source, char *out, size_t size) {
+  if (path_has_prefix(source, "/var/run"))
+    snprintf(out, size, "/run%s", source + strlen("/var/run"));
+  else
+    snprintf(out, size, "%s", source);
+}
+
+static bool under_any(const char *path, const struct strlist *prefixes) {
+  for (size_t i = 0; i < prefixes->count; i++)
+    if (path_has_prefix(path, prefixes->items[i]))
+      return true;
+  return false;
+}
+
+static void check_bind_source(struct ctx *c, const char *ptr,
+                              const char *source) {
+  char k8s[PATH_MAX + 32];
+  snprintf(k8s, sizeof k8s, "hostPath volume %s", source);
+  if (!path_is_clean(source)) {
+    if (on(c, CONTROL_HOST_MOUNTS))
+      finding(c, CONTROL_HOST_MOUNTS, UNFIXABLE, ptr, NULL,
+            "bind source \"%s\" is not a clean absolute path", source);
+    return;
+  }
+  char canon[PATH_MAX], real[PATH_MAX];
+  canonical_source(source, canon, sizeof canon);
+  /* The file system decides what a path names: resolve links so that a
+   * link planted below an allowed directory cannot lead elsewhere.
+   * A source that does not exist yet is judged by its name. */
+  bool resolved = realpath(source, real) != NULL;
+  if (on(c, CONTROL_HOST_MOUNTS)) {
+    if (!under_any(canon, &c->policy->bind_sources))
+      finding(c, CONTROL_HOST_MOUNTS, UNFIXABLE, ptr, k8s,
+              "bind-mounts host path %s", source);
+    else if (resolved && !under_any(real, &c->policy->bind_sources))
+      finding(c, CONTROL_HOST_MOUNTS, UNFIXABLE, ptr, k8s,
+              "bind source %s resolves to host path %s", source, real);
+  }
+  if (on(c, CONTROL_RUNTIME_SOCKETS)) {
+    const struct strlist *socks = &c->policy->sockets;
+    struct stat st;
+    for (size_t i = 0; i < socks->count; i++)
+      if (path_has_prefix(socks->items[i], canon) ||
+          (resolved && path_has_prefix(socks->items[i], real))) {
+        finding(c, CONTROL_RUNTIME_SOCKETS, UNFIXABLE, ptr, k8s,
+                "exposes the runtime socket %s", socks->items[i]);
+        return;
+      }
+    size_t n = strlen(canon);
+    if ((resolved && stat(real, &st) == 0 && S_ISSOCK(st.st_mode)) ||
+        (n > 5 && strcmp(canon + n - 5, ".sock") == 0))
+      finding(c, CONTROL_RUNTIME_SOCKETS, UNFIXABLE, ptr, k8s,
+              "bind-mounts the socket %s", source);
+  }
+}
+
+static void check_mounts(struct ctx *c) {
+  struct jptr p = {0};
+  jptr_push_key(&p, "mounts");
+  size_t i;
+  json_t *m;
+  json_array_foreach(get(c->root, "mounts"), i, m) {
+    size_t mark = jptr_push_index(&p, i);
+    const char *type = json_string_value(get(m, "type"));
+    const char *source = json_string_value(get(m, "source"));
+    const char *dest = json_string_value(get(m, "destination"));
+    json_t *options = get(m, "options");
+    bool bind = (type && strcmp(type, "bind") == 0) ||
+                has_string(options, "bind") || has_string(options, "rbind");
+    if (bind) {
+      check_bind_source(c, p.buf, source ? source : "");
+    } else if (!is_pseudo_fs(type)) {
+      if (on(c, CONTROL_HOST_MOUNTS))
+        finding(c, CONTROL_HOST_MOUNTS, UNFIXABLE, p.buf, NULL,
+                "mount of file system type \"%s\" from %s can reach host data",
+                type ? type : "", source ? source : "?");
+    } else if (on(c, CONTROL_KERNEL_FILESYSTEMS)) {
+      if ((strcmp(type, "sysfs") == 0 || strncmp(type, "cgroup", 6) == 0) &&
+          !mount_is_ro(options))
+        finding(c, CONTROL_KERNEL_FILESYSTEMS, UNFIXABLE, p.buf, c->privileged,
+                "%s mounted read-write at %s", type, dest ? dest : "?");
+      else if (strcmp(type, "proc") == 0 && (!dest || strcmp(dest, "/proc") != 0))
+        finding(c, CONTROL_KERNEL_FILESYSTEMS, UNFIXABLE, p.buf, NULL,
+                "a second, unmasked procfs at %s", dest ? dest : "?");
+    }
+    if (on(c, CONTROL_MOUNT_PROPAGATION) &&
+        (has_string(options, "shared") || has_string(options, "rshared")))
+      finding(c, CONTROL_MOUNT_PROPAGATION, UNFIXABLE, p.buf,
+              "mountPropagation: Bidirectional",
+              "shared mount propagation lets mounts reach the host");
+    jptr_pop(&p, mark);
+  }
+  const char *prop = json_string_value(get(get(c->root, "linux"), "rootfsPropagation"));
+  if (on(c, CONTROL_MOUNT_PROPAGATION) && prop &&
+      (strcmp(prop, "shared") == 0 || strcmp(prop, "rshared") == 0))
+    finding(c, CONTROL_MOUNT_PROPAGATION, UNFIXABLE, "/linux/rootfsPropagation",
+            NULL, "%s root propagation lets mounts reach the host", prop);
+}
+
+/* ---- proc-unmasked -------------------------------------------------------- */
+
+static void check_proc_unmasked(struct ctx *c) {
+  json_t *linux_ = get(c->root, "linux");
+  static const struct {
+    const char *field;
+    size_t offset;
+  } lists[] = {
+      {"maskedPaths", offsetof(struct shim_policy, masked_paths)},
+      {"readonlyPaths", offsetof(struct shim_policy, readonly_paths)},
+  };
+  if (json_array_size(get(linux_, "maskedPaths")) == 0 &&
+      json_array_size(get(linux_, "readonlyPaths")) == 0) {
+    finding(c, CONTROL_PROC_UNMASKED, UNFIXABLE, "/linux/maskedPaths",
+            c->privileged ? c->privileged : "procMount: Unmasked",
+            "maskedPaths and readonlyPaths are empty: /proc and /sys are unmasked");
+    return;
+  }
+  for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+    json_t *have = get(linux_, lists[l].field);
+    const struct strlist *want =
+        (const struct strlist *)((const char *)c->policy + lists[l].offset);
+    char ptr[64];
+    snprintf(ptr, sizeof ptr, "/linux/%s", lists[l].field);
+    for (size_t i = 0; i < want->count; i++)
+      if (!have || !has_string(have, want->items[i]))
+        finding(c, CONTROL_PROC_UNMASKED, FIXABLE, ptr, NULL,
+                "%s lacks %s: hardening adds it", lists[l].field,
+                want->items[i]);
+  }
+}
+
+/* ---- sysctls -------------------------------------------------------------- */
+
+static void check_sysctls(struct ctx *c) {
+  struct jptr p = {0};
+  jptr_push_key(&p, "linux");
+  jptr_push_key(&p, "sysctl");
+  const char *key;
+  json_t *v;
+  json_object_foreach(get(get(c->root, "linux"), "sysctl"), key, v) {
+    /* runc turns dots into slashes under /proc/sys, so both spellings
+     * name the same file: compare in dotted form. */
+    char name[256];
+    snprintf(name, sizeof name, "%s", key);
+    for (char *s = name; *s; s++)
+      if (*s == '/')
+        *s = '.';
+    bool allowed = false;
+    for (size_t i = 0; i < c->policy->sysctls.count; i++)
+      if (strcmp(c->policy->sysctls.items[i], name) == 0)
+        allowed = true;
+    if (!allowed) {
+      size_t mark = jptr_push_key(&p, key);
+      char k8s[300];
+      snprintf(k8s, sizeof k8s, "securityContext.sysctls: %s", key);
+      finding(c, CONTROL_SYSCTLS, UNFIXABLE, p.buf, k8s,
+              "sysctl %s is not in the allowed (namespaced, safe) set", key);
+      jptr_pop(&p, mark);
+    }
+  }
+}
+
+/* ---- hooks ---------------------------------------------------------------- */
+
+static void check_hooks(struct ctx *c) {
+  struct jptr p = {0};
+  jptr_push_key(&p, "hooks");
+  const char *stage;
+  json_t *list;
+  json_object_foreach(get(c->root, "hooks"), stage, list) {
+    size_t smark = jptr_push_key(&p, stage);
+    size_t i;
+    json_t *hook;
+    json_array_foreach(list, i, hook) {
+      size_t mark = jptr_push_index(&p, i);
+      finding(c, CONTROL_HOOKS, UNFIXABLE, p.buf, NULL,
+              "%s hook %s would run on the host as root", stage,
+              json_string_value(get(hook, "path")) ? json_string_value(get(hook, "path")) : "?");
+      jptr_pop(&p, mark);
+    }
+    jptr_pop(&p, smark);
+  }
+}
+
+/* ---- what the hardening fixes -------------------------------------------- */
+
+static void check_no_new_privileges(struct ctx *c) {
+  if (!json_is_true(get(get(c->root, "process"), "noNewPrivileges")))
+    finding(c, CONTROL_NO_NEW_PRIVILEGES, FIXABLE, "/process/noNewPrivileges",
+            "allowPrivilegeEscalation: true (or unset)",
+            "no_new_privs is off: setuid binaries can gain privileges; "
+            "hardening sets it");
+}
+
+static void check_seccomp(struct ctx *c) {
+  json_t *seccomp = get(get(c->root, "linux"), "seccomp");
+  const char *def = json_string_value(get(seccomp, "defaultAction"));
+  if (!seccomp)
+    finding(c, CONTROL_SECCOMP, FIXABLE, "/linux/seccomp",
+            "seccompProfile: Unconfined",
+            "no seccomp profile: hardening applies the sandbox profile");
+  else if (!def || strcmp(def, "SCMP_ACT_ALLOW") == 0 || strcmp(def, "SCMP_ACT_LOG") == 0)
+    finding(c, CONTROL_SECCOMP, FIXABLE, "/linux/seccomp/defaultAction",
+            "seccompProfile: Unconfined",
+            "seccomp profile allows every syscall it does not list: "
+            "hardening applies the sandbox profile");
+}
+
+static void check_apparmor(struct ctx *c) {
+  const char *profile = json_string_value(get(get(c->root, "process"), "apparmorProfile"));
+  if (profile && strcmp(profile, "unconfined") == 0)
+    finding(c, CONTROL_APPARMOR, FIXABLE, "/process/apparmorProfile",
+            "appArmorProfile: Unconfined",
+            "AppArmor unconfined: will be hardened");
+}
+
+static void check_pids_limit(struct ctx *c) {
+  json_t *limit = get(get(get(get(c->root, "linux"), "resources"), "pids"), "limit");
+  if (!limit || json_integer_value(limit) <= 0)
+    finding(c, CONTROL_PIDS_LIMIT, FIXABLE, "/linux/resources/pids",
+            NULL, "no pids limit: hardening sets %lld",
+            (long long)c->policy->pids_default);
+}
+
+/* ---- driver ----------------------------------------------------------------- */
+
+static const struct {
+  enum control control;
+  void (*run)(struct ctx *c);
+} checks[] = {
+    {CONTROL_HOST_NAMESPACES, check_host_namespaces},
+    {CONTROL_CAPABILITIES, check_capabilities},
+    {CONTROL_RUN_AS_ROOT, check_run_as_root},
+    {CONTROL_HOST_DEVICES, check_host_devices},
+    {CONTROL_PROC_UNMASKED, check_proc_unmasked},
+    {CONTROL_SYSCTLS, check_sysctls},
+    {CONTROL_HOOKS, check_hooks},
+    {CONTROL_NO_NEW_PRIVILEGES, check_no_new_privileges},
+    {CONTROL_SECCOMP, check_seccomp},
+    {CONTROL_APPARMOR, check_apparmor},
+    {CONTROL_PIDS_LIMIT, check_pids_limit},
+};
+
+/* True when the bounding set holds what only privileged containers get:
+ * runtimes give them every capability they themselves hold (which can be
+ * fewer than the kernel knows), so look for the unmistakable ones. */
+static bool looks_privileged(json_t *root) {
+  static const char *const markers[] = {
+      "CAP_SYS_ADMIN", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_PTRACE",
+      "CAP_SYS_BOOT",  "CAP_NET_ADMIN",  "CAP_MAC_ADMIN", "CAP_SYS_TIME"};
+  json_t *bounding = get(get(get(root, "process"), "capabilities"), "bounding");
+  for (size_t i = 0; i < ARRAY_SIZE(markers); i++)
+    if (!bounding || !has_string(bounding, markers[i]))
+      return false;
+  return true;
+}
+
+int shim_check(const shim_policy *policy, const shim_spec *spec,
+               shim_report **out, shim_error *err) {
+  if (!policy || !spec || !out)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no policy, spec or output pointer");
+  struct ctx c = {
+      .policy = policy,
+      .root = spec->root,
+      .report = report_new(),
+      .privileged = looks_privileged(spec->root) ? "privileged: true" : NULL,
+  };
+  if (!c.report)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  for (size_t i = 0; i < ARRAY_SIZE(checks); i++)
+    if (on(&c, checks[i].control))
+      checks[i].run(&c);
+  /* One pass over the mounts serves four controls (one realpath each). */
+  check_mounts(&c);
+  if (c.ret < 0) {
+    shim_report_free(c.report);
+    return error_set(err, -c.ret, NULL, "out of memory");
+  }
+  *out = c.report;
+  return 0;
+}

@@ -1,0 +1,184 @@
+/*
+ * libshim: policy checks for OCI runtime specs (config.json).
+ *
+ * libshim answers one question about a container before it runs: would this
+ * spec let the container break out of its sandbox, and why?  The same code
+ * serves the shimrun runtime wrapper, the shimctl admin tool, admission
+ * controllers and CI linters.
+ *
+ * Lifecycle
+ *
+ *   shim_error err;
+ *   shim_policy *policy = NULL;
+ *   shim_spec *spec = NULL;
+ *   shim_report *report = NULL;
+ *
+ *   if (shim_policy_load_default(&policy, &err) < 0       // or _load_file()
+ *       || shim_spec_load_file("config.json", &spec, &err) < 0
+ *       || shim_check(policy, spec, &report, &err) < 0)
+ *     fprintf(stderr, "%s%s%s\n", err.pointer, *err.pointer ? ": " : "", err.message);
+ *   else if (shim_report_verdict(report) == SHIM_VERDICT_REJECT)
+ *     ... refuse the container ...
+ *   shim_report_free(report);
+ *   shim_spec_free(spec);
+ *   shim_policy_free(policy);
+ *
+ * Conventions
+ *
+ * - Every function that can fail returns 0 on success and a negative
+ *   shim_errc on failure (-SHIM_ERR_SYNTAX, ...), and then fills the
+ *   caller's shim_error (which may be NULL when the caller does not care).
+ *   Output pointers are only written on success.
+ * - Every object has exactly one owner, the caller that received it; release
+ *   it with its _free function, which accepts NULL.  Strings returned through
+ *   char ** are malloc'ed and released with free().
+ * - The library never prints, never exits and keeps no global mutable
+ *   state.  Distinct objects may be used from distinct threads at once; a
+ *   policy or spec may be shared by threads that only read it (shim_check
+ *   takes both as const).
+ * - Untrusted input (specs, policies) is limited in size and depth and gets
+ *   an error naming the offending field as a JSON pointer (RFC 6901).
+ */
+#ifndef SHIM_SHIM_H
+#define SHIM_SHIM_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The library is built with hidden visibility; only what is marked here
+ * (and matched by libshim.sym) is exported. */
+#define SHIM_API __attribute__((visibility("default")))
+
+/* ---- Errors -------------------------------------------------------------- */
+
+typedef enum shim_errc {
+  SHIM_OK = 0,
+  SHIM_ERR_INVAL = 1, /* a bad argument from the caller */
+  SHIM_ERR_NOMEM,     /* out of memory */
+  SHIM_ERR_IO,        /* a file could not be read; sys_errno says why */
+  SHIM_ERR_LIMIT,     /* input larger or deeper than the limits below */
+  SHIM_ERR_SYNTAX,    /* not well-formed JSON (message has line:column) */
+  SHIM_ERR_SCHEMA,    /* well-formed, but a field has the wrong type, an
+                         unknown name or a value out of range */
+  SHIM_ERR_HOST,      /* the host could not be inspected (e.g. /proc/1/ns) */
+} shim_errc;
+
+/* An error is a plain value: no allocation, nothing to free. */
+typedef struct shim_error {
+  int code;          /* a shim_errc */
+  int sys_errno;     /* errno behind SHIM_ERR_IO / SHIM_ERR_HOST, else 0 */
+  char pointer[256]; /* JSON pointer of the offending field, "" if none */
+  char message[512]; /* one line, no trailing newline */
+} shim_error;
+
+/* Stable lower-case name of an error code ("syntax", "schema", ...). */
+SHIM_API const char *shim_errc_name(int code);
+
+/* ---- Limits on untrusted input ------------------------------------------ */
+
+#define SHIM_MAX_DOCUMENT_BYTES (4u * 1024 * 1024) /* config.json, policy */
+#define SHIM_MAX_ARRAY_ITEMS 16384                   /* any one array/map */
+
+/* ---- Policy --------------------------------------------------------------- */
+
+/*
+ * A policy says, per control, whether a violation rejects the container
+ * ("enforce"), is only reported ("warn"), or is not looked at ("off"), and
+ * carries each control's settings (capability lists, allowed mount sources,
+ * ...).  The default policy is compiled into the library, so nothing needs
+ * a file.  A policy file is an overlay on that default: controls and fields
+ * it does not name keep their default; an unknown control, mode or field is
+ * an error.  profiles/policy/default.json documents the format.
+ */
+typedef struct shim_policy shim_policy;
+
+SHIM_API int shim_policy_load_default(shim_policy **out, shim_error *err);
+SHIM_API int shim_policy_load_file(const char *path, shim_policy **out, shim_error *err);
+SHIM_API int shim_policy_load_data(const void *data, size_t len, shim_policy **out,
+                          shim_error *err);
+
+/* The effective policy (defaults merged in) as indented JSON, which
+ * shim_policy_load_data accepts again. */
+SHIM_API int shim_policy_render(const shim_policy *policy, char **out, shim_error *err);
+
+SHIM_API void shim_policy_free(shim_policy *policy);
+
+/* ---- Spec ------------------------------------------------------------------ */
+
+/*
+ * An OCI runtime spec, loaded strictly.  runc reads the same file with Go's
+ * encoding/json, so any document the two could read differently is refused:
+ * duplicate keys, keys that are not exactly a runtime-spec field name (Go
+ * would match "Process" or "proceſs" to "process" case-insensitively),
+ * numbers that are not integers of the field's Go type, invalid UTF-8,
+ * "\u0000" and null array elements.  A member whose value is null is
+ * dropped, as Go leaves such a field at its zero value.
+ */
+typedef struct shim_spec shim_spec;
+
+SHIM_API int shim_spec_load_file(const char *path, shim_spec **out, shim_error *err);
+SHIM_API int shim_spec_load_fd(int fd, shim_spec **out, shim_error *err);
+SHIM_API int shim_spec_load_data(const void *data, size_t len, shim_spec **out,
+                        shim_error *err);
+SHIM_API void shim_spec_free(shim_spec *spec);
+
+/* ---- Checks and reports ------------------------------------------------- */
+
+typedef enum shim_verdict {
+  SHIM_VERDICT_ALLOW = 0, /* nothing found */
+  SHIM_VERDICT_WARN,      /* allowed; reported because a control is in warn mode */
+  SHIM_VERDICT_HARDEN,    /* allowed; the hardening will fix it */
+  SHIM_VERDICT_REJECT,    /* the container must not run */
+} shim_verdict;
+
+/* Stable lower-case name of a verdict ("allow", "warn", "harden", "reject"). */
+SHIM_API const char *shim_verdict_name(shim_verdict verdict);
+
+typedef struct shim_finding {
+  const char *control;  /* stable control id, e.g. "host-namespaces" */
+  shim_verdict verdict; /* never SHIM_VERDICT_ALLOW */
+  const char *pointer;  /* JSON pointer into the spec ("" = whole spec) */
+  const char *message;  /* what is wrong, one line */
+  const char *k8s;      /* the Kubernetes setting that most likely produced
+                           it ("hostNetwork: true"), or NULL */
+} shim_finding;
+
+typedef struct shim_report shim_report;
+
+/*
+ * Runs every control of the policy on the spec.  Some controls look at the
+ * host: a namespace joined by path is compared with init's (/proc/1/ns), and
+ * bind-mount sources are resolved.  A host fact that cannot be established
+ * becomes a rejecting finding, not an error, so that the answer fails closed.
+ */
+SHIM_API int shim_check(const shim_policy *policy, const shim_spec *spec,
+               shim_report **out, shim_error *err);
+
+/* The strongest verdict among the findings (ALLOW when there are none). */
+SHIM_API shim_verdict shim_report_verdict(const shim_report *report);
+SHIM_API size_t shim_report_count(const shim_report *report);
+/* The i-th finding, valid until the report is freed; NULL past the end. */
+SHIM_API const shim_finding *shim_report_get(const shim_report *report, size_t i);
+
+typedef enum shim_format {
+  SHIM_FORMAT_TEXT = 0, /* one line per finding, then a summary line */
+  SHIM_FORMAT_JSON,     /* {"verdict": ..., "findings": [...]} */
+} shim_format;
+
+SHIM_API int shim_report_render(const shim_report *report, shim_format format,
+                       char **out, shim_error *err);
+SHIM_API void shim_report_free(shim_report *report);
+
+/* ---- Misc ----------------------------------------------------------------- */
+
+/* The library's version, "MAJOR.MINOR.PATCH". */
+SHIM_API const char *shim_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SHIM_SHIM_H */

@@ -1,0 +1,182 @@
+/*
+ * Declarations shared by libshim's source files and nothing else.  Nothing
+ * here is exported: libshim.sym keeps every symbol but shim_* local.
+ */
+#ifndef SHIM_INTERNAL_H
+#define SHIM_INTERNAL_H
+
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "shim/shim.h"
+
+/* ---- Cleanup attributes: early returns cannot leak ------------------------ */
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(cleanup_freep)
+#define _cleanup_json_ _cleanup_(cleanup_jsonp)
+#define _cleanup_close_ _cleanup_(cleanup_closep)
+
+void cleanup_freep(void *p);
+void cleanup_jsonp(json_t **p);
+void cleanup_closep(int *fd);
+
+/* Hands ownership out of a _cleanup_ variable. */
+#define steal_ptr(p)                                                           \
+  ({                                                                           \
+    __typeof__(p) stolen_ = (p);                                               \
+    (p) = NULL;                                                                \
+    stolen_;                                                                   \
+  })
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- Errors (error.c) ----------------------------------------------------- */
+
+/* Fills err (if not NULL) and returns -code, so callers can
+ * `return error_set(err, SHIM_ERR_SCHEMA, ptr, "expected string");`. */
+int error_set(shim_error *err, int code, const char *pointer, const char *fmt,
+              ...) __attribute__((format(printf, 4, 5)));
+/* Same, with sys_errno = errno_value and ": strerror" appended. */
+int error_sys(shim_error *err, int code, int errno_value, const char *pointer,
+              const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Prefixes err->message with "prefix: " (for context such as a file name). */
+void error_prefix(shim_error *err, const char *prefix);
+
+/* ---- JSON helpers (json.c) ------------------------------------------------ */
+
+/* A JSON pointer under construction while walking a document. */
+struct jptr {
+  size_t len;
+  char buf[1024];
+};
+
+/* Appends one reference token (escaped per RFC 6901); returns the previous
+ * length to hand to jptr_pop. A pointer too long to hold is cut short and
+ * ends in "...": it is only ever shown to people. */
+size_t jptr_push_key(struct jptr *p, const char *key);
+size_t jptr_push_index(struct jptr *p, size_t index);
+void jptr_pop(struct jptr *p, size_t len);
+
+/* Reads a whole file or fd, refusing more than SHIM_MAX_DOCUMENT_BYTES. */
+int read_file_limited(const char *path, char **out, size_t *len, shim_error *err);
+int read_fd_limited(int fd, char **out, size_t *len, shim_error *err);
+
+/* Parses strict JSON (duplicate keys and NUL rejected) within the size
+ * limit; syntax errors carry line and column. The top level must be an
+ * object. */
+int json_parse_strict(const char *data, size_t len, json_t **out,
+                      shim_error *err);
+
+/* Serialises to a malloc'ed string (indented when pretty). */
+int json_render(const json_t *doc, bool pretty, char **out, shim_error *err);
+
+/* ---- The runtime-spec schema (schema.c) ----------------------------------- */
+
+/* Checks doc against the runtime-spec schema as runc's Go decoder would
+ * read it; removes null members (Go leaves those fields at zero). */
+int schema_validate_spec(json_t *doc, shim_error *err);
+
+struct shim_spec {
+  json_t *root; /* validated: every typed accessor below can trust it */
+};
+
+/* ---- Controls ------------------------------------------------------------- */
+
+/* Every control: enum name and stable id.  Adding one here makes the policy
+ * loader accept it; the default policy must then give it a mode. */
+#define SHIM_CONTROLS(X)                                                       \
+  X(HOST_NAMESPACES, "host-namespaces")                                        \
+  X(CAPABILITIES, "capabilities")                                              \
+  X(RUN_AS_ROOT, "run-as-root")                                                \
+  X(HOST_DEVICES, "host-devices")                                              \
+  X(HOST_MOUNTS, "host-mounts")                                                \
+  X(RUNTIME_SOCKETS, "runtime-sockets")                                        \
+  X(KERNEL_FILESYSTEMS, "kernel-filesystems")                                  \
+  X(MOUNT_PROPAGATION, "mount-propagation")                                    \
+  X(PROC_UNMASKED, "proc-unmasked")                                            \
+  X(SYSCTLS, "sysctls")                                                        \
+  X(HOOKS, "hooks")                                                            \
+  X(NO_NEW_PRIVILEGES, "no-new-privileges")                                    \
+  X(SECCOMP, "seccomp")                                                        \
+  X(APPARMOR, "apparmor")                                                      \
+  X(PIDS_LIMIT, "pids-limit")
+
+enum control {
+#define X(name, id) CONTROL_##name,
+  SHIM_CONTROLS(X)
+#undef X
+  CONTROL_COUNT
+};
+
+extern const char *const control_ids[CONTROL_COUNT];
+
+enum mode { MODE_OFF = 0, MODE_WARN, MODE_ENFORCE };
+
+/* A list of strings owned by the policy. */
+struct strlist {
+  char **items;
+  size_t count;
+};
+
+struct shim_policy {
+  char *name;
+  enum mode mode[CONTROL_COUNT];
+  uint64_t caps_privileged;   /* capabilities: reject if present (bit = cap) */
+  uint64_t caps_allowed;      /* capabilities: keep; others get dropped */
+  struct strlist bind_sources; /* host-mounts: allowed host path prefixes */
+  struct strlist sockets;      /* runtime-sockets: paths never to bind */
+  struct strlist sysctls;      /* sysctls: allowed names ("x.*" = prefix) */
+  struct strlist masked_paths;   /* proc-unmasked: paths hardening masks */
+  struct strlist readonly_paths; /* proc-unmasked: paths made read-only */
+  int64_t pids_default;        /* pids-limit: the limit hardening sets */
+};
+
+/* ---- Capabilities (caps.c) ------------------------------------------------ */
+
+/* "CAP_SYS_ADMIN" -> 21; -1 if not exactly such a name known to libcap-ng. */
+int cap_from_name(const char *name);
+/* 21 -> "CAP_SYS_ADMIN" into buf. */
+void cap_to_name(int cap, char *buf, size_t size);
+
+/* ---- Host namespaces (ns.c) ----------------------------------------------- */
+
+enum ns_verdict {
+  NS_OTHER,    /* a namespace of the right type that is not init's */
+  NS_HOST,     /* init's own namespace */
+  NS_BAD_PATH, /* cannot be opened, or not a namespace of that type */
+};
+
+/* Compares the namespace at path with init's (/proc/1/ns/<proc_name>)
+ * and our own (/proc/self/ns/<proc_name>);
+ * clone_flag is the CLONE_NEW* the namespace must be of.  On NS_BAD_PATH,
+ * why[] says what went wrong. */
+enum ns_verdict ns_classify(const char *path, const char *proc_name,
+                            int clone_flag, char *why, size_t why_size);
+
+/* ---- Paths (path.c) ------------------------------------------------------- */
+
+/* True when path is absolute and has no ".", ".." or empty components
+ * (a trailing slash is allowed), so prefix tests on it mean something. */
+bool path_is_clean(const char *path);
+/* True when path equals prefix or lies below it, component-wise
+ * ("/var/lib/kubelet" covers "/var/lib/kubelet/x", not "/var/lib/kubeletx"). */
+bool path_has_prefix(const char *path, const char *prefix);
+
+/* ---- Reports (report.c) ----------------------------------------------------- */
+
+shim_report *report_new(void);
+/* Adds a finding; returns -SHIM_ERR_NOMEM on allocation failure. */
+int report_add(shim_report *report, const char *control, shim_verdict verdict,
+               const char *pointer, const char *k8s, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* ---- Embedded default policy (default_policy.c, generated) ----------------- */
+
+extern const char default_policy_json[];
+extern const size_t default_policy_json_len;
+
+#endif /* SHIM_INTERNAL_H */

@@ -1,0 +1,355 @@
+/*
+ * The policy: loading (embedded default, then an optional overlay file),
+ * strict validation, and rendering the effective policy.
+ *
+ * Format (profiles/policy/README.md has the long version):
+ *   {"version": 1, "name": "...",
+ *    "controls": {"<control id>": {"mode": "enforce"|"warn"|"off",
+ *                                  <the control's settings>...}, ...}}
+ * Settings are listed in the table below; a setting given in a file replaces
+ * the default's value as a whole.
+ */
+#include "config.h"
+#include "internal.h"
+
+#include <stddef.h>
+#include <string.h>
+
+const char *const control_ids[CONTROL_COUNT] = {
+#define X(name, id) [CONTROL_##name] = id,
+    SHIM_CONTROLS(X)
+#undef X
+};
+
+static const char *const mode_names[] = {
+    [MODE_OFF] = "off", [MODE_WARN] = "warn", [MODE_ENFORCE] = "enforce"};
+
+enum setting_kind {
+  S_CAPS,  /* uint64_t bit set, from capability names */
+  S_PATHS, /* struct strlist of clean absolute paths */
+  S_NAMES, /* struct strlist of non-empty names */
+  S_COUNT, /* int64_t, at least 1 */
+};
+
+/* Every setting a control takes besides "mode". */
+static const struct setting {
+  enum control control;
+  const char *name;
+  enum setting_kind kind;
+  size_t offset;
+} settings[] = {
+    {CONTROL_CAPABILITIES, "privileged", S_CAPS,
+     offsetof(struct shim_policy, caps_privileged)},
+    {CONTROL_CAPABILITIES, "allowed", S_CAPS,
+     offsetof(struct shim_policy, caps_allowed)},
+    {CONTROL_HOST_MOUNTS, "allowedSources", S_PATHS,
+     offsetof(struct shim_policy, bind_sources)},
+    {CONTROL_RUNTIME_SOCKETS, "paths", S_PATHS,
+     offsetof(struct shim_policy, sockets)},
+    {CONTROL_PROC_UNMASKED, "maskedPaths", S_PATHS,
+     offsetof(struct shim_policy, masked_paths)},
+    {CONTROL_PROC_UNMASKED, "readonlyPaths", S_PATHS,
+     offsetof(struct shim_policy, readonly_paths)},
+    {CONTROL_SYSCTLS, "allowed", S_NAMES, offsetof(struct shim_policy, sysctls)},
+    {CONTROL_PIDS_LIMIT, "default", S_COUNT,
+     offsetof(struct shim_policy, pids_default)},
+};
+
+static void strlist_clear(struct strlist *l) {
+  for (size_t i = 0; i < l->count; i++)
+    free(l->items[i]);
+  free(l->items);
+  l->items = NULL;
+  l->count = 0;
+}
+
+void shim_policy_free(shim_policy *policy) {
+  if (!policy)
+    return;
+  for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
+    if (settings[i].kind == S_PATHS || settings[i].kind == S_NAMES)
+      strlist_clear((struct strlist *)((char *)policy + settings[i].offset));
+  free(policy->name);
+  free(policy);
+}
+
+static void cleanup_policyp(shim_policy **p) { shim_policy_free(*p); }
+
+static int expect_array(json_t *v, struct jptr *p, shim_error *err) {
+  if (!json_is_array(v))
+    return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected an array");
+  if (json_array_size(v) > SHIM_MAX_ARRAY_ITEMS)
+    return error_set(err, SHIM_ERR_LIMIT, p->buf, "more than %d items",
+                     SHIM_MAX_ARRAY_ITEMS);
+  return 0;
+}
+
+static int parse_caps(json_t *v, struct jptr *p, uint64_t *out,
+                      shim_error *err) {
+  int ret = expect_array(v, p, err);
+  if (ret < 0)
+    return ret;
+  uint64_t set = 0;
+  size_t i;
+  json_t *item;
+  json_array_foreach(v, i, item) {
+    size_t mark = jptr_push_index(p, i);
+    int cap = json_is_string(item) ? cap_from_name(json_string_value(item)) : -1;
+    if (cap < 0)
+      return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                       "expected a capability name such as \"CAP_CHOWN\"");
+    set |= UINT64_C(1) << cap;
+    jptr_pop(p, mark);
+  }
+  *out = set;
+  return 0;
+}
+
+static int parse_strlist(json_t *v, struct jptr *p, bool paths,
+                         struct strlist *out, shim_error *err) {
+  int ret = expect_array(v, p, err);
+  if (ret < 0)
+    return ret;
+  struct strlist l = {calloc(json_array_size(v) + 1, sizeof(char *)), 0};
+  if (!l.items)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  size_t i;
+  json_t *item;
+  json_array_foreach(v, i, item) {
+    size_t mark = jptr_push_index(p, i);
+    const char *s = json_string_value(item);
+    if (!s || !*s || (paths && !path_is_clean(s))) {
+      strlist_clear(&l);
+      return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                       paths ? "expected an absolute path without \".\", "
+                               "\"..\" or \"//\""
+                             : "expected a non-empty string");
+    }
+    if (!(l.items[l.count++] = strdup(s))) {
+      strlist_clear(&l);
+      return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+    }
+    jptr_pop(p, mark);
+  }
+  strlist_clear(out);
+  *out = l;
+  return 0;
+}
+
+static int parse_setting(shim_policy *policy, const struct setting *s,
+                         json_t *v, struct jptr *p, shim_error *err) {
+  void *field = (char *)policy + s->offset;
+  switch (s->kind) {
+  case S_CAPS:
+    return parse_caps(v, p, field, err);
+  case S_PATHS:
+  case S_NAMES:
+    return parse_strlist(v, p, s->kind == S_PATHS, field, err);
+  case S_COUNT:
+    if (!json_is_integer(v) || json_integer_value(v) < 1)
+      return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                       "expected a positive integer");
+    *(int64_t *)field = json_integer_value(v);
+    return 0;
+  }
+  return error_set(err, SHIM_ERR_INVAL, p->buf, "unhandled setting");
+}
+
+static int parse_mode(json_t *v, struct jptr *p, enum mode *out,
+                      shim_error *err) {
+  const char *s = json_string_value(v);
+  for (size_t m = 0; s && m < ARRAY_SIZE(mode_names); m++)
+    if (strcmp(s, mode_names[m]) == 0) {
+      *out = (enum mode)m;
+      return 0;
+    }
+  return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                   "expected \"enforce\", \"warn\" or \"off\"");
+}
+
+static int parse_control(shim_policy *policy, enum control c, json_t *obj,
+                         struct jptr *p, bool *has_mode, shim_error *err) {
+  if (!json_is_object(obj))
+    return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected an object");
+  const char *key;
+  json_t *v;
+  json_object_foreach(obj, key, v) {
+    size_t mark = jptr_push_key(p, key);
+    const struct setting *s = NULL;
+    for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
+      if (settings[i].control == c && strcmp(settings[i].name, key) == 0)
+        s = &settings[i];
+    int ret;
+    if (strcmp(key, "mode") == 0) {
+      ret = parse_mode(v, p, &policy->mode[c], err);
+      *has_mode = true;
+    } else if (s) {
+      ret = parse_setting(policy, s, v, p, err);
+    } else {
+      return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                       "unknown setting for control \"%s\"", control_ids[c]);
+    }
+    if (ret < 0)
+      return ret;
+    jptr_pop(p, mark);
+  }
+  return 0;
+}
+
+static int find_control(const char *id) {
+  for (int c = 0; c < CONTROL_COUNT; c++)
+    if (strcmp(control_ids[c], id) == 0)
+      return c;
+  return -1;
+}
+
+/* Applies a policy document on top of what policy already holds.
+ * has_mode[c] is set for each control the document gives a mode. */
+static int policy_apply(shim_policy *policy, const char *data, size_t len,
+                        bool has_mode[CONTROL_COUNT], shim_error *err) {
+  _cleanup_json_ json_t *doc = NULL;
+  int ret = json_parse_strict(data, len, &doc, err);
+  if (ret < 0)
+    return ret;
+  struct jptr p = {0};
+  const char *key;
+  json_t *v;
+  json_t *version = json_object_get(doc, "version");
+  if (!json_is_integer(version) || json_integer_value(version) != 1)
+    return error_set(err, SHIM_ERR_SCHEMA, "/version",
+                     "expected 1 (the only policy format version)");
+  json_object_foreach(doc, key, v) {
+    size_t mark = jptr_push_key(&p, key);
+    if (strcmp(key, "version") == 0) {
+      /* checked above */
+    } else if (strcmp(key, "name") == 0) {
+      if (!json_is_string(v))
+        return error_set(err, SHIM_ERR_SCHEMA, p.buf, "expected a string");
+      char *name = strdup(json_string_value(v));
+      if (!name)
+        return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+      free(policy->name);
+      policy->name = name;
+    } else if (strcmp(key, "controls") == 0) {
+      if (!json_is_object(v))
+        return error_set(err, SHIM_ERR_SCHEMA, p.buf, "expected an object");
+      const char *id;
+      json_t *ctl;
+      json_object_foreach(v, id, ctl) {
+        size_t cmark = jptr_push_key(&p, id);
+        int c = find_control(id);
+        if (c < 0)
+          return error_set(err, SHIM_ERR_SCHEMA, p.buf, "unknown control");
+        ret = parse_control(policy, (enum control)c, ctl, &p, &has_mode[c], err);
+        if (ret < 0)
+          return ret;
+        jptr_pop(&p, cmark);
+      }
+    } else {
+      return error_set(err, SHIM_ERR_SCHEMA, p.buf, "unknown field");
+    }
+    jptr_pop(&p, mark);
+  }
+  return 0;
+}
+
+int shim_policy_load_default(shim_policy **out, shim_error *err) {
+  if (!out)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no output pointer");
+  _cleanup_(cleanup_policyp) shim_policy *policy = calloc(1, sizeof *policy);
+  if (!policy)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  bool has_mode[CONTROL_COUNT] = {0};
+  int ret = policy_apply(policy, default_policy_json, default_policy_json_len,
+                         has_mode, err);
+  if (ret < 0) {
+    error_prefix(err, "embedded default policy");
+    return ret;
+  }
+  for (int c = 0; c < CONTROL_COUNT; c++)
+    if (!has_mode[c])
+      return error_set(err, SHIM_ERR_SCHEMA, "/controls",
+                       "embedded default policy: no mode for control \"%s\"",
+                       control_ids[c]);
+  *out = steal_ptr(policy);
+  return 0;
+}
+
+int shim_policy_load_data(const void *data, size_t len, shim_policy **out,
+                          shim_error *err) {
+  _cleanup_(cleanup_policyp) shim_policy *policy = NULL;
+  int ret = shim_policy_load_default(&policy, err);
+  if (ret < 0)
+    return ret;
+  bool has_mode[CONTROL_COUNT] = {0};
+  ret = policy_apply(policy, data, len, has_mode, err);
+  if (ret < 0)
+    return ret;
+  *out = steal_ptr(policy);
+  return 0;
+}
+
+int shim_policy_load_file(const char *path, shim_policy **out,
+                          shim_error *err) {
+  _cleanup_free_ char *data = NULL;
+  size_t len;
+  int ret = read_file_limited(path, &data, &len, err);
+  if (ret < 0)
+    return ret;
+  ret = shim_policy_load_data(data, len, out, err);
+  if (ret < 0)
+    error_prefix(err, path);
+  return ret;
+}
+
+static json_t *render_setting(const shim_policy *policy,
+                              const struct setting *s) {
+  const void *field = (const char *)policy + s->offset;
+  switch (s->kind) {
+  case S_CAPS: {
+    json_t *a = json_array();
+    for (int cap = 0; a && cap < 64; cap++)
+      if (*(const uint64_t *)field & (UINT64_C(1) << cap)) {
+        char name[64];
+        cap_to_name(cap, name, sizeof name);
+        json_array_append_new(a, json_string(name));
+      }
+    return a;
+  }
+  case S_PATHS:
+  case S_NAMES: {
+    const struct strlist *l = field;
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < l->count; i++)
+      json_array_append_new(a, json_string(l->items[i]));
+    return a;
+  }
+  case S_COUNT:
+    return json_integer(*(const int64_t *)field);
+  }
+  return NULL;
+}
+
+int shim_policy_render(const shim_policy *policy, char **out,
+                       shim_error *err) {
+  if (!policy || !out)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no policy or output pointer");
+  _cleanup_json_ json_t *doc = json_object();
+  json_t *controls = json_object();
+  if (!doc || !controls || json_object_set_new(doc, "version", json_integer(1)) ||
+      json_object_set_new(doc, "name", json_string(policy->name ? policy->name : "")) ||
+      json_object_set_new(doc, "controls", controls))
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  for (int c = 0; c < CONTROL_COUNT; c++) {
+    json_t *ctl = json_object();
+    if (!ctl || json_object_set_new(controls, control_ids[c], ctl) ||
+        json_object_set_new(ctl, "mode", json_string(mode_names[policy->mode[c]])))
+      return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
+      if (settings[i].control == (enum control)c &&
+          json_object_set_new(ctl, settings[i].name,
+                              render_setting(policy, &settings[i])))
+        return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  }
+  return json_render(doc, true, out, err);
+}

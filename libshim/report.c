@@ -1,0 +1,147 @@
+/* The report: findings collected by the checks, and their text and JSON
+ * renderings. */
+#include "config.h"
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct shim_report {
+  shim_finding *items;
+  size_t count, cap;
+};
+
+const char *shim_verdict_name(shim_verdict verdict) {
+  static const char *const names[] = {
+      [SHIM_VERDICT_ALLOW] = "allow", [SHIM_VERDICT_WARN] = "warn",
+      [SHIM_VERDICT_HARDEN] = "harden", [SHIM_VERDICT_REJECT] = "reject"};
+  return (unsigned)verdict < ARRAY_SIZE(names) ? names[verdict] : "unknown";
+}
+
+shim_report *report_new(void) { return calloc(1, sizeof(shim_report)); }
+
+int report_add(shim_report *report, const char *control, shim_verdict verdict,
+               const char *pointer, const char *k8s, const char *fmt, ...) {
+  if (report->count == report->cap) {
+    size_t cap = report->cap ? report->cap * 2 : 8;
+    shim_finding *items = realloc(report->items, cap * sizeof *items);
+    if (!items)
+      return -SHIM_ERR_NOMEM;
+    report->items = items;
+    report->cap = cap;
+  }
+  va_list ap;
+  va_start(ap, fmt);
+  char *message = NULL;
+  int n = vasprintf(&message, fmt, ap);
+  va_end(ap);
+  char *ptr = strdup(pointer);
+  char *hint = k8s ? strdup(k8s) : NULL;
+  if (n < 0 || !ptr || (k8s && !hint)) {
+    if (n >= 0)
+      free(message);
+    free(ptr);
+    free(hint);
+    return -SHIM_ERR_NOMEM;
+  }
+  /* control ids are static strings (control_ids[]), never copied. */
+  report->items[report->count++] = (shim_finding){
+      .control = control, .verdict = verdict, .pointer = ptr,
+      .message = message, .k8s = hint};
+  return 0;
+}
+
+void shim_report_free(shim_report *report) {
+  if (!report)
+    return;
+  for (size_t i = 0; i < report->count; i++) {
+    free((char *)report->items[i].pointer);
+    free((char *)report->items[i].message);
+    free((char *)report->items[i].k8s);
+  }
+  free(report->items);
+  free(report);
+}
+
+shim_verdict shim_report_verdict(const shim_report *report) {
+  shim_verdict v = SHIM_VERDICT_ALLOW;
+  for (size_t i = 0; report && i < report->count; i++)
+    if (report->items[i].verdict > v)
+      v = report->items[i].verdict;
+  return v;
+}
+
+size_t shim_report_count(const shim_report *report) {
+  return report ? report->count : 0;
+}
+
+const shim_finding *shim_report_get(const shim_report *report, size_t i) {
+  return report && i < report->count ? &report->items[i] : NULL;
+}
+
+static const char *overall_name(shim_verdict v) {
+  return v == SHIM_VERDICT_REJECT ? "rejected" : "allowed";
+}
+
+static int render_text(const shim_report *report, char **out,
+                       shim_error *err) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&buf, &len);
+  if (!f)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  size_t per_verdict[SHIM_VERDICT_REJECT + 1] = {0};
+  for (size_t i = 0; i < report->count; i++) {
+    const shim_finding *f_ = &report->items[i];
+    per_verdict[f_->verdict]++;
+    fprintf(f, "%-7s %-18s %s: %s", shim_verdict_name(f_->verdict),
+            f_->control, *f_->pointer ? f_->pointer : "/", f_->message);
+    if (f_->k8s)
+      fprintf(f, " (%s)", f_->k8s);
+    fputc('\n', f);
+  }
+  fprintf(f, "verdict: %s (%zu reject, %zu harden, %zu warn)\n",
+          overall_name(shim_report_verdict(report)),
+          per_verdict[SHIM_VERDICT_REJECT], per_verdict[SHIM_VERDICT_HARDEN],
+          per_verdict[SHIM_VERDICT_WARN]);
+  if (fclose(f) != 0) {
+    free(buf);
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  }
+  *out = buf;
+  return 0;
+}
+
+static int render_json(const shim_report *report, char **out,
+                       shim_error *err) {
+  _cleanup_json_ json_t *doc = json_object();
+  json_t *findings = json_array();
+  if (!doc || !findings ||
+      json_object_set_new(doc, "verdict",
+                          json_string(overall_name(shim_report_verdict(report)))) ||
+      json_object_set_new(doc, "findings", findings))
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  for (size_t i = 0; i < report->count; i++) {
+    const shim_finding *f = &report->items[i];
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "control", f->control,
+                          "verdict", shim_verdict_name(f->verdict), "pointer",
+                          f->pointer, "message", f->message, "kubernetes",
+                          f->k8s);
+    if (!o || json_array_append_new(findings, o))
+      return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  }
+  return json_render(doc, true, out, err);
+}
+
+int shim_report_render(const shim_report *report, shim_format format,
+                       char **out, shim_error *err) {
+  if (!report || !out)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no report or output pointer");
+  switch (format) {
+  case SHIM_FORMAT_TEXT:
+    return render_text(report, out, err);
+  case SHIM_FORMAT_JSON:
+    return render_json(report, out, err);
+  }
+  return error_set(err, SHIM_ERR_INVAL, NULL, "unknown format %d", (int)format);
+}

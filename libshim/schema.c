@@ -1,0 +1,297 @@
+/*
+ * The runtime-spec (1.0 to 1.2, and the Linux fields of later drafts) as Go's
+ * encoding/json would decode it into runc's structs, and a walker that
+ * refuses every document the two decoders could read differently.
+ *
+ * Why each rule exists:
+ * - Go matches object keys to struct fields case-insensitively (with
+ *   Unicode folding: "ſ" matches "s", "K" the Kelvin sign matches "k") and
+ *   silently ignores keys that match nothing.  A key that is not exactly a
+ *   field name could therefore be a field for runc and nothing for us: only
+ *   exact field names are accepted in struct-typed objects.
+ * - Go fails on a fraction, exponent or out-of-range value for an integer
+ *   field; we refuse them too, with the field's Go range.
+ * - Go leaves a field at its zero value on null, which is what "absent"
+ *   means: null members are removed so that both readers see absence.  A
+ *   null array element would be a zero struct for Go: refused.
+ * - Platform sections runc never reads (windows, solaris, vm, zos) are
+ *   refused rather than carried unchecked.
+ */
+#include "config.h"
+#include "internal.h"
+
+#include <string.h>
+
+enum kind { K_STRING, K_BOOL, K_INT, K_OBJECT, K_ARRAY, K_MAP };
+
+struct node;
+
+struct field {
+  const char *name;
+  const struct node *type;
+};
+
+struct node {
+  enum kind kind;
+  long long min, max;                /* K_INT: the Go type's range */
+  const struct field *fields;        /* K_OBJECT: NULL-terminated */
+  const struct node *elem;           /* K_ARRAY, K_MAP: element type */
+  const char *const *one_of;         /* K_STRING: allowed values, or NULL */
+  const char *type_name;             /* for messages: "string", "uint32" ... */
+};
+
+/* jansson parses integers into long long, so uint64 values above
+ * LLONG_MAX are already refused by the parser ("too big integer"). */
+static const struct node t_string = {.kind = K_STRING, .type_name = "string"};
+static const struct node t_bool = {.kind = K_BOOL, .type_name = "boolean"};
+static const struct node t_u16 = {K_INT, 0, UINT16_MAX, .type_name = "uint16"};
+static const struct node t_i32 = {K_INT, INT32_MIN, INT32_MAX, .type_name = "int32"};
+static const struct node t_u32 = {K_INT, 0, UINT32_MAX, .type_name = "uint32"};
+static const struct node t_i64 = {K_INT, INT64_MIN, INT64_MAX, .type_name = "int64"};
+static const struct node t_u64 = {K_INT, 0, INT64_MAX, .type_name = "uint64"};
+
+#define ARRAY(name, of)                                                        \
+  static const struct node name = {                                            \
+      .kind = K_ARRAY, .elem = &(of), .type_name = "array"}
+#define MAP(name, of)                                                          \
+  static const struct node name = {                                            \
+      .kind = K_MAP, .elem = &(of), .type_name = "object"}
+#define OBJECT(name, ...)                                                      \
+  static const struct field name##_fields[] = {__VA_ARGS__, {NULL, NULL}};     \
+  static const struct node name = {                                            \
+      .kind = K_OBJECT, .fields = name##_fields, .type_name = "object"}
+
+ARRAY(t_strings, t_string);
+ARRAY(t_u32s, t_u32);
+MAP(t_string_map, t_string);
+
+/* ---- process ---- */
+OBJECT(t_box, {"height", &t_u64}, {"width", &t_u64});
+OBJECT(t_user, {"uid", &t_u32}, {"gid", &t_u32}, {"umask", &t_u32},
+       {"additionalGids", &t_u32s}, {"username", &t_string});
+OBJECT(t_caps, {"bounding", &t_strings}, {"effective", &t_strings},
+       {"inheritable", &t_strings}, {"permitted", &t_strings},
+       {"ambient", &t_strings});
+OBJECT(t_rlimit, {"type", &t_string}, {"hard", &t_u64}, {"soft", &t_u64});
+ARRAY(t_rlimits, t_rlimit);
+OBJECT(t_scheduler, {"policy", &t_string}, {"nice", &t_i32},
+       {"priority", &t_i32}, {"flags", &t_strings}, {"runtime", &t_u64},
+       {"deadline", &t_u64}, {"period", &t_u64});
+OBJECT(t_iopriority, {"class", &t_string}, {"priority", &t_i64});
+OBJECT(t_cpu_affinity, {"initial", &t_string}, {"final", &t_string});
+OBJECT(t_process, {"terminal", &t_bool}, {"consoleSize", &t_box},
+       {"user", &t_user}, {"args", &t_strings}, {"commandLine", &t_string},
+       {"env", &t_strings}, {"cwd", &t_string}, {"capabilities", &t_caps},
+       {"rlimits", &t_rlimits}, {"noNewPrivileges", &t_bool},
+       {"apparmorProfile", &t_string}, {"oomScoreAdj", &t_i64},
+       {"scheduler", &t_scheduler}, {"selinuxLabel", &t_string},
+       {"ioPriority", &t_iopriority}, {"execCPUAffinity", &t_cpu_affinity});
+
+/* ---- root, mounts, hooks ---- */
+OBJECT(t_root, {"path", &t_string}, {"readonly", &t_bool});
+OBJECT(t_idmap, {"containerID", &t_u32}, {"hostID", &t_u32}, {"size", &t_u32});
+ARRAY(t_idmaps, t_idmap);
+OBJECT(t_mount, {"destination", &t_string}, {"type", &t_string},
+       {"source", &t_string}, {"options", &t_strings},
+       {"uidMappings", &t_idmaps}, {"gidMappings", &t_idmaps});
+ARRAY(t_mounts, t_mount);
+OBJECT(t_hook, {"path", &t_string}, {"args", &t_strings}, {"env", &t_strings},
+       {"timeout", &t_i64});
+ARRAY(t_hook_list, t_hook);
+OBJECT(t_hooks, {"prestart", &t_hook_list}, {"createRuntime", &t_hook_list},
+       {"createContainer", &t_hook_list}, {"startContainer", &t_hook_list},
+       {"poststart", &t_hook_list}, {"poststop", &t_hook_list});
+
+/* ---- linux.resources ---- */
+OBJECT(t_dev_cgroup, {"allow", &t_bool}, {"type", &t_string},
+       {"major", &t_i64}, {"minor", &t_i64}, {"access", &t_string});
+ARRAY(t_dev_cgroups, t_dev_cgroup);
+OBJECT(t_memory, {"limit", &t_i64}, {"reservation", &t_i64}, {"swap", &t_i64},
+       {"kernel", &t_i64}, {"kernelTCP", &t_i64}, {"swappiness", &t_u64},
+       {"disableOOMKiller", &t_bool}, {"useHierarchy", &t_bool},
+       {"checkBeforeUpdate", &t_bool});
+OBJECT(t_cpu, {"shares", &t_u64}, {"quota", &t_i64}, {"burst", &t_u64},
+       {"period", &t_u64}, {"realtimeRuntime", &t_i64},
+       {"realtimePeriod", &t_u64}, {"cpus", &t_string}, {"mems", &t_string},
+       {"idle", &t_i64});
+OBJECT(t_pids, {"limit", &t_i64});
+/* Go flattens the embedded LinuxBlockIODevice: major and minor sit beside
+ * the device's own fields. */
+OBJECT(t_weight_dev, {"major", &t_i64}, {"minor", &t_i64}, {"weight", &t_u16},
+       {"leafWeight", &t_u16});
+ARRAY(t_weight_devs, t_weight_dev);
+OBJECT(t_throttle_dev, {"major", &t_i64}, {"minor", &t_i64}, {"rate", &t_u64});
+ARRAY(t_throttle_devs, t_throttle_dev);
+OBJECT(t_blockio, {"weight", &t_u16}, {"leafWeight", &t_u16},
+       {"weightDevice", &t_weight_devs},
+       {"throttleReadBpsDevice", &t_throttle_devs},
+       {"throttleWriteBpsDevice", &t_throttle_devs},
+       {"throttleReadIOPSDevice", &t_throttle_devs},
+       {"throttleWriteIOPSDevice", &t_throttle_devs});
+OBJECT(t_hugepage, {"pageSize", &t_string}, {"limit", &t_u64});
+ARRAY(t_hugepages, t_hugepage);
+OBJECT(t_if_prio, {"name", &t_string}, {"priority", &t_u32});
+ARRAY(t_if_prios, t_if_prio);
+OBJECT(t_network, {"classID", &t_u32}, {"priorities", &t_if_prios});
+OBJECT(t_rdma, {"hcaHandles", &t_u32}, {"hcaObjects", &t_u32});
+MAP(t_rdma_map, t_rdma);
+OBJECT(t_resources, {"devices", &t_dev_cgroups}, {"memory", &t_memory},
+       {"cpu", &t_cpu}, {"pids", &t_pids}, {"blockIO", &t_blockio},
+       {"hugepageLimits", &t_hugepages}, {"network", &t_network},
+       {"rdma", &t_rdma_map}, {"unified", &t_string_map});
+
+/* ---- linux ---- */
+static const char *const namespace_types[] = {
+    "pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time", NULL};
+static const struct node t_ns_type = {
+    .kind = K_STRING, .one_of = namespace_types, .type_name = "string"};
+OBJECT(t_namespace, {"type", &t_ns_type}, {"path", &t_string});
+ARRAY(t_namespaces, t_namespace);
+OBJECT(t_device, {"path", &t_string}, {"type", &t_string}, {"major", &t_i64},
+       {"minor", &t_i64}, {"fileMode", &t_u32}, {"uid", &t_u32},
+       {"gid", &t_u32});
+ARRAY(t_devices, t_device);
+OBJECT(t_seccomp_arg, {"index", &t_u64}, {"value", &t_u64},
+       {"valueTwo", &t_u64}, {"op", &t_string});
+ARRAY(t_seccomp_args, t_seccomp_arg);
+OBJECT(t_syscall, {"names", &t_strings}, {"action", &t_string},
+       {"errnoRet", &t_u64}, {"args", &t_seccomp_args});
+ARRAY(t_syscalls, t_syscall);
+OBJECT(t_seccomp, {"defaultAction", &t_string}, {"defaultErrnoRet", &t_u64},
+       {"architectures", &t_strings}, {"flags", &t_strings},
+       {"listenerPath", &t_string}, {"listenerMetadata", &t_string},
+       {"syscalls", &t_syscalls});
+OBJECT(t_intel_rdt, {"closID", &t_string}, {"schemata", &t_string},
+       {"l3CacheSchema", &t_string}, {"memBwSchema", &t_string},
+       {"enableCMT", &t_bool}, {"enableMBM", &t_bool});
+OBJECT(t_personality, {"domain", &t_string}, {"flags", &t_strings});
+OBJECT(t_time_offset, {"secs", &t_i64}, {"nanosecs", &t_u32});
+MAP(t_time_offsets, t_time_offset);
+OBJECT(t_mempolicy, {"mode", &t_string}, {"nodes", &t_string},
+       {"flags", &t_strings});
+OBJECT(t_net_device, {"name", &t_string});
+MAP(t_net_devices, t_net_device);
+OBJECT(t_linux, {"uidMappings", &t_idmaps}, {"gidMappings", &t_idmaps},
+       {"sysctl", &t_string_map}, {"resources", &t_resources},
+       {"cgroupsPath", &t_string}, {"namespaces", &t_namespaces},
+       {"devices", &t_devices}, {"seccomp", &t_seccomp},
+       {"rootfsPropagation", &t_string}, {"maskedPaths", &t_strings},
+       {"readonlyPaths", &t_strings}, {"mountLabel", &t_string},
+       {"intelRdt", &t_intel_rdt}, {"personality", &t_personality},
+       {"timeOffsets", &t_time_offsets}, {"memoryPolicy", &t_mempolicy},
+       {"netDevices", &t_net_devices});
+
+/* ---- the document ---- */
+OBJECT(t_spec, {"ociVersion", &t_string}, {"process", &t_process},
+       {"root", &t_root}, {"hostname", &t_string}, {"domainname", &t_string},
+       {"mounts", &t_mounts}, {"hooks", &t_hooks},
+       {"annotations", &t_string_map}, {"linux", &t_linux});
+
+static const char *json_type_name(const json_t *v) {
+  switch (json_typeof(v)) {
+  case JSON_OBJECT: return "object";
+  case JSON_ARRAY: return "array";
+  case JSON_STRING: return "string";
+  case JSON_INTEGER: return "integer";
+  case JSON_REAL: return "number with a fraction or exponent";
+  case JSON_TRUE:
+  case JSON_FALSE: return "boolean";
+  case JSON_NULL: return "null";
+  }
+  return "?";
+}
+
+static const struct node *find_field(const struct node *t, const char *key) {
+  for (const struct field *f = t->fields; f->name; f++)
+    if (strcmp(f->name, key) == 0)
+      return f->type;
+  return NULL;
+}
+
+static int walk(json_t *v, const struct node *t, struct jptr *p,
+                shim_error *err);
+
+static int walk_object(json_t *v, const struct node *t, struct jptr *p,
+                       shim_error *err) {
+  const char *key;
+  json_t *member, *tmp;
+  json_object_foreach_safe(v, tmp, key, member) {
+    size_t mark = jptr_push_key(p, key);
+    const struct node *ft = t->kind == K_MAP ? t->elem : find_field(t, key);
+    if (!ft)
+      return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                       "unknown field (not a runtime-spec field name; "
+                       "runc could read it differently)");
+    if (json_is_null(member)) {
+      json_object_del(v, key);
+    } else {
+      int ret = walk(member, ft, p, err);
+      if (ret < 0)
+        return ret;
+    }
+    jptr_pop(p, mark);
+  }
+  return 0;
+}
+
+static int walk(json_t *v, const struct node *t, struct jptr *p,
+                shim_error *err) {
+  switch (t->kind) {
+  case K_STRING:
+    if (!json_is_string(v))
+      break;
+    if (t->one_of) {
+      for (const char *const *s = t->one_of; *s; s++)
+        if (strcmp(*s, json_string_value(v)) == 0)
+          return 0;
+      return error_set(err, SHIM_ERR_SCHEMA, p->buf, "unknown value \"%s\"",
+                       json_string_value(v));
+    }
+    return 0;
+  case K_BOOL:
+    if (!json_is_boolean(v))
+      break;
+    return 0;
+  case K_INT:
+    if (!json_is_integer(v))
+      break;
+    if (json_integer_value(v) < t->min || json_integer_value(v) > t->max)
+      return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                       "%lld is out of range for %s", json_integer_value(v),
+                       t->type_name);
+    return 0;
+  case K_OBJECT:
+  case K_MAP:
+    if (!json_is_object(v))
+      break;
+    if (json_object_size(v) > SHIM_MAX_ARRAY_ITEMS)
+      return error_set(err, SHIM_ERR_LIMIT, p->buf,
+                       "more than %d members", SHIM_MAX_ARRAY_ITEMS);
+    return walk_object(v, t, p, err);
+  case K_ARRAY:
+    if (!json_is_array(v))
+      break;
+    if (json_array_size(v) > SHIM_MAX_ARRAY_ITEMS)
+      return error_set(err, SHIM_ERR_LIMIT, p->buf, "more than %d items",
+                       SHIM_MAX_ARRAY_ITEMS);
+    for (size_t i = 0; i < json_array_size(v); i++) {
+      size_t mark = jptr_push_index(p, i);
+      json_t *item = json_array_get(v, i);
+      if (json_is_null(item))
+        return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                         "null is not allowed in an array");
+      int ret = walk(item, t->elem, p, err);
+      if (ret < 0)
+        return ret;
+      jptr_pop(p, mark);
+    }
+    return 0;
+  }
+  return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected %s, found %s",
+                   t->type_name, json_type_name(v));
+}
+
+int schema_validate_spec(json_t *doc, shim_error *err) {
+  struct jptr p = {0};
+  return walk(doc, &t_spec, &p, err);
+}

@@ -1,0 +1,21 @@
+/* shimctl: shared pieces of the admin tool's commands. */
+#ifndef SHIMCTL_H
+#define SHIMCTL_H
+
+#include <shim/shim.h>
+
+/* Exit codes every command uses. */
+enum { EXIT_ALLOWED = 0, EXIT_REJECTED = 1, EXIT_BAD_INPUT = 2 };
+
+/* Prints "shimctl: [what: ][pointer: ]message" on stderr and returns
+ * EXIT_BAD_INPUT. */
+int shimctl_fail(const char *what, const shim_error *err);
+/* Prints a usage error and returns EXIT_BAD_INPUT. */
+int shimctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Loads --policy FILE, or the embedded default when path is NULL. */
+int shimctl_load_policy(const char *path, shim_policy **out);
+
+int cmd_check(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
+
+#endif

@@ -1,0 +1,74 @@
+#!/bin/sh
+# shimctl end to end: exit codes, output, errors on stderr.
+set -u
+shimctl="$top_builddir/runtime/shimctl"
+fx="$top_srcdir/tests/fixtures"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+pass=0
+
+# expect NAME EXIT_CODE COMMAND...: runs it, compares the exit code.
+expect() {
+  name=$1 want=$2
+  shift 2
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  got=$?
+  if [ "$got" -eq "$want" ]; then pass=$((pass + 1)); else
+    echo "FAIL: $name: exit $got, want $want"; cat "$tmp/out" "$tmp/err"; fail=$((fail + 1)); fi
+}
+# grep_in NAME FILE PATTERN: the last command's output must match.
+grep_in() {
+  if grep -qF -- "$3" "$tmp/$2"; then pass=$((pass + 1)); else
+    echo "FAIL: $1: '$3' not in $2:"; cat "$tmp/$2"; fail=$((fail + 1)); fi
+}
+
+expect "allowed spec" 0 "$shimctl" check "$fx/ctr-default.json"
+grep_in "allowed summary" out "verdict: allowed"
+grep_in "harden finding" out "harden  seccomp"
+
+expect "rejected spec" 1 "$shimctl" check "$fx/ctr-net-host.json"
+grep_in "rejected finding" out 'reject  host-namespaces    /linux/namespaces: host network namespace: no "network" entry (hostNetwork: true)'
+
+expect "json format" 1 "$shimctl" check --format json "$fx/ctr-privileged.json"
+grep_in "json verdict" out '"verdict": "rejected"'
+
+mkdir "$tmp/bundle" && cp "$fx/ctr-bind-root.json" "$tmp/bundle/config.json"
+expect "bundle dir" 1 "$shimctl" check "$tmp/bundle"
+grep_in "bundle finding" out "hostPath volume /"
+
+printf '{"linux":{"namespaces":[{"type":"pid"},{"type":"uts"},{"type":7}]}}' >"$tmp/bad.json"
+expect "bad type" 2 "$shimctl" check "$tmp/bad.json"
+grep_in "bad type message" err "/linux/namespaces/2/type: expected string, found integer"
+
+printf '{"hostname":"a","hostname":"b"}' >"$tmp/dup.json"
+expect "duplicate keys" 2 "$shimctl" check "$tmp/dup.json"
+grep_in "duplicate message" err "duplicate object key"
+
+head -c 100 "$fx/ctr-default.json" >"$tmp/trunc.json"
+expect "truncated" 2 "$shimctl" check "$tmp/trunc.json"
+expect "missing file" 2 "$shimctl" check "$tmp/nonexistent.json"
+grep_in "missing message" err "No such file or directory"
+
+printf '{"version":1,"controls":{"hooks":{"mode":"sometimes"}}}' >"$tmp/policy.json"
+expect "broken policy" 2 "$shimctl" check --policy "$tmp/policy.json" "$fx/ctr-default.json"
+grep_in "broken policy message" err "/controls/hooks/mode"
+
+printf '{"version":1,"controls":{"host-namespaces":{"mode":"warn"},"host-mounts":{"mode":"warn"}}}' >"$tmp/warn.json"
+expect "warn policy" 0 "$shimctl" check --policy "$tmp/warn.json" "$fx/ctr-net-host.json"
+grep_in "warn verdict" out "warn    host-namespaces"
+
+expect "policy show" 0 "$shimctl" policy show
+grep_in "policy show content" out '"host-namespaces": {'
+expect "policy show overlay" 0 "$shimctl" policy show --policy "$tmp/warn.json"
+grep_in "policy show mode" out '"mode": "warn"'
+
+expect "usage" 2 "$shimctl" check
+expect "unknown command" 2 "$shimctl" frobnicate
+expect "help" 0 "$shimctl" --help
+grep_in "help text" out "Usage: shimctl"
+expect "version" 0 "$shimctl" --version
+grep_in "version text" out "shimctl "
+
+echo "shimctl: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,656 @@
+/* Every control, both ways: a clean spec yields no finding, and each
+ * mutation yields exactly the finding (control, verdict, pointer, hint) a
+ * user should see. */
+#include "config.h"
+#include "test.h"
+
+#include <cap-ng.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static json_t *strlist_json(const struct strlist *l) {
+  json_t *a = json_array();
+  for (size_t i = 0; i < l->count; i++)
+    json_array_append_new(a, json_string(l->items[i]));
+  return a;
+}
+
+/* A spec every control accepts as it is. */
+static json_t *base(void) {
+  json_error_t jerr;
+  json_t *doc = json_loads(
+      "{\"ociVersion\":\"1.1.0\","
+      " \"process\":{\"user\":{\"uid\":1000,\"gid\":1000},\"args\":[\"sh\"],"
+      "   \"cwd\":\"/\",\"noNewPrivileges\":true,"
+      "   \"capabilities\":{\"bounding\":[\"CAP_CHOWN\",\"CAP_KILL\"],"
+      "     \"effective\":[\"CAP_CHOWN\"],\"permitted\":[\"CAP_CHOWN\",\"CAP_KILL\"]}},"
+      " \"root\":{\"path\":\"rootfs\"},"
+      " \"mounts\":[{\"destination\":\"/proc\",\"type\":\"proc\",\"source\":\"proc\"},"
+      "   {\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\","
+      "    \"options\":[\"nosuid\",\"rw\",\"ro\"]},"
+      "   {\"destination\":\"/dev\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"},"
+      "   {\"destination\":\"/etc/hosts\",\"type\":\"bind\","
+      "    \"source\":\"/var/lib/kubelet/pods/uid/etc-hosts\",\"options\":[\"rbind\",\"rprivate\"]}],"
+      " \"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},"
+      "   {\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"cgroup\"}],"
+      "   \"resources\":{\"pids\":{\"limit\":100},\"devices\":["
+      "     {\"allow\":false,\"access\":\"rwm\"},"
+      "     {\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
+      "     {\"allow\":true,\"type\":\"c\",\"major\":136,\"access\":\"rwm\"},"
+      "     {\"allow\":true,\"type\":\"b\",\"access\":\"m\"}]},"
+      "   \"devices\":[{\"path\":\"/dev/null\",\"type\":\"c\",\"major\":1,\"minor\":3}],"
+      "   \"sysctl\":{\"net.ipv4.tcp_syncookies\":\"1\",\"net/ipv4/ip_unprivileged_port_start\":\"0\"},"
+      "   \"rootfsPropagation\":\"rslave\","
+      "   \"seccomp\":{\"defaultAction\":\"SCMP_ACT_ERRNO\"}}}",
+      JSON_REJECT_DUPLICATES, &jerr);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+  shim_policy *p = NULL;
+  CU_ASSERT_FATAL(shim_policy_load_default(&p, NULL) == 0);
+  json_t *linux_ = json_object_get(doc, "linux");
+  json_object_set_new(linux_, "maskedPaths", strlist_json(&p->masked_paths));
+  json_object_set_new(linux_, "readonlyPaths", strlist_json(&p->readonly_paths));
+  shim_policy_free(p);
+  return doc;
+}
+
+/* The value at a slash-separated path of object keys and array indexes. */
+static json_t *at(json_t *doc, const char *path) {
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s", path);
+  json_t *v = doc;
+  for (char *save = NULL, *tok = strtok_r(buf, "/", &save); v && tok;
+       tok = strtok_r(NULL, "/", &save))
+    v = json_is_array(v) ? json_array_get(v, strtoul(tok, NULL, 10))
+                         : json_object_get(v, tok);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+  return v;
+}
+
+static json_t *parse(const char *text) {
+  json_t *v = json_loads(text, JSON_DECODE_ANY, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+  return v;
+}
+
+/* Expects exactly one finding of control, with verdict and pointer. */
+static const shim_finding *expect_one(shim_report *r, const char *control,
+                                      shim_verdict verdict, const char *pointer) {
+  size_t n = count_findings(r, control, SHIM_VERDICT_ALLOW, NULL);
+  const shim_finding *f = first_finding(r, control);
+  if (n != 1 || f->verdict != verdict || strcmp(f->pointer, pointer) != 0) {
+    char *text = NULL;
+    shim_report_render(r, SHIM_FORMAT_TEXT, &text, NULL);
+    fprintf(stderr, "\n  want one %s %s at %s, got:\n%s", control,
+            shim_verdict_name(verdict), pointer, text ? text : "");
+    free(text);
+  }
+  CU_ASSERT_EQUAL_FATAL(n, 1);
+  CU_ASSERT_EQUAL(f->verdict, verdict);
+  CU_ASSERT_STRING_EQUAL(f->pointer, pointer);
+  return f;
+}
+
+static void expect_clean(shim_report *r) {
+  if (shim_report_count(r)) {
+    char *text = NULL;
+    shim_report_render(r, SHIM_FORMAT_TEXT, &text, NULL);
+    fprintf(stderr, "\n  want no finding, got:\n%s", text ? text : "");
+    free(text);
+  }
+  CU_ASSERT_EQUAL(shim_report_count(r), 0);
+  CU_ASSERT_EQUAL(shim_report_verdict(r), SHIM_VERDICT_ALLOW);
+}
+
+static void test_base_is_clean(void) {
+  shim_report *r = check_doc(base(), NULL);
+  expect_clean(r);
+  shim_report_free(r);
+}
+
+/* ---- host-namespaces ---- */
+
+static void test_ns_missing(void) {
+  json_t *doc = base();
+  json_array_remove(at(doc, "linux/namespaces"), 1); /* network */
+  shim_report *r = check_doc(doc, NULL);
+  const shim_finding *f = expect_one(r, "host-namespaces", SHIM_VERDICT_REJECT,
+                                     "/linux/namespaces");
+  CU_ASSERT_STRING_EQUAL(f->k8s, "hostNetwork: true");
+  CU_ASSERT_PTR_NOT_NULL(strstr(f->message, "network"));
+  CU_ASSERT_EQUAL(shim_report_verdict(r), SHIM_VERDICT_REJECT);
+  shim_report_free(r);
+}
+
+static void test_ns_all_missing(void) {
+  json_t *doc = base();
+  json_object_del(at(doc, "linux"), "namespaces");
+  shim_report *r = check_doc(doc, NULL);
+  /* network, uts, pid, ipc, mount rejected; cgroup hardened */
+  CU_ASSERT_EQUAL(count_findings(r, "host-namespaces", SHIM_VERDICT_REJECT, NULL), 5);
+  CU_ASSERT_EQUAL(count_findings(r, "host-namespaces", SHIM_VERDICT_HARDEN, NULL), 1);
+  shim_report_free(r);
+}
+
+static void test_ns_cgroup_missing_is_hardened(void) {
+  json_t *doc = base();
+  json_array_remove(at(doc, "linux/namespaces"), 5);
+  shim_report *r = check_doc(doc, NULL);
+  expect_one(r, "host-namespaces", SHIM_VERDICT_HARDEN, "/linux/namespaces");
+  CU_ASSERT_EQUAL(shim_report_verdict(r), SHIM_VERDICT_HARDEN);
+  shim_report_free(r);
+}
+
+static shim_report *check_ns_path(const char *type, const char *path) {
+  json_t *doc = base();
+  json_t *nss = at(doc, "linux/namespaces");
+  size_t i;
+  json_t *ns;
+  json_array_foreach(nss, i, ns) if (strcmp(json_string_value(json_object_get(ns, "type")), type) == 0)
+      json_object_set_new(ns, "path", json_string(path));
+  return check_doc(doc, NULL);
+}
+
+static void test_ns_path_host(void) {
+  /* Our own namespaces are the host's: the test runs on the host. */
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/ns/pid", (int)getpid());
+  shim_report *r = check_ns_path("pid", path);
+  const shim_finding *f = expect_one(r, "host-namespaces", SHIM_VERDICT_REJECT,
+                                     "/linux/namespaces/0");
+  CU_ASSERT_STRING_EQUAL(f->k8s, "hostPID: true");
+  CU_ASSERT_PTR_NOT_NULL(strstr(f->message, "joins the host pid namespace"));
+  shim_report_free(r);
+}
+
+static void test_ns_path_other(void) {
+  /* A pod's app container joins its sandbox's namespace: must pass. */
+  int fds[2];
+  CU_ASSERT_FATAL(pipe(fds) == 0);
+  pid_t child = fork();
+  CU_ASSERT_FATAL(child >= 0);
+  if (child == 0) {
+    char ok = unshare(CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC) == 0 ? 'y' : 'n';
+    if (write(fds[1], &ok, 1) != 1)
+      _exit(1);
+    pause();
+    _exit(0);
+  }
+  char ok = 0;
+  CU_ASSERT(read(fds[0], &ok, 1) == 1);
+  CU_ASSERT_EQUAL(ok, 'y');
+  json_t *doc = base();
+  size_t i;
+  json_t *ns;
+  json_array_foreach(at(doc, "linux/namespaces"), i, ns) {
+    const char *type = json_string_value(json_object_get(ns, "type"));
+    const char *proc = strcmp(type, "network") == 0 ? "net" : type;
+    if (strcmp(type, "network") == 0 || strcmp(type, "uts") == 0 || strcmp(type, "ipc") == 0) {
+      char path[64];
+      snprintf(path, sizeof path, "/proc/%d/ns/%s", (int)child, proc);
+      json_object_set_new(ns, "path", json_string(path));
+    }
+  }
+  shim_report *r = check_doc(doc, NULL);
+  expect_clean(r);
+  shim_report_free(r);
+  kill(child, SIGKILL);
+  waitpid(child, NULL, 0);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+static void test_ns_path_bad(void) {
+  static const char *const paths[] = {"/nonexistent/ns", "/dev/null",
+                                      "/proc/self/ns/pid" /* wrong type */};
+  for (size_t i = 0; i < ARRAY_SIZE(paths); i++) {
+    shim_report *r = check_ns_path("network", paths[i]);
+    const shim_finding *f = expect_one(r, "host-namespaces", SHIM_VERDICT_REJECT,
+                                       "/linux/namespaces/1");
+    CU_ASSERT_PTR_NOT_NULL(strstr(f->message, "cannot be verified"));
+    shim_report_free(r);
+  }
+}
+
+static void test_ns_duplicate(void) {
+  json_t *doc = base();
+  json_array_append_new(at(doc, "linux/namespaces"), parse("{\"type\":\"pid\"}"));
+  shim_report *r = check_doc(doc, NULL);
+  expect_one(r, "host-namespaces", SHIM_VERDICT_REJECT, "/linux/namespaces/6");
+  shim_report_free(r);
+}
+
+/* ---- capabilities ---- */
+
+static void test_caps_privileged(void) {
+  json_t *doc = base();
+  json_array_append_new(at(doc, "process/capabilities/permitted"), json_string("CAP_SYS_ADMIN"));
+  shim_report *r = check_doc(doc, NULL);
+  const shim_finding *f = expect_one(r, "capabilities", SHIM_VERDICT_REJECT,
+                                     "/process/capabilities/permitted/2");
+  CU_ASSERT_PTR_NOT_NULL(strstr(f->message, "CAP_SYS_ADMIN"));
+  CU_ASSERT_STRING_EQUAL(f->k8s, "securityContext.capabilities.add: [SYS_ADMIN]");
+  shim_report_free(r);
+}
+
+static void test_caps_dropped(void) {
+  json_t *doc = base();
+  json_array_append_new(at(doc, "process/capabilities/bounding"), json_string("CAP_NET_RAW"));
+  shim_report *r = check_doc(doc, NULL);
+  const shim_finding *f = expect_one(r, "capabilities", SHIM_VERDICT_HARDEN,
+                                     "/process/capabilities/bounding/2");
+  CU_ASSERT_PTR_NOT_NULL(strstr(f->message, "CAP_NET_RAW"));
+  CU_ASSERT_EQUAL(shim_report_verdict(r), SHIM_VERDICT_HARDEN);
+  shim_report_free(r);
+}
+
+static void test_caps_unknown(void) {
+  static const char *const names[] = {"CAP_NOPE", "cap_chown", "CHOWN", "CAP_0"};
+  for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+    json_t *doc = base();
+    json_array_append_new(at(doc, "process/capabilities/effective"), json_string(names[i]));
+    shim_report *r = check_doc(doc, NULL);
+    expect_one(r, "capabilities", SHIM_VERDICT_REJECT, "/process/capabilities/effective/1");
+    shim_report_free(r);
+  }
+}
+
+static void test_caps_all_is_privileged(void) {
+  json_t *doc = base();
+  json_t *all = json_array();
+  for (int cap = 0; cap < 64; cap++)
+    if (capng_capability_to_name((unsigned)cap)) {
+      char name[64];
+      cap_to_name(cap, name, sizeof name);
+      json_array_append_new(all, json_string(name));
+    }
+  json_object_set_new(at(doc, "process/capabilities"), "bounding", all);
+  shim_report *r = check_doc(doc, NULL);
+  const shim_finding *f = first_finding(r, "capabilities");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  CU_ASSERT_STRING_EQUAL(f->k8s, "privileged: true");
+  CU_ASSERT(count_findings(r, "capabilities", SHIM_VERDICT_REJECT, NULL) >= 13);
+  shim_report_free(r);
+}
+
+/* ---- run-as-root ---- */
+
+static void test_root_without_userns(void) {
+  json_t *doc = base();
+  json_object_set_new(at(doc, "process/user"), "uid", json_integer(0));
+  shim_report *r = check_doc(doc, NULL);
+  const shim_finding *f = expect_one(r, "run-as-root", SHIM_VERDICT_HARDEN, "/process/user");
+  CU_ASSERT_PTR_NOT_NULL(strstr(f->message, "will be hardened"));
+  shim_report_free(r);
+}
+
+static void test_root_with_userns(void) {
+  json_t *doc = base();
+  json_object_set_new(at(doc, "process/user"), "uid", json_integer(0));
+  json_array_append_new(at(doc, "linux/namespaces"), parse("{\"type\":\"user\"}"));
+  json_object_set_new(at(doc, "linux"), "uidMappings",
+                      parse("[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]"));
+  json_object_set_new(at(doc, "linux"), "gidMappings",
+                      parse("[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]"));
+  shim_report *r = check_doc(doc, NULL);
+  expect_clean(r);
+  shim_report_free(r);
+}
+
+static void test_root_mapped_to_host_root(void) {
+  json_t *doc = base();
+  json_array_append_new(at(doc, "linux/namespaces"), parse("{\"type\":\"user\"}"));
+  json_object_set_new(at(doc, "linux"), "uidMappings",
+                      parse("[{\"containerID\":0,\"hostID\":0,\"size\":1}]"));
+  shim_report *r = check_doc(doc, NULL);
+  expect_one(r, "run-as-root", SHIM_VERDICT_REJECT, "/linux/uidMappings");
+  shim_report_free(r);
+}
+
+/* ---- host-devices ---- */
+
+static void test_device_node(void) {
+  json_t *doc = base();
+  json_array_append_new(at(doc, "linux/devices"),
+                        parse("{\"path\":\"/dev/nvidia0\",\"type\":\"c\",\"major\":195,\"minor\":0}"));
+  shim_report *r = check_doc(doc, NULL);
+  const shim_finding *f = expect_one(r, "host-devices", SHIM_VERDICT_REJECT, "/linux/devices/1");
+  CU_ASSERT_PTR_NOT_NULL(strstr(f->message, "/dev/nvidia0 (c 195:0)"));
+  shim_report_free(r);
+}
+
+static void test_device_disguised(void) {
+  /* A default device's name on another device's numbers. */
+  json_t *doc = base();
+  json_array_append_new(at(doc, "linux/devices"),
+                        parse("{\"path\":\"/dev/null\",\"type\":\"c\",\"major\":1,\"minor\":1}"));
+  shim_report *r = check_doc(doc, NULL);
+  expect_one(r, "host-devices", SHIM_VERDICT_REJECT, "/linux/devices/1");
+  shim_report_free(r);
+}
+
+static void test_device_rules(void) {
+  static const struct {
+    const char *rule;
+    bool rejected;
+  } rules[] = {
+      {"{\"allow\":true,\"access\":\"rwm\"}", true},
+      {"{\"allow\":true,\"type\":\"a\",\"access\":\"rw\"}", true},
+      {"{\"allow\":true,\"type\":\"c\",\"access\":\"r\"}", true},
+      {"{\"allow\":true,\"type\":\"b\",\"major\":8,\"minor\":0,\"access\":\"rw\"}", true},
+      {"{\"allow\":true,\"type\":\"c\",\"major\":195,\"access\":\"rw\"}", true},
+      {"{\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":5}", false},
+      {"{\"allow\":true,\"type\":\"c\",\"access\":\"m\"}", false},
+      {"{\"allow\":false,\"type\":\"a\",\"access\":\"rwm\"}", false},
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(rules); i++) {
+    json_t *doc = base();
+    json_array_append_new(at(doc, "linux/resources/devices"), parse(rules[i].rule));
+    shim_report *r = check_doc(doc, NULL);
+    if (rules[i].rejected)
+      expect_one(r, "host-devices", SHIM_VERDICT_REJECT, "/linux/resources/devices/4");
+    else
+      expect_clean(r);
+    shim_report_free(r);
+  }
+}
+
+/* ---- mounts ---- */
+
+static shim_report *check_mount(const char *mount, const shim_policy *policy) {
+  json_t *doc = base();
+  json_array_append_new(at(doc, "mounts"), parse(mount));
+  return check_doc(doc, policy);
+}
+
+static void test_bind_host_path(void) {
+  shim_report *r = check_mount(
+      "{\"destination\":\"/host\",\"type\":\"bind\",\"source\":\"/\",\"options\":[\"rbind\",\"rw\"]}", NULL);
+  const shim_finding *f = expect_one(r, "host-mounts", SHIM_VERDICT_REJECT, "/mounts/4");
+  CU_ASSERT_STRING_EQUAL(f->k8s, "hostPath volume /");
+  shim_report_free(r);
+  /* Typed "none" with a bind option is a bind all the same. */
+  r = check_mount("{\"destination\":\"/x\",\"type\":\"none\",\"source\":\"/etc\",\"options\":[\"bind\"]}", NULL);
+  expect_one(r, "host-mounts", SHIM_VERDICT_REJECT, "/mounts/4");
+  shim_report_free(r);
+}
+
+static void test_bind_allowed_sources(void) {
+  static const char *const ok[] = {
+      "/var/lib/kubelet/pods/u/volumes/kubernetes.io~projected/kube-api-access",
+      "/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/id/resolv.conf",
+      "/var/run/containerd/io.containerd.grpc.v1.cri/sandboxes/id/shm",
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+    char m[512];
+    snprintf(m, sizeof m, "{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"%s\",\"options\":[\"rbind\",\"ro\"]}", ok[i]);
+    shim_report *r = check_mount(m, NULL);
+    expect_clean(r);
+    shim_report_free(r);
+  }
+  static const char *const bad[] = {
+      "/var/lib/kubelet/pods/../../../etc", "/var/lib/kubelet/podsx",
+      "relative", "/var/lib/kubelet//pods"};
+  for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+    char m[512];
+    snprintf(m, sizeof m, "{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"%s\"}", bad[i]);
+    shim_report *r = check_mount(m, NULL);
+    expect_one(r, "host-mounts", SHIM_VERDICT_REJECT, "/mounts/4");
+    shim_report_free(r);
+  }
+}
+
+/* A policy allowing binds from a fresh temp dir, which is returned. */
+static shim_policy *policy_with_source(char *dir) {
+  CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+  char doc[512];
+  snprintf(doc, sizeof doc,
+           "{\"version\":1,\"controls\":{\"host-mounts\":{\"allowedSources\":"
+           "[\"/var/lib/kubelet/pods\",\"%s\"]}}}", dir);
+  shim_policy *p = NULL;
+  CU_ASSERT_FATAL(shim_policy_load_data(doc, strlen(doc), &p, NULL) == 0);
+  return p;
+}
+
+static void test_bind_symlink_escape(void) {
+  char dir[] = "/tmp/shim-src-XXXXXX", link[64], m[256];
+  shim_policy *p = policy_with_source(dir);
+  snprintf(link, sizeof link, "%s/link", dir);
+  CU_ASSERT_FATAL(symlink("/etc", link) == 0);
+  snprintf(m, sizeof m, "{\"destination\":\"/x\",\"type\":\"bind\",\"source\":\"%s\"}", link);
+  shim_report *r = check_mount(m, p);
+  const shim_finding *f = expect_one(r, "host-mounts", SHIM_VERDICT_REJECT, "/mounts/4");
+  CU_ASSERT_PTR_NOT_NULL(strstr(f->message, "resolves to host path /etc"));
+  shim_report_free(r);
+  unlink(link);
+  rmdir(dir);
+  shim_policy_free(p);
+}
+
+static void test_runtime_sockets(void) {
+  static const char *const sources[] = {
+      "/run/containerd/containerd.sock", "/var/run/docker.sock",
+      "/run/containerd", "/var/lib/kubelet/pod-resources"};
+  for (size_t i = 0; i < ARRAY_SIZE(sources); i++) {
+    char m[256];
+    snprintf(m, sizeof m, "{\"destination\":\"/s\",\"type\":\"bind\",\"source\":\"%s\",\"options\":[\"ro\"]}", sources[i]);
+    shim_report *r = check_mount(m, NULL);
+    expect_one(r, "runtime-sockets", SHIM_VERDICT_REJECT, "/mounts/4");
+    shim_report_free(r);
+  }
+}
+
+static void test_socket_file_in_allowed_dir(void) {
+  char dir[] = "/tmp/shim-sock-XXXXXX", m[256];
+  shim_policy *p = policy_with_source(dir);
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s/api", dir);
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  CU_ASSERT_FATAL(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+  snprintf(m, sizeof m, "{\"destination\":\"/s\",\"type\":\"bind\",\"source\":\"%s\"}", sa.sun_path);
+  shim_report *r = check_mount(m, p);
+  expect_one(r, "runtime-sockets", SHIM_VERDICT_REJECT, "/mounts/4");
+  CU_ASSERT_EQUAL(count_findings(r, "host-mounts", SHIM_VERDICT_ALLOW, NULL), 0);
+  shim_report_free(r);
+  close(fd);
+  unlink(sa.sun_path);
+  rmdir(dir);
+  shim_policy_free(p);
+}
+
+static void test_foreign_filesystem(void) {
+  shim_report *r = check_mount(
+      "{\"destination\":\"/data\",\"type\":\"ext4\",\"source\":\"/dev/vda\"}", NULL);
+  expect_one(r, "host-mounts", SHIM_VERDICT_REJECT, "/mounts/4");
+  shim_report_free(r);
+  r = check_mount("{\"destination\":\"/tmp\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"}", NULL);
+  expect_clean(r);
+  shim_report_free(r);
+}
+
+static void test_kernel_filesystems(void) {
+  static const char *const bad[] = {
+      "{\"destination\":\"/sys2\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"ro\",\"rw\"]}",
+      "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\"}",
+      "{\"destination\":\"/host-proc\",\"type\":\"proc\",\"source\":\"proc\"}",
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+    shim_report *r = check_mount(bad[i], NULL);
+    expect_one(r, "kernel-filesystems", SHIM_VERDICT_REJECT, "/mounts/4");
+    shim_report_free(r);
+  }
+  shim_report *r = check_mount(
+      "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup2\",\"source\":\"cgroup\",\"options\":[\"ro\"]}", NULL);
+  expect_clean(r);
+  shim_report_free(r);
+}
+
+static void test_mount_propagation(void) {
+  json_t *doc = base();
+  json_object_set_new(at(doc, "linux"), "rootfsPropagation", json_string("rshared"));
+  shim_report *r = check_doc(doc, NULL);
+  expect_one(r, "mount-propagation", SHIM_VERDICT_REJECT, "/linux/rootfsPropagation");
+  shim_report_free(r);
+  doc = base();
+  json_array_append_new(at(doc, "mounts/3/options"), json_string("rshared"));
+  r = check_doc(doc, NULL);
+  const shim_finding *f = expect_one(r, "mount-propagation", SHIM_VERDICT_REJECT, "/mounts/3");
+  CU_ASSERT_STRING_EQUAL(f->k8s, "mountPropagation: Bidirectional");
+  shim_report_free(r);
+}
+
+/* ---- proc-unmasked ---- */
+
+static void test_proc_unmasked(void) {
+  json_t *doc = base();
+  json_object_del(at(doc, "linux"), "maskedPaths");
+  json_object_set_new(at(doc, "linux"), "readonlyPaths", json_array());
+  shim_report *r = check_doc(doc, NULL);
+  const shim_finding *f = expect_one(r, "proc-unmasked", SHIM_VERDICT_REJECT, "/linux/maskedPaths");
+  CU_ASSERT_STRING_EQUAL(f->k8s, "procMount: Unmasked");
+  shim_report_free(r);
+}
+
+static void test_proc_partly_masked(void) {
+  json_t *doc = base();
+  json_array_remove(at(doc, "linux/maskedPaths"), 0);
+  shim_report *r = check_doc(doc, NULL);
+  expect_one(r, "proc-unmasked", SHIM_VERDICT_HARDEN, "/linux/maskedPaths");
+  shim_report_free(r);
+}
+
+/* ---- sysctls, hooks ---- */
+
+static void test_sysctls(void) {
+  static const char *const bad[] = {"kernel.msgmax", "net.ipv4.ip_forward",
+                                    "net.ipv4..tcp_syncookies", "kernel/shm_rmid_forced/"};
+  for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+    json_t *doc = base();
+    json_object_set_new(at(doc, "linux/sysctl"), bad[i], json_string("1"));
+    shim_report *r = check_doc(doc, NULL);
+    const shim_finding *f = first_finding(r, "sysctls");
+    CU_ASSERT_EQUAL(count_findings(r, "sysctls", SHIM_VERDICT_REJECT, NULL), 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    CU_ASSERT_PTR_NOT_NULL(strstr(f->k8s, "securityContext.sysctls"));
+    shim_report_free(r);
+  }
+}
+
+static void test_hooks(void) {
+  json_t *doc = base();
+  json_object_set_new(doc, "hooks", parse("{\"prestart\":[{\"path\":\"/usr/bin/nvidia-container-runtime-hook\",\"args\":[\"x\",\"prestart\"]}]}"));
+  shim_report *r = check_doc(doc, NULL);
+  const shim_finding *f = expect_one(r, "hooks", SHIM_VERDICT_REJECT, "/hooks/prestart/0");
+  CU_ASSERT_PTR_NOT_NULL(strstr(f->message, "nvidia-container-runtime-hook"));
+  shim_report_free(r);
+}
+
+/* ---- what hardening fixes ---- */
+
+static void test_hardenable(void) {
+  json_t *doc = base();
+  json_object_set_new(at(doc, "process"), "noNewPrivileges", json_false());
+  json_object_set_new(at(doc, "process"), "apparmorProfile", json_string("unconfined"));
+  json_object_del(at(doc, "linux"), "seccomp");
+  json_object_del(at(doc, "linux/resources"), "pids");
+  shim_report *r = check_doc(doc, NULL);
+  expect_one(r, "no-new-privileges", SHIM_VERDICT_HARDEN, "/process/noNewPrivileges");
+  expect_one(r, "apparmor", SHIM_VERDICT_HARDEN, "/process/apparmorProfile");
+  expect_one(r, "seccomp", SHIM_VERDICT_HARDEN, "/linux/seccomp");
+  expect_one(r, "pids-limit", SHIM_VERDICT_HARDEN, "/linux/resources/pids");
+  CU_ASSERT_EQUAL(shim_report_verdict(r), SHIM_VERDICT_HARDEN);
+  shim_report_free(r);
+
+  doc = base();
+  json_object_set_new(at(doc, "linux/seccomp"), "defaultAction", json_string("SCMP_ACT_ALLOW"));
+  r = check_doc(doc, NULL);
+  expect_one(r, "seccomp", SHIM_VERDICT_HARDEN, "/linux/seccomp/defaultAction");
+  shim_report_free(r);
+}
+
+/* ---- modes ---- */
+
+static void test_modes(void) {
+  const char *warn = "{\"version\":1,\"controls\":{\"hooks\":{\"mode\":\"warn\"},"
+                     "\"pids-limit\":{\"mode\":\"off\"}}}";
+  shim_policy *p = NULL;
+  CU_ASSERT_FATAL(shim_policy_load_data(warn, strlen(warn), &p, NULL) == 0);
+  json_t *doc = base();
+  json_object_set_new(doc, "hooks", parse("{\"poststop\":[{\"path\":\"/bin/true\"}]}"));
+  json_object_del(at(doc, "linux/resources"), "pids");
+  shim_report *r = check_doc(doc, p);
+  expect_one(r, "hooks", SHIM_VERDICT_WARN, "/hooks/poststop/0");
+  CU_ASSERT_EQUAL(count_findings(r, "pids-limit", SHIM_VERDICT_ALLOW, NULL), 0);
+  CU_ASSERT_EQUAL(shim_report_verdict(r), SHIM_VERDICT_WARN);
+  shim_report_free(r);
+  shim_policy_free(p);
+}
+
+/* ---- rendering ---- */
+
+static void test_render(void) {
+  json_t *doc = base();
+  json_array_remove(at(doc, "linux/namespaces"), 1);
+  shim_report *r = check_doc(doc, NULL);
+  char *text = NULL, *js = NULL;
+  CU_ASSERT_FATAL(shim_report_render(r, SHIM_FORMAT_TEXT, &text, NULL) == 0);
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, "reject  host-namespaces    /linux/namespaces: host network namespace: no \"network\" entry (hostNetwork: true)\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, "verdict: rejected (1 reject, 0 harden, 0 warn)\n"));
+  CU_ASSERT_FATAL(shim_report_render(r, SHIM_FORMAT_JSON, &js, NULL) == 0);
+  json_t *parsed = json_loads(js, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(parsed);
+  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(parsed, "verdict")), "rejected");
+  json_t *f0 = json_array_get(json_object_get(parsed, "findings"), 0);
+  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(f0, "control")), "host-namespaces");
+  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(f0, "kubernetes")), "hostNetwork: true");
+  json_decref(parsed);
+  free(text);
+  free(js);
+  shim_report_free(r);
+}
+
+void register_control_tests(void) {
+  static const struct test_case tests[] = {
+      {"base spec is clean", test_base_is_clean},
+      {"ns: missing entry", test_ns_missing},
+      {"ns: no namespaces at all", test_ns_all_missing},
+      {"ns: cgroup missing is hardened", test_ns_cgroup_missing_is_hardened},
+      {"ns: path to the host's", test_ns_path_host},
+      {"ns: path to a pod sandbox's", test_ns_path_other},
+      {"ns: unverifiable paths", test_ns_path_bad},
+      {"ns: duplicate entry", test_ns_duplicate},
+      {"caps: privileged", test_caps_privileged},
+      {"caps: dropped", test_caps_dropped},
+      {"caps: unknown names", test_caps_unknown},
+      {"caps: all is privileged", test_caps_all_is_privileged},
+      {"root: without userns", test_root_without_userns},
+      {"root: with userns", test_root_with_userns},
+      {"root: mapped to host root", test_root_mapped_to_host_root},
+      {"devices: node", test_device_node},
+      {"devices: disguised", test_device_disguised},
+      {"devices: cgroup rules", test_device_rules},
+      {"mounts: host path", test_bind_host_path},
+      {"mounts: allowed sources", test_bind_allowed_sources},
+      {"mounts: symlink escape", test_bind_symlink_escape},
+      {"mounts: runtime sockets", test_runtime_sockets},
+      {"mounts: socket file", test_socket_file_in_allowed_dir},
+      {"mounts: foreign file system", test_foreign_filesystem},
+      {"mounts: kernel file systems", test_kernel_filesystems},
+      {"mounts: propagation", test_mount_propagation},
+      {"proc: unmasked", test_proc_unmasked},
+      {"proc: partly masked", test_proc_partly_masked},
+      {"sysctls", test_sysctls},
+      {"hooks", test_hooks},
+      {"hardenable", test_hardenable},
+      {"modes", test_modes},
+      {"render", test_render},
+  };
+  ADD_SUITE("controls", tests);
+}

@@ -1,0 +1,197 @@
+/* The spec loader: untrusted input, and documents runc could read
+ * differently.  Table-driven: input -> error code and JSON pointer. */
+#include "config.h"
+#include "test.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const struct load_case {
+  const char *name;
+  const char *json;
+  int code;            /* expected shim_errc, SHIM_OK to load */
+  const char *pointer; /* expected pointer on error */
+} load_cases[] = {
+    {"minimal", "{\"ociVersion\":\"1.0.2\"}", SHIM_OK, NULL},
+    {"empty object", "{}", SHIM_OK, NULL},
+    {"empty input", "", SHIM_ERR_SYNTAX, ""},
+    {"garbage", "\x01\x02garbage", SHIM_ERR_SYNTAX, ""},
+    {"truncated", "{\"process\": {\"args\": [\"sh\"", SHIM_ERR_SYNTAX, ""},
+    {"trailing data", "{} {}", SHIM_ERR_SYNTAX, ""},
+    {"top-level array", "[]", SHIM_ERR_SCHEMA, ""},
+    {"byte order mark", "\xef\xbb\xbf{}", SHIM_ERR_SYNTAX, ""},
+    {"invalid utf-8", "{\"hostname\":\"\xff\"}", SHIM_ERR_SYNTAX, ""},
+    {"lone surrogate", "{\"hostname\":\"\\ud800\"}", SHIM_ERR_SYNTAX, ""},
+    {"nul escape", "{\"hostname\":\"a\\u0000b\"}", SHIM_ERR_SYNTAX, ""},
+    {"duplicate key", "{\"hostname\":\"a\",\"hostname\":\"b\"}", SHIM_ERR_SYNTAX, ""},
+    {"nested duplicate",
+     "{\"linux\":{\"namespaces\":[{\"type\":\"pid\",\"type\":\"network\"}]}}",
+     SHIM_ERR_SYNTAX, ""},
+    /* Go would match these case-insensitively to "process" */
+    {"case-folded key", "{\"Process\":{}}", SHIM_ERR_SCHEMA, "/Process"},
+    {"unicode-folded key", "{\"proce\xc5\xbfs\":{}}", SHIM_ERR_SCHEMA,
+     "/proce\xc5\xbfs"},
+    {"kelvin-folded key", "{\"linux\":{\"\xe2\x84\xaa" "ernel\":1}}",
+     SHIM_ERR_SCHEMA, "/linux/\xe2\x84\xaa" "ernel"},
+    {"unknown field", "{\"process\":{\"privileged\":true}}", SHIM_ERR_SCHEMA,
+     "/process/privileged"},
+    {"windows section", "{\"windows\":{}}", SHIM_ERR_SCHEMA, "/windows"},
+    {"wrong type deep",
+     "{\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"uts\"},{\"type\":1}]}}",
+     SHIM_ERR_SCHEMA, "/linux/namespaces/2/type"},
+    {"unknown namespace type", "{\"linux\":{\"namespaces\":[{\"type\":\"net\"}]}}",
+     SHIM_ERR_SCHEMA, "/linux/namespaces/0/type"},
+    {"fraction for integer", "{\"process\":{\"user\":{\"uid\":1.0}}}",
+     SHIM_ERR_SCHEMA, "/process/user/uid"},
+    {"exponent for integer", "{\"process\":{\"user\":{\"uid\":1e3}}}",
+     SHIM_ERR_SCHEMA, "/process/user/uid"},
+    {"uint32 overflow", "{\"process\":{\"user\":{\"uid\":4294967296}}}",
+     SHIM_ERR_SCHEMA, "/process/user/uid"},
+    {"negative uint32", "{\"process\":{\"user\":{\"uid\":-1}}}",
+     SHIM_ERR_SCHEMA, "/process/user/uid"},
+    {"too big integer", "{\"process\":{\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\","
+                        "\"hard\":18446744073709551616,\"soft\":1}]}}",
+     SHIM_ERR_SYNTAX, ""},
+    {"string for bool", "{\"process\":{\"noNewPrivileges\":\"true\"}}",
+     SHIM_ERR_SCHEMA, "/process/noNewPrivileges"},
+    {"null array element", "{\"mounts\":[null]}", SHIM_ERR_SCHEMA, "/mounts/0"},
+    {"null member is absence", "{\"linux\":null,\"process\":{\"env\":null}}",
+     SHIM_OK, NULL},
+    {"annotation not a string", "{\"annotations\":{\"a/b\":1}}", SHIM_ERR_SCHEMA,
+     "/annotations/a~1b"},
+    {"embedded blkio major", "{\"linux\":{\"resources\":{\"blockIO\":{"
+                             "\"weightDevice\":[{\"major\":8,\"minor\":0,\"weight\":10}]}}}}",
+     SHIM_OK, NULL},
+    {"uint16 overflow", "{\"linux\":{\"resources\":{\"blockIO\":{\"weight\":65536}}}}",
+     SHIM_ERR_SCHEMA, "/linux/resources/blockIO/weight"},
+};
+
+static void test_load_table(void) {
+  for (size_t i = 0; i < ARRAY_SIZE(load_cases); i++) {
+    const struct load_case *c = &load_cases[i];
+    shim_spec *spec = NULL;
+    shim_error err = {0};
+    int ret = shim_spec_load_data(c->json, strlen(c->json), &spec, &err);
+    int want = c->code == SHIM_OK ? 0 : -c->code;
+    if (ret != want || (c->pointer && strcmp(err.pointer, c->pointer) != 0))
+      fprintf(stderr, "\n  case \"%s\": ret %d (want %d), pointer \"%s\" "
+                      "(want \"%s\"): %s\n",
+              c->name, ret, want, err.pointer, c->pointer ? c->pointer : "",
+              err.message);
+    CU_ASSERT_EQUAL(ret, want);
+    if (c->code != SHIM_OK) {
+      CU_ASSERT_EQUAL(err.code, c->code);
+      CU_ASSERT_STRING_EQUAL(err.pointer, c->pointer);
+      CU_ASSERT(strlen(err.message) > 0);
+      CU_ASSERT_PTR_NULL(spec);
+    }
+    shim_spec_free(spec);
+  }
+}
+
+static void test_syntax_error_has_position(void) {
+  const char *doc = "{\n  \"process\": {\n    \"args\": [\"sh\",]\n  }\n}";
+  shim_spec *spec = NULL;
+  shim_error err;
+  CU_ASSERT_EQUAL(shim_spec_load_data(doc, strlen(doc), &spec, &err), -SHIM_ERR_SYNTAX);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "line 3"));
+}
+
+static void test_wrong_type_message(void) {
+  const char *doc = "{\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"uts\"},{\"type\":[]}]}}";
+  shim_spec *spec = NULL;
+  shim_error err;
+  CU_ASSERT(shim_spec_load_data(doc, strlen(doc), &spec, &err) < 0);
+  CU_ASSERT_STRING_EQUAL(err.pointer, "/linux/namespaces/2/type");
+  CU_ASSERT_STRING_EQUAL(err.message, "expected string, found array");
+}
+
+static void test_null_member_removed(void) {
+  const char *doc = "{\"linux\":{\"namespaces\":null}}";
+  shim_spec *spec = NULL;
+  CU_ASSERT_FATAL(shim_spec_load_data(doc, strlen(doc), &spec, NULL) == 0);
+  /* Go leaves namespaces nil: both readers must see no entry. */
+  CU_ASSERT_PTR_NULL(json_object_get(json_object_get(spec->root, "linux"), "namespaces"));
+  shim_spec_free(spec);
+}
+
+static void test_deep_nesting(void) {
+  /* jansson caps depth itself; either way: an error, never a crash. */
+  size_t depth = 100000;
+  char *doc = malloc(2 * depth + 16);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+  size_t n = (size_t)sprintf(doc, "{\"a\":");
+  memset(doc + n, '[', depth);
+  memset(doc + n + depth, ']', depth);
+  strcpy(doc + n + 2 * depth, "}");
+  shim_spec *spec = NULL;
+  shim_error err;
+  CU_ASSERT(shim_spec_load_data(doc, strlen(doc), &spec, &err) < 0);
+  CU_ASSERT_PTR_NULL(spec);
+  free(doc);
+}
+
+static void test_size_limit(void) {
+  size_t len = SHIM_MAX_DOCUMENT_BYTES + 1;
+  char *doc = malloc(len);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+  memset(doc, ' ', len);
+  doc[0] = '{';
+  doc[len - 1] = '}';
+  shim_spec *spec = NULL;
+  shim_error err;
+  CU_ASSERT_EQUAL(shim_spec_load_data(doc, len, &spec, &err), -SHIM_ERR_LIMIT);
+  free(doc);
+}
+
+static void test_array_limit(void) {
+  size_t items = SHIM_MAX_ARRAY_ITEMS + 1;
+  char *doc = malloc(items * 4 + 64);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+  char *p = doc + sprintf(doc, "{\"process\":{\"env\":[");
+  for (size_t i = 0; i < items; i++)
+    p += sprintf(p, "%s\"a\"", i ? "," : "");
+  strcpy(p, "]}}");
+  shim_spec *spec = NULL;
+  shim_error err;
+  CU_ASSERT_EQUAL(shim_spec_load_data(doc, strlen(doc), &spec, &err), -SHIM_ERR_LIMIT);
+  CU_ASSERT_STRING_EQUAL(err.pointer, "/process/env");
+  free(doc);
+}
+
+static void test_load_file_and_fd(void) {
+  shim_spec *spec = NULL;
+  shim_error err;
+  CU_ASSERT_EQUAL(shim_spec_load_file("/nonexistent/config.json", &spec, &err), -SHIM_ERR_IO);
+  CU_ASSERT(strstr(err.message, "/nonexistent/config.json") != NULL);
+  CU_ASSERT_EQUAL(shim_spec_load_file("/", &spec, &err), -SHIM_ERR_IO);
+
+  char path[] = "/tmp/shim-test-XXXXXX";
+  int fd = mkstemp(path);
+  CU_ASSERT_FATAL(fd >= 0);
+  CU_ASSERT(write(fd, "{\"hostname\":\"x\"}", 16) == 16);
+  CU_ASSERT(lseek(fd, 0, SEEK_SET) == 0);
+  CU_ASSERT_EQUAL(shim_spec_load_fd(fd, &spec, &err), 0);
+  shim_spec_free(spec);
+  spec = NULL;
+  CU_ASSERT_EQUAL(shim_spec_load_file(path, &spec, &err), 0);
+  shim_spec_free(spec);
+  close(fd);
+  unlink(path);
+}
+
+void register_spec_tests(void) {
+  static const struct test_case tests[] = {
+      {"load table", test_load_table},
+      {"syntax error has line", test_syntax_error_has_position},
+      {"wrong type message", test_wrong_type_message},
+      {"null member removed", test_null_member_removed},
+      {"deep nesting", test_deep_nesting},
+      {"size limit", test_size_limit},
+      {"array limit", test_array_limit},
+      {"load file and fd", test_load_file_and_fd},
+  };
+  ADD_SUITE("spec", tests);
+}
