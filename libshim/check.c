@@ -225,7 +225,7 @@ static void check_run_as_root(struct ctx *c) {
   json_int_t gid = json_integer_value(get(user, "gid"));
   if ((uid == 0 || gid == 0) && !userns)
     finding(c, CONTROL_RUN_AS_ROOT, FIXABLE, "/process/user",
-            "runAsUser: 0 (or runAsNonRoot unset)",
+            "runAsUser: 0 or runAsNonRoot unset",
             "runs as %s 0 without a user namespace, i.e. as host root: "
             "will be hardened (user namespace)",
             uid == 0 ? "uid" : "gid");
@@ -531,7 +531,7 @@ static void check_hooks(struct ctx *c) {
 static void check_no_new_privileges(struct ctx *c) {
   if (!json_is_true(get(get(c->root, "process"), "noNewPrivileges")))
     finding(c, CONTROL_NO_NEW_PRIVILEGES, FIXABLE, "/process/noNewPrivileges",
-            "allowPrivilegeEscalation: true (or unset)",
+            "allowPrivilegeEscalation: true or unset",
             "no_new_privs is off: setuid binaries can gain privileges; "
             "hardening sets it");
 }

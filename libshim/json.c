@@ -39,9 +39,13 @@ size_t jptr_push_key(struct jptr *p, const char *key) {
 }
 
 size_t jptr_push_index(struct jptr *p, size_t index) {
-  char buf[32];
-  int n = snprintf(buf, sizeof buf, "/%zu", index);
-  return jptr_append(p, buf, (size_t)n);
+  /* Called for every array item of every document: no printf. */
+  char buf[32], *c = buf + sizeof buf;
+  do
+    *--c = (char)('0' + index % 10);
+  while (index /= 10);
+  *--c = '/';
+  return jptr_append(p, c, (size_t)(buf + sizeof buf - c));
 }
 
 void jptr_pop(struct jptr *p, size_t len) {

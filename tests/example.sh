@@ -8,7 +8,7 @@ trap 'rm -rf "$tmp"' EXIT
 $MAKE -s -C "$top_builddir" install DESTDIR="$tmp/root" >/dev/null
 pc=$(dirname "$(find "$tmp/root" -name libshim.pc | head -n 1)")
 export PKG_CONFIG_PATH="$pc" PKG_CONFIG_SYSROOT_DIR="$tmp/root"
-${CC:-cc} "$top_srcdir/examples/check-spec.c" $(pkg-config --cflags --libs libshim) -o "$tmp/check-spec"
+${CC:-cc} ${SAN_FLAGS:-} "$top_srcdir/examples/check-spec.c" $(pkg-config --cflags --libs libshim) -o "$tmp/check-spec"
 libdir=$(dirname "$(find "$tmp/root" -name 'libshim.so' | head -n 1)")
 export LD_LIBRARY_PATH="$libdir"
 "$tmp/check-spec" "$top_srcdir/tests/fixtures/ctr-default.json" | grep -qx allowed

@@ -1,0 +1,10 @@
+#!/bin/sh
+# Installs what building and testing shim needs on Debian 12 (run as root).
+set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends \
+  build-essential autoconf automake libtool pkg-config \
+  libjansson-dev libseccomp-dev libcap-ng-dev libnl-3-dev libnl-route-3-dev \
+  libcunit1-dev valgrind jq binutils \
+  runc containerd umoci busybox-static

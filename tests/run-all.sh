@@ -1,0 +1,27 @@
+#!/bin/sh
+# Every test, as CI runs it: a -Werror build with `make check`, the unit
+# tests and shimctl under valgrind, an ASan/UBSan build with `make check`,
+# and `make distcheck`.  Builds go to build/ (out of tree).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=$(nproc 2>/dev/null || echo 2)
+[ -x configure ] || autoreconf -fi
+
+step() { printf '\n==== %s\n' "$*"; }
+
+step "build with -Werror, make check"
+rm -rf build && mkdir -p build/plain build/asan
+(cd build/plain && ../../configure -q --enable-werror && make -s -j"$jobs" && make -s -j"$jobs" check)
+
+step "valgrind: unit tests and shimctl"
+(cd build/plain && make -s check-valgrind)
+
+step "ASan + UBSan build, make check"
+(cd build/asan && ../../configure -q --enable-werror --enable-sanitizers && make -s -j"$jobs" && \
+  ASAN_OPTIONS=detect_leaks=1 make -s -j"$jobs" check)
+
+step "make distcheck"
+(cd build/plain && make -s distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror)
+
+step "all tests passed"
