@@ -61,7 +61,8 @@ size_t jptr_push_key(struct jptr *p, const char *key);
 size_t jptr_push_index(struct jptr *p, size_t index);
 void jptr_pop(struct jptr *p, size_t len);
 
-/* Reads a whole file or fd, refusing more than SHIM_MAX_DOCUMENT_BYTES. */
+/* Reads a whole file or fd, refusing more than SHIM_MAX_DOCUMENT_BYTES.
+ * Messages do not repeat the path: the caller knows it. */
 int read_file_limited(const char *path, char **out, size_t *len, shim_error *err);
 int read_fd_limited(int fd, char **out, size_t *len, shim_error *err);
 

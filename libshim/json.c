@@ -93,20 +93,17 @@ int read_file_limited(const char *path, char **out, size_t *len,
   /* O_NONBLOCK: a FIFO planted in place of a file must not hang us. */
   _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0)
-    return error_sys(err, SHIM_ERR_IO, errno, NULL, "cannot open %s", path);
+    return error_sys(err, SHIM_ERR_IO, errno, NULL, "cannot open");
   struct stat st;
   if (fstat(fd, &st) < 0)
-    return error_sys(err, SHIM_ERR_IO, errno, NULL, "cannot stat %s", path);
+    return error_sys(err, SHIM_ERR_IO, errno, NULL, "cannot stat");
   if (!S_ISREG(st.st_mode))
-    return error_set(err, SHIM_ERR_IO, NULL, "%s: not a regular file", path);
+    return error_set(err, SHIM_ERR_IO, NULL, "not a regular file");
   if ((uint64_t)st.st_size > SHIM_MAX_DOCUMENT_BYTES)
     return error_set(err, SHIM_ERR_LIMIT, NULL,
-                     "%s: %lld bytes, larger than the limit of %u bytes", path,
+                     "%lld bytes, larger than the limit of %u bytes",
                      (long long)st.st_size, SHIM_MAX_DOCUMENT_BYTES);
-  int ret = read_fd_limited(fd, out, len, err);
-  if (ret < 0)
-    error_prefix(err, path);
-  return ret;
+  return read_fd_limited(fd, out, len, err);
 }
 
 int json_parse_strict(const char *data, size_t len, json_t **out,

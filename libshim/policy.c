@@ -296,10 +296,7 @@ int shim_policy_load_file(const char *path, shim_policy **out,
   int ret = read_file_limited(path, &data, &len, err);
   if (ret < 0)
     return ret;
-  ret = shim_policy_load_data(data, len, out, err);
-  if (ret < 0)
-    error_prefix(err, path);
-  return ret;
+  return shim_policy_load_data(data, len, out, err);
 }
 
 static json_t *render_setting(const shim_policy *policy,

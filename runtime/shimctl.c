@@ -47,7 +47,7 @@ int shimctl_load_policy(const char *path, shim_policy **out) {
   int ret = path ? shim_policy_load_file(path, out, &err)
                  : shim_policy_load_default(out, &err);
   if (ret < 0)
-    return shimctl_fail("policy", &err);
+    return shimctl_fail(path ? path : "embedded default policy", &err);
   return 0;
 }
 
