@@ -10,9 +10,20 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 step() { printf '\n==== %s\n' "$*"; }
 
+# Adds a build's automake test summary to the totals.
+passed=0
+failed=0
+count() {
+  p=$(sed -n 's/^# PASS: *//p' "$1/test-suite.log")
+  f=$(sed -n 's/^# FAIL: *//p' "$1/test-suite.log")
+  passed=$((passed + p))
+  failed=$((failed + f))
+}
+
 step "build with -Werror, make check"
 rm -rf build && mkdir -p build/plain build/asan
 (cd build/plain && ../../configure -q --enable-werror && make -s -j"$jobs" && make -s -j"$jobs" check)
+count build/plain
 
 step "valgrind: unit tests and shimctl"
 (cd build/plain && make -s check-valgrind)
@@ -20,8 +31,10 @@ step "valgrind: unit tests and shimctl"
 step "ASan + UBSan build, make check"
 (cd build/asan && ../../configure -q --enable-werror --enable-sanitizers && make -s -j"$jobs" && \
   ASAN_OPTIONS=detect_leaks=1 make -s -j"$jobs" check)
+count build/asan
 
 step "make distcheck"
 (cd build/plain && make -s distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror)
 
 step "all tests passed"
+echo "tests: $passed passed, $failed failed"
