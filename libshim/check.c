@@ -54,10 +54,14 @@ static json_t *get(json_t *obj, const char *key) {
   return obj ? json_object_get(obj, key) : NULL;
 }
 
+/* Arrays of strings only: the schema guarantees the item type. */
 static bool has_string(json_t *array, const char *s) {
   size_t i;
   json_t *v;
-  json_array_foreach(array, i, v) if (strcmp(json_string_value(v), s) == 0) return true;
+  json_array_foreach(array, i, v) {
+    if (strcmp(json_string_value(v), s) == 0)
+      return true;
+  }
   return false;
 }
 
@@ -208,8 +212,11 @@ static void check_run_as_root(struct ctx *c) {
   bool userns = false;
   size_t i;
   json_t *ns;
-  json_array_foreach(get(linux_, "namespaces"), i, ns) if (
-      strcmp(json_string_value(get(ns, "type")), "user") == 0) userns = true;
+  json_array_foreach(get(linux_, "namespaces"), i, ns) {
+    const char *type = json_string_value(get(ns, "type"));
+    if (type && strcmp(type, "user") == 0)
+      userns = true;
+  }
 
   static const char *const maps[] = {"uidMappings", "gidMappings"};
   for (size_t m = 0; m < ARRAY_SIZE(maps); m++) {

@@ -219,6 +219,15 @@ static void test_ns_path_bad(void) {
   }
 }
 
+static void test_ns_without_type(void) {
+  json_t *doc = base();
+  json_array_append_new(at(doc, "linux/namespaces"), parse("{\"path\":\"/proc/1/ns/net\"}"));
+  json_object_set_new(at(doc, "process/user"), "uid", json_integer(0));
+  shim_report *r = check_doc(doc, NULL);
+  expect_one(r, "host-namespaces", SHIM_VERDICT_REJECT, "/linux/namespaces/6");
+  shim_report_free(r);
+}
+
 static void test_ns_duplicate(void) {
   json_t *doc = base();
   json_array_append_new(at(doc, "linux/namespaces"), parse("{\"type\":\"pid\"}"));
@@ -626,6 +635,7 @@ void register_control_tests(void) {
       {"ns: path to a pod sandbox's", test_ns_path_other},
       {"ns: unverifiable paths", test_ns_path_bad},
       {"ns: duplicate entry", test_ns_duplicate},
+      {"ns: entry without type", test_ns_without_type},
       {"caps: privileged", test_caps_privileged},
       {"caps: dropped", test_caps_dropped},
       {"caps: unknown names", test_caps_unknown},
