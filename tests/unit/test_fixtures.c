@@ -3,6 +3,7 @@
 #include "config.h"
 #include "test.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -86,9 +87,54 @@ static void test_fixtures(void) {
   shim_policy_free(policy);
 }
 
+/* One policy and one spec shared by threads that only read them (the
+ * documented contract): every thread gets the same report. */
+struct shared {
+  const shim_policy *policy;
+  const shim_spec *spec;
+  size_t count;
+  bool ok;
+};
+
+static void *check_many(void *arg) {
+  struct shared *s = arg;
+  s->ok = true;
+  for (int i = 0; i < 200; i++) {
+    shim_report *r = NULL;
+    if (shim_check(s->policy, s->spec, &r, NULL) < 0 ||
+        shim_report_count(r) != s->count)
+      s->ok = false;
+    shim_report_free(r);
+  }
+  return NULL;
+}
+
+static void test_threads_share_policy_and_spec(void) {
+  shim_policy *policy = NULL;
+  shim_spec *spec = NULL;
+  shim_report *r = NULL;
+  CU_ASSERT_FATAL(shim_policy_load_default(&policy, NULL) == 0);
+  CU_ASSERT_FATAL(shim_spec_load_file(FIXTURES_DIR "/ctr-net-host.json", &spec, NULL) == 0);
+  CU_ASSERT_FATAL(shim_check(policy, spec, &r, NULL) == 0);
+  struct shared shared[4];
+  pthread_t threads[4];
+  for (size_t i = 0; i < 4; i++) {
+    shared[i] = (struct shared){policy, spec, shim_report_count(r), false};
+    CU_ASSERT_FATAL(pthread_create(&threads[i], NULL, check_many, &shared[i]) == 0);
+  }
+  for (size_t i = 0; i < 4; i++) {
+    pthread_join(threads[i], NULL);
+    CU_ASSERT(shared[i].ok);
+  }
+  shim_report_free(r);
+  shim_spec_free(spec);
+  shim_policy_free(policy);
+}
+
 void register_fixture_tests(void) {
   static const struct test_case tests[] = {
       {"fixtures get the expected verdicts", test_fixtures},
+      {"threads share a policy and a spec", test_threads_share_policy_and_spec},
   };
   ADD_SUITE("fixtures", tests);
 }
