@@ -44,7 +44,7 @@ finding(struct ctx *c, enum control ctl, enum fixable fix, const char *pointer,
   va_start(ap, fmt);
   vsnprintf(message, sizeof message, fmt, ap);
   va_end(ap);
-  int ret = report_add(c->report, control_ids[ctl], v, pointer, k8s, "%s", message);
+  int ret = report_add(c->report, control_ids[ctl], v, pointer, k8s, message);
   if (ret < 0 && !c->ret)
     c->ret = ret;
 }

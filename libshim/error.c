@@ -52,14 +52,6 @@ int error_sys(shim_error *err, int code, int errno_value, const char *pointer,
   return ret;
 }
 
-void error_prefix(shim_error *err, const char *prefix) {
-  if (!err)
-    return;
-  char old[sizeof err->message];
-  memcpy(old, err->message, sizeof old);
-  snprintf(err->message, sizeof err->message, "%s: %s", prefix, old);
-}
-
 const char *shim_errc_name(int code) {
   static const char *const names[] = {
       [SHIM_OK] = "ok",           [SHIM_ERR_INVAL] = "invalid-argument",

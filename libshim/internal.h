@@ -43,8 +43,6 @@ int error_set(shim_error *err, int code, const char *pointer, const char *fmt,
 /* Same, with sys_errno = errno_value and ": strerror" appended. */
 int error_sys(shim_error *err, int code, int errno_value, const char *pointer,
               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-/* Prefixes err->message with "prefix: " (for context such as a file name). */
-void error_prefix(shim_error *err, const char *prefix);
 
 /* ---- JSON helpers (json.c) ------------------------------------------------ */
 
@@ -170,10 +168,10 @@ bool path_has_prefix(const char *path, const char *prefix);
 /* ---- Reports (report.c) ----------------------------------------------------- */
 
 shim_report *report_new(void);
-/* Adds a finding; returns -SHIM_ERR_NOMEM on allocation failure. */
+/* Adds a finding (the strings are copied); returns -SHIM_ERR_NOMEM on
+ * allocation failure. */
 int report_add(shim_report *report, const char *control, shim_verdict verdict,
-               const char *pointer, const char *k8s, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+               const char *pointer, const char *k8s, const char *message);
 
 /* ---- Embedded default policy (default_policy.c, generated) ----------------- */
 

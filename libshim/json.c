@@ -58,17 +58,19 @@ int read_fd_limited(int fd, char **out, size_t *len, shim_error *err) {
   _cleanup_free_ char *buf = malloc(cap);
   if (!buf)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  /* Room for one byte past the limit tells "too large" apart from
+   * "exactly at the limit" without reading more. */
+  const size_t most = SHIM_MAX_DOCUMENT_BYTES + 1;
   for (;;) {
     if (used == cap) {
-      if (cap > SHIM_MAX_DOCUMENT_BYTES)
-        return error_set(err, SHIM_ERR_LIMIT, NULL,
-                         "larger than the limit of %u bytes",
-                         SHIM_MAX_DOCUMENT_BYTES);
-      char *bigger = realloc(buf, cap * 2);
+      if (cap == most)
+        break;
+      size_t bigger_cap = cap * 2 < most ? cap * 2 : most;
+      char *bigger = realloc(buf, bigger_cap);
       if (!bigger)
         return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
       buf = bigger;
-      cap *= 2;
+      cap = bigger_cap;
     }
     ssize_t n = read(fd, buf + used, cap - used);
     if (n < 0 && errno == EINTR)

@@ -262,14 +262,12 @@ int shim_policy_load_default(shim_policy **out, shim_error *err) {
   bool has_mode[CONTROL_COUNT] = {0};
   int ret = policy_apply(policy, default_policy_json, default_policy_json_len,
                          has_mode, err);
-  if (ret < 0) {
-    error_prefix(err, "embedded default policy");
+  if (ret < 0)
     return ret;
-  }
   for (int c = 0; c < CONTROL_COUNT; c++)
     if (!has_mode[c])
       return error_set(err, SHIM_ERR_SCHEMA, "/controls",
-                       "embedded default policy: no mode for control \"%s\"",
+                       "no mode for control \"%s\"",
                        control_ids[c]);
   *out = steal_ptr(policy);
   return 0;

@@ -21,7 +21,7 @@ const char *shim_verdict_name(shim_verdict verdict) {
 shim_report *report_new(void) { return calloc(1, sizeof(shim_report)); }
 
 int report_add(shim_report *report, const char *control, shim_verdict verdict,
-               const char *pointer, const char *k8s, const char *fmt, ...) {
+               const char *pointer, const char *k8s, const char *message) {
   if (report->count == report->cap) {
     size_t cap = report->cap ? report->cap * 2 : 8;
     shim_finding *items = realloc(report->items, cap * sizeof *items);
@@ -30,16 +30,11 @@ int report_add(shim_report *report, const char *control, shim_verdict verdict,
     report->items = items;
     report->cap = cap;
   }
-  va_list ap;
-  va_start(ap, fmt);
-  char *message = NULL;
-  int n = vasprintf(&message, fmt, ap);
-  va_end(ap);
+  char *msg = strdup(message);
   char *ptr = strdup(pointer);
   char *hint = k8s ? strdup(k8s) : NULL;
-  if (n < 0 || !ptr || (k8s && !hint)) {
-    if (n >= 0)
-      free(message);
+  if (!msg || !ptr || (k8s && !hint)) {
+    free(msg);
     free(ptr);
     free(hint);
     return -SHIM_ERR_NOMEM;
@@ -47,7 +42,7 @@ int report_add(shim_report *report, const char *control, shim_verdict verdict,
   /* control ids are static strings (control_ids[]), never copied. */
   report->items[report->count++] = (shim_finding){
       .control = control, .verdict = verdict, .pointer = ptr,
-      .message = message, .k8s = hint};
+      .message = msg, .k8s = hint};
   return 0;
 }
 
