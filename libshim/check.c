@@ -19,7 +19,7 @@
 
 struct ctx {
   const shim_policy *policy;
-  json_t *root;
+  const struct jnode *root;
   shim_report *report;
   /* "privileged: true" when the spec carries its main trace (every
    * capability), so every other trace it leaves can name it too. */
@@ -49,22 +49,6 @@ finding(struct ctx *c, enum control ctl, enum fixable fix, const char *pointer,
     c->ret = ret;
 }
 
-/* Member of an object that may itself be absent. */
-static json_t *get(json_t *obj, const char *key) {
-  return obj ? json_object_get(obj, key) : NULL;
-}
-
-/* Arrays of strings only: the schema guarantees the item type. */
-static bool has_string(json_t *array, const char *s) {
-  size_t i;
-  json_t *v;
-  json_array_foreach(array, i, v) {
-    if (strcmp(json_string_value(v), s) == 0)
-      return true;
-  }
-  return false;
-}
-
 /* ---- host-namespaces ------------------------------------------------------ */
 
 static const struct ns_kind {
@@ -85,17 +69,16 @@ static const struct ns_kind {
 };
 
 static void check_host_namespaces(struct ctx *c) {
-  json_t *nss = get(get(c->root, "linux"), "namespaces");
+  const struct jnode *nss = jv_get(jv_get(c->root, "linux"), "namespaces");
   bool seen[ARRAY_SIZE(ns_kinds)] = {0};
   struct jptr p = {0};
   jptr_push_key(&p, "linux");
   jptr_push_key(&p, "namespaces");
-  size_t i;
-  json_t *ns;
-  json_array_foreach(nss, i, ns) {
+  size_t i = 0;
+  jv_foreach_i(nss, i, ns) {
     size_t mark = jptr_push_index(&p, i);
-    const char *type = json_string_value(get(ns, "type"));
-    const char *path = json_string_value(get(ns, "path"));
+    const char *type = jv_str(jv_get(ns, "type"));
+    const char *path = jv_str(jv_get(ns, "path"));
     size_t k = 0;
     while (k < ARRAY_SIZE(ns_kinds) && (!type || strcmp(ns_kinds[k].type, type)))
       k++;
@@ -144,23 +127,22 @@ static const char *const cap_sets[] = {"bounding", "effective", "inheritable",
                                        "permitted", "ambient"};
 
 static void check_capabilities(struct ctx *c) {
-  json_t *caps = get(get(c->root, "process"), "capabilities");
+  const struct jnode *caps = jv_get(jv_get(c->root, "process"), "capabilities");
   uint64_t present = 0;
   char first[64][64] = {{0}}; /* pointer of each capability's first entry */
   struct jptr p = {0};
   jptr_push_key(&p, "process");
   jptr_push_key(&p, "capabilities");
   for (size_t s = 0; s < ARRAY_SIZE(cap_sets); s++) {
-    json_t *set = get(caps, cap_sets[s]);
+    const struct jnode *set = jv_get(caps, cap_sets[s]);
     size_t smark = jptr_push_key(&p, cap_sets[s]);
-    size_t i;
-    json_t *name;
-    json_array_foreach(set, i, name) {
+    size_t i = 0;
+    jv_foreach_i(set, i, name) {
       size_t mark = jptr_push_index(&p, i);
-      int cap = cap_from_name(json_string_value(name));
+      int cap = cap_from_name(jv_str(name));
       if (cap < 0) {
         finding(c, CONTROL_CAPABILITIES, UNFIXABLE, p.buf, NULL,
-                "unknown capability \"%s\"", json_string_value(name));
+                "unknown capability \"%s\"", jv_str(name));
       } else if (!(present & (UINT64_C(1) << cap))) {
         present |= UINT64_C(1) << cap;
         snprintf(first[cap], sizeof first[cap], "%s", p.buf);
@@ -190,14 +172,12 @@ static void check_capabilities(struct ctx *c) {
 
 /* True when the mappings give host id 0 to anything in the container;
  * *covers_zero tells whether container id 0 is mapped at all. */
-static bool maps_host_root(json_t *maps, bool *covers_zero) {
-  size_t i;
-  json_t *m;
+static bool maps_host_root(const struct jnode *maps, bool *covers_zero) {
   bool host_root = false;
-  json_array_foreach(maps, i, m) {
-    json_int_t cid = json_integer_value(get(m, "containerID"));
-    json_int_t hid = json_integer_value(get(m, "hostID"));
-    json_int_t size = json_integer_value(get(m, "size"));
+  jv_foreach(maps, m) {
+    int64_t cid = jv_int(jv_get(m, "containerID"));
+    int64_t hid = jv_int(jv_get(m, "hostID"));
+    int64_t size = jv_int(jv_get(m, "size"));
     if (size > 0 && hid == 0)
       host_root = true;
     if (size > 0 && cid == 0)
@@ -207,13 +187,11 @@ static bool maps_host_root(json_t *maps, bool *covers_zero) {
 }
 
 static void check_run_as_root(struct ctx *c) {
-  json_t *linux_ = get(c->root, "linux");
-  json_t *user = get(get(c->root, "process"), "user");
+  const struct jnode *linux_ = jv_get(c->root, "linux");
+  const struct jnode *user = jv_get(jv_get(c->root, "process"), "user");
   bool userns = false;
-  size_t i;
-  json_t *ns;
-  json_array_foreach(get(linux_, "namespaces"), i, ns) {
-    const char *type = json_string_value(get(ns, "type"));
+  jv_foreach(jv_get(linux_, "namespaces"), ns) {
+    const char *type = jv_str(jv_get(ns, "type"));
     if (type && strcmp(type, "user") == 0)
       userns = true;
   }
@@ -221,15 +199,15 @@ static void check_run_as_root(struct ctx *c) {
   static const char *const maps[] = {"uidMappings", "gidMappings"};
   for (size_t m = 0; m < ARRAY_SIZE(maps); m++) {
     bool covers_zero = false;
-    if (maps_host_root(get(linux_, maps[m]), &covers_zero)) {
+    if (maps_host_root(jv_get(linux_, maps[m]), &covers_zero)) {
       char ptr[64];
       snprintf(ptr, sizeof ptr, "/linux/%s", maps[m]);
       finding(c, CONTROL_RUN_AS_ROOT, UNFIXABLE, ptr, NULL,
               "%s map host id 0 into the container", maps[m]);
     }
   }
-  json_int_t uid = json_integer_value(get(user, "uid")); /* absent: 0 */
-  json_int_t gid = json_integer_value(get(user, "gid"));
+  int64_t uid = jv_int(jv_get(user, "uid")); /* absent: 0 */
+  int64_t gid = jv_int(jv_get(user, "gid"));
   if ((uid == 0 || gid == 0) && !userns)
     finding(c, CONTROL_RUN_AS_ROOT, FIXABLE, "/process/user",
             "runAsUser: 0 or runAsNonRoot unset",
@@ -251,8 +229,8 @@ static const struct std_device {
     {"/dev/console", 5, 1}, {"/dev/ptmx", 5, 2},  {NULL, 136, -1},
 };
 
-static bool is_std_device(const char *path, json_int_t major,
-                          json_int_t minor) {
+static bool is_std_device(const char *path, int64_t major,
+                          int64_t minor) {
   for (size_t i = 0; i < ARRAY_SIZE(std_devices); i++) {
     const struct std_device *d = &std_devices[i];
     if (d->major == major && (d->minor == -1 || d->minor == minor) &&
@@ -263,19 +241,18 @@ static bool is_std_device(const char *path, json_int_t major,
 }
 
 static void check_host_devices(struct ctx *c) {
-  json_t *linux_ = get(c->root, "linux");
+  const struct jnode *linux_ = jv_get(c->root, "linux");
   const char *k8s = c->privileged ? c->privileged : "device plugin or hostPath device";
   struct jptr p = {0};
   jptr_push_key(&p, "linux");
   size_t lmark = jptr_push_key(&p, "devices");
-  size_t i;
-  json_t *d;
-  json_array_foreach(get(linux_, "devices"), i, d) {
+  size_t i = 0;
+  jv_foreach_i(jv_get(linux_, "devices"), i, d) {
     size_t mark = jptr_push_index(&p, i);
-    const char *path = json_string_value(get(d, "path"));
-    const char *type = json_string_value(get(d, "type"));
-    json_int_t major = json_integer_value(get(d, "major"));
-    json_int_t minor = json_integer_value(get(d, "minor"));
+    const char *path = jv_str(jv_get(d, "path"));
+    const char *type = jv_str(jv_get(d, "type"));
+    int64_t major = jv_int(jv_get(d, "major"));
+    int64_t minor = jv_int(jv_get(d, "minor"));
     if (!(type && strcmp(type, "c") == 0 && is_std_device(path, major, minor)))
       finding(c, CONTROL_HOST_DEVICES, UNFIXABLE, p.buf, k8s,
               "host device %s (%s %lld:%lld)", path ? path : "?",
@@ -285,29 +262,30 @@ static void check_host_devices(struct ctx *c) {
   jptr_pop(&p, lmark);
   jptr_push_key(&p, "resources");
   jptr_push_key(&p, "devices");
-  json_array_foreach(get(get(linux_, "resources"), "devices"), i, d) {
+  i = 0;
+  jv_foreach_i(jv_get(jv_get(linux_, "resources"), "devices"), i, d) {
     size_t mark = jptr_push_index(&p, i);
-    const char *access = json_string_value(get(d, "access"));
-    const char *type = json_string_value(get(d, "type"));
-    json_t *major = get(d, "major"), *minor = get(d, "minor");
+    const char *access = jv_str(jv_get(d, "access"));
+    const char *type = jv_str(jv_get(d, "type"));
+    const struct jnode *major = jv_get(d, "major"), *minor = jv_get(d, "minor");
     /* Absent access means "rwm" to runc; mknod alone opens nothing. */
     bool opens = !access || strpbrk(access, "rw");
     bool all_types = !type || strcmp(type, "a") == 0;
-    bool any_major = !major || json_integer_value(major) == -1;
-    bool any_minor = !minor || json_integer_value(minor) == -1;
-    if (json_is_true(get(d, "allow")) && opens) {
+    bool any_major = !major || jv_int(major) == -1;
+    bool any_minor = !minor || jv_int(minor) == -1;
+    if (jv_is_true(jv_get(d, "allow")) && opens) {
       if (all_types || (any_major && any_minor))
         finding(c, CONTROL_HOST_DEVICES, UNFIXABLE, p.buf, k8s,
                 "device cgroup rule allows %s devices",
                 all_types ? "all" : (strcmp(type, "b") == 0 ? "all block" : "all character"));
       else if (strcmp(type, "c") != 0 || any_major ||
-               !is_std_device(NULL, json_integer_value(major),
-                              any_minor ? -1 : json_integer_value(minor))) {
+               !is_std_device(NULL, jv_int(major),
+                              any_minor ? -1 : jv_int(minor))) {
         char maj[24] = "*", min[24] = "*";
         if (!any_major)
-          snprintf(maj, sizeof maj, "%lld", (long long)json_integer_value(major));
+          snprintf(maj, sizeof maj, "%lld", (long long)jv_int(major));
         if (!any_minor)
-          snprintf(min, sizeof min, "%lld", (long long)json_integer_value(minor));
+          snprintf(min, sizeof min, "%lld", (long long)jv_int(minor));
         finding(c, CONTROL_HOST_DEVICES, UNFIXABLE, p.buf, k8s,
                 "device cgroup rule allows %s %s:%s (%s)", type, maj, min,
                 access ? access : "rwm");
@@ -334,14 +312,12 @@ static bool is_pseudo_fs(const char *type) {
 }
 
 /* Mount options apply in order, so the last of "ro"/"rw" wins. */
-static bool mount_is_ro(json_t *options) {
+static bool mount_is_ro(const struct jnode *options) {
   bool ro = false;
-  size_t i;
-  json_t *o;
-  json_array_foreach(options, i, o) {
-    if (strcmp(json_string_value(o), "ro") == 0)
+  jv_foreach(options, o) {
+    if (strcmp(jv_str(o), "ro") == 0)
       ro = true;
-    else if (strcmp(json_string_value(o), "rw") == 0)
+    else if (strcmp(jv_str(o), "rw") == 0)
       ro = false;
   }
   return ro;
@@ -408,16 +384,15 @@ static void check_bind_source(struct ctx *c, const char *ptr,
 static void check_mounts(struct ctx *c) {
   struct jptr p = {0};
   jptr_push_key(&p, "mounts");
-  size_t i;
-  json_t *m;
-  json_array_foreach(get(c->root, "mounts"), i, m) {
+  size_t i = 0;
+  jv_foreach_i(jv_get(c->root, "mounts"), i, m) {
     size_t mark = jptr_push_index(&p, i);
-    const char *type = json_string_value(get(m, "type"));
-    const char *source = json_string_value(get(m, "source"));
-    const char *dest = json_string_value(get(m, "destination"));
-    json_t *options = get(m, "options");
+    const char *type = jv_str(jv_get(m, "type"));
+    const char *source = jv_str(jv_get(m, "source"));
+    const char *dest = jv_str(jv_get(m, "destination"));
+    const struct jnode *options = jv_get(m, "options");
     bool bind = (type && strcmp(type, "bind") == 0) ||
-                has_string(options, "bind") || has_string(options, "rbind");
+                jv_has_string(options, "bind") || jv_has_string(options, "rbind");
     if (bind) {
       check_bind_source(c, p.buf, source ? source : "");
     } else if (!is_pseudo_fs(type)) {
@@ -435,13 +410,13 @@ static void check_mounts(struct ctx *c) {
                 "a second, unmasked procfs at %s", dest ? dest : "?");
     }
     if (on(c, CONTROL_MOUNT_PROPAGATION) &&
-        (has_string(options, "shared") || has_string(options, "rshared")))
+        (jv_has_string(options, "shared") || jv_has_string(options, "rshared")))
       finding(c, CONTROL_MOUNT_PROPAGATION, UNFIXABLE, p.buf,
               "mountPropagation: Bidirectional",
               "shared mount propagation lets mounts reach the host");
     jptr_pop(&p, mark);
   }
-  const char *prop = json_string_value(get(get(c->root, "linux"), "rootfsPropagation"));
+  const char *prop = jv_str(jv_get(jv_get(c->root, "linux"), "rootfsPropagation"));
   if (on(c, CONTROL_MOUNT_PROPAGATION) && prop &&
       (strcmp(prop, "shared") == 0 || strcmp(prop, "rshared") == 0))
     finding(c, CONTROL_MOUNT_PROPAGATION, UNFIXABLE, "/linux/rootfsPropagation",
@@ -451,7 +426,7 @@ static void check_mounts(struct ctx *c) {
 /* ---- proc-unmasked -------------------------------------------------------- */
 
 static void check_proc_unmasked(struct ctx *c) {
-  json_t *linux_ = get(c->root, "linux");
+  const struct jnode *linux_ = jv_get(c->root, "linux");
   static const struct {
     const char *field;
     size_t offset;
@@ -459,21 +434,21 @@ static void check_proc_unmasked(struct ctx *c) {
       {"maskedPaths", offsetof(struct shim_policy, masked_paths)},
       {"readonlyPaths", offsetof(struct shim_policy, readonly_paths)},
   };
-  if (json_array_size(get(linux_, "maskedPaths")) == 0 &&
-      json_array_size(get(linux_, "readonlyPaths")) == 0) {
+  if (jv_count(jv_get(linux_, "maskedPaths")) == 0 &&
+      jv_count(jv_get(linux_, "readonlyPaths")) == 0) {
     finding(c, CONTROL_PROC_UNMASKED, UNFIXABLE, "/linux/maskedPaths",
             c->privileged ? c->privileged : "procMount: Unmasked",
             "maskedPaths and readonlyPaths are empty: /proc and /sys are unmasked");
     return;
   }
   for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
-    json_t *have = get(linux_, lists[l].field);
+    const struct jnode *have = jv_get(linux_, lists[l].field);
     const struct strlist *want =
         (const struct strlist *)((const char *)c->policy + lists[l].offset);
     char ptr[64];
     snprintf(ptr, sizeof ptr, "/linux/%s", lists[l].field);
     for (size_t i = 0; i < want->count; i++)
-      if (!have || !has_string(have, want->items[i]))
+      if (!have || !jv_has_string(have, want->items[i]))
         finding(c, CONTROL_PROC_UNMASKED, FIXABLE, ptr, NULL,
                 "%s lacks %s: hardening adds it", lists[l].field,
                 want->items[i]);
@@ -486,9 +461,8 @@ static void check_sysctls(struct ctx *c) {
   struct jptr p = {0};
   jptr_push_key(&p, "linux");
   jptr_push_key(&p, "sysctl");
-  const char *key;
-  json_t *v;
-  json_object_foreach(get(get(c->root, "linux"), "sysctl"), key, v) {
+  jv_foreach(jv_get(jv_get(c->root, "linux"), "sysctl"), v) {
+    const char *key = v->key;
     /* runc turns dots into slashes under /proc/sys, so both spellings
      * name the same file: compare in dotted form. */
     char name[256];
@@ -516,17 +490,15 @@ static void check_sysctls(struct ctx *c) {
 static void check_hooks(struct ctx *c) {
   struct jptr p = {0};
   jptr_push_key(&p, "hooks");
-  const char *stage;
-  json_t *list;
-  json_object_foreach(get(c->root, "hooks"), stage, list) {
+  jv_foreach(jv_get(c->root, "hooks"), list) {
+    const char *stage = list->key;
     size_t smark = jptr_push_key(&p, stage);
-    size_t i;
-    json_t *hook;
-    json_array_foreach(list, i, hook) {
+    size_t i = 0;
+    jv_foreach_i(list, i, hook) {
       size_t mark = jptr_push_index(&p, i);
       finding(c, CONTROL_HOOKS, UNFIXABLE, p.buf, NULL,
               "%s hook %s would run on the host as root", stage,
-              json_string_value(get(hook, "path")) ? json_string_value(get(hook, "path")) : "?");
+              jv_str(jv_get(hook, "path")) ? jv_str(jv_get(hook, "path")) : "?");
       jptr_pop(&p, mark);
     }
     jptr_pop(&p, smark);
@@ -536,7 +508,7 @@ static void check_hooks(struct ctx *c) {
 /* ---- what the hardening fixes -------------------------------------------- */
 
 static void check_no_new_privileges(struct ctx *c) {
-  if (!json_is_true(get(get(c->root, "process"), "noNewPrivileges")))
+  if (!jv_is_true(jv_get(jv_get(c->root, "process"), "noNewPrivileges")))
     finding(c, CONTROL_NO_NEW_PRIVILEGES, FIXABLE, "/process/noNewPrivileges",
             "allowPrivilegeEscalation: true or unset",
             "no_new_privs is off: setuid binaries can gain privileges; "
@@ -544,8 +516,8 @@ static void check_no_new_privileges(struct ctx *c) {
 }
 
 static void check_seccomp(struct ctx *c) {
-  json_t *seccomp = get(get(c->root, "linux"), "seccomp");
-  const char *def = json_string_value(get(seccomp, "defaultAction"));
+  const struct jnode *seccomp = jv_get(jv_get(c->root, "linux"), "seccomp");
+  const char *def = jv_str(jv_get(seccomp, "defaultAction"));
   if (!seccomp)
     finding(c, CONTROL_SECCOMP, FIXABLE, "/linux/seccomp",
             "seccompProfile: Unconfined",
@@ -558,7 +530,7 @@ static void check_seccomp(struct ctx *c) {
 }
 
 static void check_apparmor(struct ctx *c) {
-  const char *profile = json_string_value(get(get(c->root, "process"), "apparmorProfile"));
+  const char *profile = jv_str(jv_get(jv_get(c->root, "process"), "apparmorProfile"));
   if (profile && strcmp(profile, "unconfined") == 0)
     finding(c, CONTROL_APPARMOR, FIXABLE, "/process/apparmorProfile",
             "appArmorProfile: Unconfined",
@@ -566,8 +538,8 @@ static void check_apparmor(struct ctx *c) {
 }
 
 static void check_pids_limit(struct ctx *c) {
-  json_t *limit = get(get(get(get(c->root, "linux"), "resources"), "pids"), "limit");
-  if (!limit || json_integer_value(limit) <= 0)
+  const struct jnode *limit = jv_get(jv_get(jv_get(jv_get(c->root, "linux"), "resources"), "pids"), "limit");
+  if (!limit || jv_int(limit) <= 0)
     finding(c, CONTROL_PIDS_LIMIT, FIXABLE, "/linux/resources/pids",
             NULL, "no pids limit: hardening sets %lld",
             (long long)c->policy->pids_default);
@@ -595,13 +567,13 @@ static const struct {
 /* True when the bounding set holds what only privileged containers get:
  * runtimes give them every capability they themselves hold (which can be
  * fewer than the kernel knows), so look for the unmistakable ones. */
-static bool looks_privileged(json_t *root) {
+static bool looks_privileged(const struct jnode *root) {
   static const char *const markers[] = {
       "CAP_SYS_ADMIN", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_PTRACE",
       "CAP_SYS_BOOT",  "CAP_NET_ADMIN",  "CAP_MAC_ADMIN", "CAP_SYS_TIME"};
-  json_t *bounding = get(get(get(root, "process"), "capabilities"), "bounding");
+  const struct jnode *bounding = jv_get(jv_get(jv_get(root, "process"), "capabilities"), "bounding");
   for (size_t i = 0; i < ARRAY_SIZE(markers); i++)
-    if (!bounding || !has_string(bounding, markers[i]))
+    if (!bounding || !jv_has_string(bounding, markers[i]))
       return false;
   return true;
 }
@@ -612,9 +584,9 @@ int shim_check(const shim_policy *policy, const shim_spec *spec,
     return error_set(err, SHIM_ERR_INVAL, NULL, "no policy, spec or output pointer");
   struct ctx c = {
       .policy = policy,
-      .root = spec->root,
+      .root = spec->tree.nodes,
       .report = report_new(),
-      .privileged = looks_privileged(spec->root) ? "privileged: true" : NULL,
+      .privileged = looks_privileged(spec->tree.nodes) ? "privileged: true" : NULL,
   };
   if (!c.report)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");

@@ -73,14 +73,60 @@ int json_parse_strict(const char *data, size_t len, json_t **out,
 /* Serialises to a malloc'ed string (indented when pretty). */
 int json_render(const json_t *doc, bool pretty, char **out, shim_error *err);
 
+/* ---- The spec reader (jtree.c) ------------------------------------------ */
+
+enum jtype { J_NULL, J_FALSE, J_TRUE, J_INT, J_REAL, J_STRING, J_ARRAY, J_OBJECT };
+
+/* One value of a parsed document.  A container's children follow it in the
+ * node array; each child's `size` leads to its next sibling. */
+struct jnode {
+  uint8_t type;    /* enum jtype */
+  uint32_t count;  /* J_ARRAY items, J_OBJECT members, J_STRING bytes */
+  uint32_t size;   /* nodes in this subtree, itself included */
+  const char *key; /* member name when the parent is an object */
+  union {
+    const char *str; /* J_STRING, NUL-terminated (no NUL inside) */
+    int64_t num;     /* J_INT */
+  } v;
+};
+
+struct jtree {
+  struct jnode *nodes; /* nodes[0] is the document: always an object */
+  char *strings;       /* every decoded string and key */
+};
+
+/* Parses strict JSON (see jtree.c for what is refused); syntax errors carry
+ * line and column.  The top level must be an object. */
+int jtree_parse(const char *data, size_t len, struct jtree *out,
+                shim_error *err);
+void jtree_free(struct jtree *t);
+
+/* Readers; each takes NULL (an absent value) and then returns "absent".
+ * Null members of objects read as absent: Go leaves such fields at zero. */
+const struct jnode *jv_get(const struct jnode *obj, const char *key);
+const struct jnode *jv_first(const struct jnode *parent);
+const struct jnode *jv_next(const struct jnode *parent,
+                            const struct jnode *child);
+#define jv_foreach(parent, it)                                                 \
+  for (const struct jnode *it = jv_first(parent); it; it = jv_next(parent, it))
+/* Same, counting items in i (declared and zeroed by the caller). */
+#define jv_foreach_i(parent, i, it)                                            \
+  for (const struct jnode *it = jv_first(parent); it;                          \
+       it = jv_next(parent, it), (i)++)
+const char *jv_str(const struct jnode *n); /* NULL unless a string */
+int64_t jv_int(const struct jnode *n);     /* 0 unless an integer */
+bool jv_is_true(const struct jnode *n);
+size_t jv_count(const struct jnode *n);    /* items of an array, else 0 */
+bool jv_has_string(const struct jnode *array, const char *s);
+
 /* ---- The runtime-spec schema (schema.c) ----------------------------------- */
 
-/* Checks doc against the runtime-spec schema as runc's Go decoder would
- * read it; removes null members (Go leaves those fields at zero). */
-int schema_validate_spec(json_t *doc, shim_error *err);
+/* Checks a parsed spec against the runtime-spec schema as runc's Go decoder
+ * would read it. */
+int schema_validate_spec(const struct jnode *root, shim_error *err);
 
 struct shim_spec {
-  json_t *root; /* validated: every typed accessor below can trust it */
+  struct jtree tree; /* validated: readers can trust every field's type */
 };
 
 /* ---- Controls ------------------------------------------------------------- */

@@ -12,8 +12,8 @@
  * - Go fails on a fraction, exponent or out-of-range value for an integer
  *   field; we refuse them too, with the field's Go range.
  * - Go leaves a field at its zero value on null, which is what "absent"
- *   means: null members are removed so that both readers see absence.  A
- *   null array element would be a zero struct for Go: refused.
+ *   means: the readers (jv_*) treat null members as absent.  A null array
+ *   element would be a zero struct for Go: refused.
  * - Platform sections runc never reads (windows, solaris, vm, zos) are
  *   refused rather than carried unchecked.
  */
@@ -40,8 +40,8 @@ struct node {
   const char *type_name;             /* for messages: "string", "uint32" ... */
 };
 
-/* jansson parses integers into long long, so uint64 values above
- * LLONG_MAX are already refused by the parser ("too big integer"). */
+/* The reader holds integers as int64 (as jansson, which writes hardened
+ * specs, does): uint64 values above INT64_MAX are refused as it reads. */
 static const struct node t_string = {.kind = K_STRING, .type_name = "string"};
 static const struct node t_bool = {.kind = K_BOOL, .type_name = "boolean"};
 static const struct node t_u16 = {K_INT, 0, UINT16_MAX, .type_name = "uint16"};
@@ -187,16 +187,16 @@ OBJECT(t_spec, {"ociVersion", &t_string}, {"process", &t_process},
        {"mounts", &t_mounts}, {"hooks", &t_hooks},
        {"annotations", &t_string_map}, {"linux", &t_linux});
 
-static const char *json_type_name(const json_t *v) {
-  switch (json_typeof(v)) {
-  case JSON_OBJECT: return "object";
-  case JSON_ARRAY: return "array";
-  case JSON_STRING: return "string";
-  case JSON_INTEGER: return "integer";
-  case JSON_REAL: return "number with a fraction or exponent";
-  case JSON_TRUE:
-  case JSON_FALSE: return "boolean";
-  case JSON_NULL: return "null";
+static const char *type_name(const struct jnode *v) {
+  switch ((enum jtype)v->type) {
+  case J_OBJECT: return "object";
+  case J_ARRAY: return "array";
+  case J_STRING: return "string";
+  case J_INT: return "integer";
+  case J_REAL: return "number with a fraction or exponent";
+  case J_TRUE:
+  case J_FALSE: return "boolean";
+  case J_NULL: return "null";
   }
   return "?";
 }
@@ -208,24 +208,22 @@ static const struct node *find_field(const struct node *t, const char *key) {
   return NULL;
 }
 
-static int walk(json_t *v, const struct node *t, struct jptr *p,
+static int walk(const struct jnode *v, const struct node *t, struct jptr *p,
                 shim_error *err);
 
-static int walk_object(json_t *v, const struct node *t, struct jptr *p,
-                       shim_error *err) {
-  const char *key;
-  json_t *member, *tmp;
-  json_object_foreach_safe(v, tmp, key, member) {
-    size_t mark = jptr_push_key(p, key);
-    const struct node *ft = t->kind == K_MAP ? t->elem : find_field(t, key);
+static int walk_object(const struct jnode *v, const struct node *t,
+                       struct jptr *p, shim_error *err) {
+  /* Null members too: a case-folded key set to null would clear a field
+   * for Go ("Process": null). */
+  for (const struct jnode *m = v + 1; m < v + v->size; m += m->size) {
+    size_t mark = jptr_push_key(p, m->key);
+    const struct node *ft = t->kind == K_MAP ? t->elem : find_field(t, m->key);
     if (!ft)
       return error_set(err, SHIM_ERR_SCHEMA, p->buf,
                        "unknown field (not a runtime-spec field name; "
                        "runc could read it differently)");
-    if (json_is_null(member)) {
-      json_object_del(v, key);
-    } else {
-      int ret = walk(member, ft, p, err);
+    if (m->type != J_NULL) {
+      int ret = walk(m, ft, p, err);
       if (ret < 0)
         return ret;
     }
@@ -234,50 +232,51 @@ static int walk_object(json_t *v, const struct node *t, struct jptr *p,
   return 0;
 }
 
-static int walk(json_t *v, const struct node *t, struct jptr *p,
+static int walk(const struct jnode *v, const struct node *t, struct jptr *p,
                 shim_error *err) {
   switch (t->kind) {
   case K_STRING:
-    if (!json_is_string(v))
+    if (v->type != J_STRING)
       break;
     if (t->one_of) {
       for (const char *const *s = t->one_of; *s; s++)
-        if (strcmp(*s, json_string_value(v)) == 0)
+        if (strcmp(*s, v->v.str) == 0)
           return 0;
       return error_set(err, SHIM_ERR_SCHEMA, p->buf, "unknown value \"%s\"",
-                       json_string_value(v));
+                       v->v.str);
     }
     return 0;
   case K_BOOL:
-    if (!json_is_boolean(v))
+    if (v->type != J_TRUE && v->type != J_FALSE)
       break;
     return 0;
   case K_INT:
-    if (!json_is_integer(v))
+    if (v->type != J_INT)
       break;
-    if (json_integer_value(v) < t->min || json_integer_value(v) > t->max)
+    if (v->v.num < t->min || v->v.num > t->max)
       return error_set(err, SHIM_ERR_SCHEMA, p->buf,
-                       "%lld is out of range for %s", json_integer_value(v),
+                       "%lld is out of range for %s", (long long)v->v.num,
                        t->type_name);
     return 0;
   case K_OBJECT:
   case K_MAP:
-    if (!json_is_object(v))
+    if (v->type != J_OBJECT)
       break;
-    if (json_object_size(v) > SHIM_MAX_ARRAY_ITEMS)
+    if (v->count > SHIM_MAX_ARRAY_ITEMS)
       return error_set(err, SHIM_ERR_LIMIT, p->buf,
                        "more than %d members", SHIM_MAX_ARRAY_ITEMS);
     return walk_object(v, t, p, err);
   case K_ARRAY:
-    if (!json_is_array(v))
+    if (v->type != J_ARRAY)
       break;
-    if (json_array_size(v) > SHIM_MAX_ARRAY_ITEMS)
+    if (v->count > SHIM_MAX_ARRAY_ITEMS)
       return error_set(err, SHIM_ERR_LIMIT, p->buf, "more than %d items",
                        SHIM_MAX_ARRAY_ITEMS);
-    for (size_t i = 0; i < json_array_size(v); i++) {
+    size_t i = 0;
+    for (const struct jnode *item = v + 1; item < v + v->size;
+         item += item->size, i++) {
       size_t mark = jptr_push_index(p, i);
-      json_t *item = json_array_get(v, i);
-      if (json_is_null(item))
+      if (item->type == J_NULL)
         return error_set(err, SHIM_ERR_SCHEMA, p->buf,
                          "null is not allowed in an array");
       int ret = walk(item, t->elem, p, err);
@@ -288,10 +287,10 @@ static int walk(json_t *v, const struct node *t, struct jptr *p,
     return 0;
   }
   return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected %s, found %s",
-                   t->type_name, json_type_name(v));
+                   t->type_name, type_name(v));
 }
 
-int schema_validate_spec(json_t *doc, shim_error *err) {
+int schema_validate_spec(const struct jnode *root, shim_error *err) {
   struct jptr p = {0};
-  return walk(doc, &t_spec, &p, err);
+  return walk(root, &t_spec, &p, err);
 }

@@ -1,5 +1,5 @@
-/* Loading an OCI runtime spec: read within limits, parse strictly, then
- * validate against the runtime-spec schema as runc would decode it. */
+/* Loading an OCI runtime spec: read within limits, parse strictly (jtree.c),
+ * then validate against the runtime-spec schema as runc would decode it. */
 #include "config.h"
 #include "internal.h"
 
@@ -7,17 +7,17 @@ int shim_spec_load_data(const void *data, size_t len, shim_spec **out,
                         shim_error *err) {
   if (!out)
     return error_set(err, SHIM_ERR_INVAL, NULL, "no output pointer");
-  _cleanup_json_ json_t *root = NULL;
-  int ret = json_parse_strict(data, len, &root, err);
+  struct jtree tree;
+  int ret = jtree_parse(data, len, &tree, err);
   if (ret < 0)
     return ret;
-  ret = schema_validate_spec(root, err);
-  if (ret < 0)
-    return ret;
-  shim_spec *spec = calloc(1, sizeof *spec);
-  if (!spec)
-    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  spec->root = steal_ptr(root);
+  ret = schema_validate_spec(tree.nodes, err);
+  shim_spec *spec = ret < 0 ? NULL : calloc(1, sizeof *spec);
+  if (!spec) {
+    jtree_free(&tree);
+    return ret < 0 ? ret : error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  }
+  spec->tree = tree;
   *out = spec;
   return 0;
 }
@@ -43,6 +43,6 @@ int shim_spec_load_file(const char *path, shim_spec **out, shim_error *err) {
 void shim_spec_free(shim_spec *spec) {
   if (!spec)
     return;
-  json_decref(spec->root);
+  jtree_free(&spec->tree);
   free(spec);
 }

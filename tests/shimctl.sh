@@ -43,7 +43,7 @@ grep_in "bad type message" err "/linux/namespaces/2/type: expected string, found
 
 printf '{"hostname":"a","hostname":"b"}' >"$tmp/dup.json"
 expect "duplicate keys" 2 "$shimctl" check "$tmp/dup.json"
-grep_in "duplicate message" err "duplicate object key"
+grep_in "duplicate message" err 'duplicate key "hostname"'
 
 head -c 100 "$fx/ctr-default.json" >"$tmp/trunc.json"
 expect "truncated" 2 "$shimctl" check "$tmp/trunc.json"

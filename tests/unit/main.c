@@ -19,6 +19,12 @@ void add_suite(const char *name, const struct test_case *tests, size_t n) {
     }
 }
 
+int read_fixture(const char *name, char **data, size_t *len) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", FIXTURES_DIR, name);
+  return read_file_limited(path, data, len, NULL);
+}
+
 shim_report *check_doc(json_t *doc, const shim_policy *policy) {
   shim_policy *own = NULL;
   shim_error err;

@@ -20,6 +20,8 @@ struct test_case {
 void add_suite(const char *name, const struct test_case *tests, size_t n);
 #define ADD_SUITE(name, tests) add_suite(name, tests, ARRAY_SIZE(tests))
 
+/* Reads tests/fixtures/name into a malloc'ed buffer. */
+int read_fixture(const char *name, char **data, size_t *len);
 /* Checks doc (which is consumed) with policy (default when NULL). */
 shim_report *check_doc(json_t *doc, const shim_policy *policy);
 /* Number of findings of control with verdict (any verdict when

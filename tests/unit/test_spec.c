@@ -66,6 +66,37 @@ static const struct load_case {
     {"embedded blkio major", "{\"linux\":{\"resources\":{\"blockIO\":{"
                              "\"weightDevice\":[{\"major\":8,\"minor\":0,\"weight\":10}]}}}}",
      SHIM_OK, NULL},
+    /* The reader's own grammar (jtree.c). */
+    {"control character", "{\"hostname\":\"a\tb\"}", SHIM_ERR_SYNTAX, ""},
+    {"unknown escape", "{\"hostname\":\"a\\xb\"}", SHIM_ERR_SYNTAX, ""},
+    {"short unicode escape", "{\"hostname\":\"\\u00\"}", SHIM_ERR_SYNTAX, ""},
+    {"surrogate pair", "{\"hostname\":\"\\ud83d\\ude00\"}", SHIM_OK, NULL},
+    {"reversed surrogates", "{\"hostname\":\"\\ude00\\ud83d\"}", SHIM_ERR_SYNTAX, ""},
+    {"overlong utf-8", "{\"hostname\":\"\xc0\xaf\"}", SHIM_ERR_SYNTAX, ""},
+    {"utf-8 surrogate", "{\"hostname\":\"\xed\xa0\x80\"}", SHIM_ERR_SYNTAX, ""},
+    {"above U+10FFFF", "{\"hostname\":\"\xf4\x90\x80\x80\"}", SHIM_ERR_SYNTAX, ""},
+    {"truncated utf-8", "{\"hostname\":\"\xe2\x84\"}", SHIM_ERR_SYNTAX, ""},
+    {"valid utf-8", "{\"hostname\":\"\xc3\xa9\xe2\x84\xaa\xf0\x9f\x98\x80\"}", SHIM_OK, NULL},
+    {"utf-8 outside strings", "{\xc3\xa9}", SHIM_ERR_SYNTAX, ""},
+    {"leading zero", "{\"process\":{\"user\":{\"uid\":01}}}", SHIM_ERR_SYNTAX, ""},
+    {"bare minus", "{\"process\":{\"user\":{\"uid\":-}}}", SHIM_ERR_SYNTAX, ""},
+    {"dot without digits", "{\"process\":{\"user\":{\"uid\":1.}}}", SHIM_ERR_SYNTAX, ""},
+    {"int64 minimum", "{\"process\":{\"oomScoreAdj\":-9223372036854775808}}", SHIM_OK, NULL},
+    {"below int64", "{\"process\":{\"oomScoreAdj\":-9223372036854775809}}", SHIM_ERR_SYNTAX, ""},
+    {"short literal", "{\"process\":{\"terminal\":tru}}", SHIM_ERR_SYNTAX, ""},
+    {"form feed is not whitespace", "{\f}", SHIM_ERR_SYNTAX, ""},
+    {"missing colon", "{\"hostname\" \"a\"}", SHIM_ERR_SYNTAX, ""},
+    {"trailing comma", "{\"hostname\":\"a\",}", SHIM_ERR_SYNTAX, ""},
+    {"unterminated string", "{\"hostname\":\"a", SHIM_ERR_SYNTAX, ""},
+    /* Go would set "process" to nil: an unknown key is refused even as null. */
+    {"case-folded null", "{\"process\":{},\"Process\":null}", SHIM_ERR_SCHEMA, "/Process"},
+    {"large map duplicate",
+     "{\"annotations\":{\"a\":\"\",\"b\":\"\",\"c\":\"\",\"d\":\"\",\"e\":\"\",\"f\":\"\","
+     "\"g\":\"\",\"h\":\"\",\"i\":\"\",\"j\":\"\",\"k\":\"\",\"l\":\"\",\"m\":\"\",\"n\":\"\","
+     "\"o\":\"\",\"p\":\"\",\"q\":\"\",\"\\u0061\":\"\"}}", SHIM_ERR_SYNTAX, ""},
+    {"large map", "{\"annotations\":{\"a\":\"\",\"b\":\"\",\"c\":\"\",\"d\":\"\",\"e\":\"\","
+     "\"f\":\"\",\"g\":\"\",\"h\":\"\",\"i\":\"\",\"j\":\"\",\"k\":\"\",\"l\":\"\",\"m\":\"\","
+     "\"n\":\"\",\"o\":\"\",\"p\":\"\",\"q\":\"\",\"r\":\"\"}}", SHIM_OK, NULL},
     {"uint16 overflow", "{\"linux\":{\"resources\":{\"blockIO\":{\"weight\":65536}}}}",
      SHIM_ERR_SCHEMA, "/linux/resources/blockIO/weight"},
 };
@@ -115,12 +146,15 @@ static void test_null_member_removed(void) {
   shim_spec *spec = NULL;
   CU_ASSERT_FATAL(shim_spec_load_data(doc, strlen(doc), &spec, NULL) == 0);
   /* Go leaves namespaces nil: both readers must see no entry. */
-  CU_ASSERT_PTR_NULL(json_object_get(json_object_get(spec->root, "linux"), "namespaces"));
+  const struct jnode *linux_ = jv_get(spec->tree.nodes, "linux");
+  CU_ASSERT_PTR_NOT_NULL(linux_);
+  CU_ASSERT_PTR_NULL(jv_get(linux_, "namespaces"));
+  CU_ASSERT_PTR_NULL(jv_first(linux_));
   shim_spec_free(spec);
 }
 
 static void test_deep_nesting(void) {
-  /* jansson caps depth itself; either way: an error, never a crash. */
+  /* The reader caps nesting: an error, never a crash or a deep stack. */
   size_t depth = 100000;
   char *doc = malloc(2 * depth + 16);
   CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
@@ -130,8 +164,30 @@ static void test_deep_nesting(void) {
   strcpy(doc + n + 2 * depth, "}");
   shim_spec *spec = NULL;
   shim_error err;
-  CU_ASSERT(shim_spec_load_data(doc, strlen(doc), &spec, &err) < 0);
+  CU_ASSERT_EQUAL(shim_spec_load_data(doc, strlen(doc), &spec, &err), -SHIM_ERR_LIMIT);
   CU_ASSERT_PTR_NULL(spec);
+  free(doc);
+}
+
+/* Every prefix of a real spec is an error (or, for the whole, a spec):
+ * never a crash, never a read past the end (ASan and valgrind watch). */
+static void test_every_prefix(void) {
+  char *doc = NULL;
+  size_t len = 0;
+  CU_ASSERT_FATAL(read_fixture("ctr-seccomp.json", &doc, &len) == 0);
+  for (size_t n = 0; n < len; n += 3) {
+    char *copy = malloc(n ? n : 1); /* exact size: overruns are caught */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(copy);
+    memcpy(copy, doc, n);
+    shim_spec *spec = NULL;
+    shim_error err;
+    int ret = shim_spec_load_data(copy, n, &spec, &err);
+    CU_ASSERT(ret < 0 && spec == NULL && err.message[0]);
+    free(copy);
+  }
+  shim_spec *spec = NULL;
+  CU_ASSERT(shim_spec_load_data(doc, len, &spec, NULL) == 0);
+  shim_spec_free(spec);
   free(doc);
 }
 
@@ -191,6 +247,7 @@ void register_spec_tests(void) {
       {"wrong type message", test_wrong_type_message},
       {"null member removed", test_null_member_removed},
       {"deep nesting", test_deep_nesting},
+      {"every prefix", test_every_prefix},
       {"size limit", test_size_limit},
       {"array limit", test_array_limit},
       {"load file and fd", test_load_file_and_fd},
