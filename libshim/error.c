@@ -58,6 +58,7 @@ const char *shim_errc_name(int code) {
       [SHIM_ERR_NOMEM] = "nomem", [SHIM_ERR_IO] = "io",
       [SHIM_ERR_LIMIT] = "limit", [SHIM_ERR_SYNTAX] = "syntax",
       [SHIM_ERR_SCHEMA] = "schema", [SHIM_ERR_HOST] = "host",
+      [SHIM_ERR_REJECTED] = "rejected",
   };
   if (code < 0)
     code = -code;

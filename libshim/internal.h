@@ -6,6 +6,7 @@
 #define SHIM_INTERNAL_H
 
 #include <jansson.h>
+#include <seccomp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -118,6 +119,9 @@ int64_t jv_int(const struct jnode *n);     /* 0 unless an integer */
 bool jv_is_true(const struct jnode *n);
 size_t jv_count(const struct jnode *n);    /* items of an array, else 0 */
 bool jv_has_string(const struct jnode *array, const char *s);
+/* A jansson copy of a validated tree (null members left out); NULL when
+ * out of memory. */
+json_t *jtree_to_json(const struct jnode *n);
 
 /* ---- The runtime-spec schema (schema.c) ----------------------------------- */
 
@@ -161,11 +165,14 @@ extern const char *const control_ids[CONTROL_COUNT];
 
 enum mode { MODE_OFF = 0, MODE_WARN, MODE_ENFORCE };
 
-/* A list of strings owned by the policy. */
+/* A list of strings owned by whoever holds the struct (util.c). */
 struct strlist {
   char **items;
   size_t count;
 };
+int strlist_push(struct strlist *l, const char *s); /* -SHIM_ERR_NOMEM */
+bool strlist_has(const struct strlist *l, const char *s);
+void strlist_clear(struct strlist *l);
 
 struct shim_policy {
   char *name;
@@ -178,6 +185,12 @@ struct shim_policy {
   struct strlist masked_paths;   /* proc-unmasked: paths hardening masks */
   struct strlist readonly_paths; /* proc-unmasked: paths made read-only */
   int64_t pids_default;        /* pids-limit: the limit hardening sets */
+  bool allow_ambient;          /* capabilities: keep allowed ambient caps */
+  char *seccomp_profile;       /* seccomp: "sandbox" or a file's path */
+  shim_seccomp *seccomp;       /* seccomp: that profile, loaded */
+  char *seccomp_deny;          /* seccomp: "errno", "kill" or "log" */
+  bool seccomp_spec_allow;     /* seccomp: SECCOMP_FILTER_FLAG_SPEC_ALLOW */
+  char *apparmor_profile;      /* apparmor: what replaces "unconfined" */
 };
 
 /* ---- Capabilities (caps.c) ------------------------------------------------ */
@@ -211,6 +224,69 @@ bool path_is_clean(const char *path);
  * ("/var/lib/kubelet" covers "/var/lib/kubelet/x", not "/var/lib/kubeletx"). */
 bool path_has_prefix(const char *path, const char *prefix);
 
+/* ---- Seccomp (seccomp.c, bpf.c) ------------------------------------------ */
+
+/* One rule of a profile resolved for a container: the name and the
+ * conditions point into the profile it came from. */
+struct sc_rule {
+  const char *name;
+  uint32_t action;
+  unsigned nargs;
+  struct scmp_arg_cmp args[6];
+  size_t entry; /* index of its syscalls[] entry */
+};
+
+struct sc_filter {
+  uint32_t default_action;
+  const char *arches[8]; /* "SCMP_ARCH_X86_64", ... */
+  size_t narches;
+  const char *flags[4];
+  size_t nflags;
+  const char *listener_path, *listener_metadata;
+  struct sc_rule *rules;
+  size_t count;
+};
+
+const char *seccomp_action_name(uint32_t action);
+/* True for actions that may let the call run (allow, log, trace, notify). */
+bool seccomp_action_allows(uint32_t action);
+/* Loads a profile from a parsed document; messages point below base. */
+int seccomp_from_json(json_t *doc, const char *base_pointer,
+                      shim_seccomp **out, shim_error *err);
+/* The rules that apply to a container with these bounding capabilities on
+ * this machine; a non-NULL deny_action replaces deliberate denials. */
+int seccomp_resolve(const shim_seccomp *p, uint64_t bounding,
+                    const uint32_t *deny_action, struct sc_filter *out,
+                    shim_error *err);
+/* The policy's profile resolved as hardening applies it. */
+int seccomp_policy_filter(const shim_policy *policy, uint64_t bounding,
+                          struct sc_filter *out, shim_error *err);
+/* Where both allow (seccomp.c documents the rule); names of syscalls the
+ * rule had to deny outright go to narrowed. */
+int seccomp_intersect(const struct sc_filter *policy,
+                      const struct sc_filter *spec, struct sc_filter *out,
+                      struct strlist *narrowed, shim_error *err);
+void sc_filter_clear(struct sc_filter *f);
+/* _cleanup_ helpers. */
+void cleanup_filterp(struct sc_filter *f);
+void cleanup_seccompp(shim_seccomp **p);
+void cleanup_ctxp(scmp_filter_ctx *ctx);
+void cleanup_strlistp(struct strlist *l);
+/* An OCI linux.seccomp section. */
+int seccomp_to_oci(const struct sc_filter *f, json_t **out, shim_error *err);
+/* Compiles with libseccomp (native ABI and the filter's arches). */
+int seccomp_compile(const struct sc_filter *f, scmp_filter_ctx *out,
+                    shim_error *err);
+int seccomp_export(scmp_filter_ctx ctx, bool pfc, char **out, size_t *len,
+                   shim_error *err);
+
+struct sock_filter;
+struct seccomp_data;
+/* Runs a seccomp BPF program on one call; *result is its return value. */
+int bpf_run(const struct sock_filter *prog, size_t len,
+            const struct seccomp_data *data, uint32_t *result,
+            shim_error *err);
+
 /* ---- Reports (report.c) ----------------------------------------------------- */
 
 shim_report *report_new(void);
@@ -218,10 +294,15 @@ shim_report *report_new(void);
  * allocation failure. */
 int report_add(shim_report *report, const char *control, shim_verdict verdict,
                const char *pointer, const char *k8s, const char *message);
+/* Records what hardening changed. */
+int report_add_change(shim_report *report, const char *control,
+                      const char *pointer, const char *message);
 
 /* ---- Embedded default policy (default_policy.c, generated) ----------------- */
 
 extern const char default_policy_json[];
 extern const size_t default_policy_json_len;
+extern const char sandbox_seccomp_json[];
+extern const size_t sandbox_seccomp_json_len;
 
 #endif /* SHIM_INTERNAL_H */

@@ -486,3 +486,33 @@ bool jv_has_string(const struct jnode *array, const char *s) {
   }
   return false;
 }
+
+/* ---- Back to jansson, for rewriting ---------------------------------------- */
+
+json_t *jtree_to_json(const struct jnode *n) {
+  switch ((enum jtype)n->type) {
+  case J_NULL: return json_null();
+  case J_TRUE: return json_true();
+  case J_FALSE: return json_false();
+  case J_INT: return json_integer(n->v.num);
+  case J_REAL: return NULL; /* never in a validated spec */
+  case J_STRING: return json_stringn(n->v.str, n->count);
+  case J_ARRAY:
+  case J_OBJECT: {
+    json_t *c = n->type == J_ARRAY ? json_array() : json_object();
+    if (!c)
+      return NULL;
+    /* Null members are left out: they mean absence (jv_first skips them). */
+    jv_foreach(n, child) {
+      json_t *v = jtree_to_json(child);
+      if (!v || (n->type == J_ARRAY ? json_array_append_new(c, v)
+                                    : json_object_set_new_nocheck(c, child->key, v))) {
+        json_decref(c);
+        return NULL;
+      }
+    }
+    return c;
+  }
+  }
+  return NULL;
+}

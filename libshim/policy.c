@@ -13,6 +13,7 @@
 #include "internal.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 const char *const control_ids[CONTROL_COUNT] = {
@@ -29,7 +30,13 @@ enum setting_kind {
   S_PATHS, /* struct strlist of clean absolute paths */
   S_NAMES, /* struct strlist of non-empty names */
   S_COUNT, /* int64_t, at least 1 */
+  S_BOOL,  /* bool */
+  S_WORD,  /* char *, one of the setting's choices (any string if none) */
+  S_PROFILE, /* char *: "sandbox" (embedded) or the absolute path of a
+              * seccomp profile, loaded into policy->seccomp */
 };
+
+static const char *const deny_actions[] = {"errno", "kill", "log", NULL};
 
 /* Every setting a control takes besides "mode". */
 static const struct setting {
@@ -37,31 +44,34 @@ static const struct setting {
   const char *name;
   enum setting_kind kind;
   size_t offset;
+  const char *const *choices; /* S_WORD */
 } settings[] = {
     {CONTROL_CAPABILITIES, "privileged", S_CAPS,
-     offsetof(struct shim_policy, caps_privileged)},
+     offsetof(struct shim_policy, caps_privileged), NULL},
     {CONTROL_CAPABILITIES, "allowed", S_CAPS,
-     offsetof(struct shim_policy, caps_allowed)},
+     offsetof(struct shim_policy, caps_allowed), NULL},
+    {CONTROL_CAPABILITIES, "allowAmbient", S_BOOL,
+     offsetof(struct shim_policy, allow_ambient), NULL},
     {CONTROL_HOST_MOUNTS, "allowedSources", S_PATHS,
-     offsetof(struct shim_policy, bind_sources)},
+     offsetof(struct shim_policy, bind_sources), NULL},
     {CONTROL_RUNTIME_SOCKETS, "paths", S_PATHS,
-     offsetof(struct shim_policy, sockets)},
+     offsetof(struct shim_policy, sockets), NULL},
     {CONTROL_PROC_UNMASKED, "maskedPaths", S_PATHS,
-     offsetof(struct shim_policy, masked_paths)},
+     offsetof(struct shim_policy, masked_paths), NULL},
     {CONTROL_PROC_UNMASKED, "readonlyPaths", S_PATHS,
-     offsetof(struct shim_policy, readonly_paths)},
-    {CONTROL_SYSCTLS, "allowed", S_NAMES, offsetof(struct shim_policy, sysctls)},
+     offsetof(struct shim_policy, readonly_paths), NULL},
+    {CONTROL_SYSCTLS, "allowed", S_NAMES, offsetof(struct shim_policy, sysctls), NULL},
     {CONTROL_PIDS_LIMIT, "default", S_COUNT,
-     offsetof(struct shim_policy, pids_default)},
+     offsetof(struct shim_policy, pids_default), NULL},
+    {CONTROL_SECCOMP, "profile", S_PROFILE,
+     offsetof(struct shim_policy, seccomp_profile), NULL},
+    {CONTROL_SECCOMP, "denyAction", S_WORD,
+     offsetof(struct shim_policy, seccomp_deny), deny_actions},
+    {CONTROL_SECCOMP, "specAllow", S_BOOL,
+     offsetof(struct shim_policy, seccomp_spec_allow), NULL},
+    {CONTROL_APPARMOR, "profile", S_WORD,
+     offsetof(struct shim_policy, apparmor_profile), NULL},
 };
-
-static void strlist_clear(struct strlist *l) {
-  for (size_t i = 0; i < l->count; i++)
-    free(l->items[i]);
-  free(l->items);
-  l->items = NULL;
-  l->count = 0;
-}
 
 void shim_policy_free(shim_policy *policy) {
   if (!policy)
@@ -69,6 +79,9 @@ void shim_policy_free(shim_policy *policy) {
   for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
     if (settings[i].kind == S_PATHS || settings[i].kind == S_NAMES)
       strlist_clear((struct strlist *)((char *)policy + settings[i].offset));
+    else if (settings[i].kind == S_WORD || settings[i].kind == S_PROFILE)
+      free(*(char **)((char *)policy + settings[i].offset));
+  shim_seccomp_free(policy->seccomp);
   free(policy->name);
   free(policy);
 }
@@ -136,6 +149,47 @@ static int parse_strlist(json_t *v, struct jptr *p, bool paths,
   return 0;
 }
 
+static int parse_word(shim_policy *policy, const struct setting *s, json_t *v,
+                      struct jptr *p, shim_error *err) {
+  const char *word = json_string_value(v);
+  if (!word)
+    return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected a string");
+  if (s->choices) {
+    const char *const *c = s->choices;
+    while (*c && strcmp(*c, word) != 0)
+      c++;
+    if (!*c)
+      return error_set(err, SHIM_ERR_SCHEMA, p->buf, "unknown value \"%s\"", word);
+  }
+  if (s->kind == S_PROFILE) {
+    /* Fail closed: a policy whose profile does not load is no policy. */
+    shim_seccomp *profile = NULL;
+    int ret = strcmp(word, "sandbox") == 0
+                  ? shim_seccomp_load_default(&profile, err)
+                  : word[0] == '/' ? shim_seccomp_load_file(word, &profile, err)
+                  : error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                              "expected \"sandbox\" or an absolute path");
+    if (ret < 0 && err) {
+      /* Say which policy field named the profile, and where in it. */
+      char inner[sizeof err->pointer + sizeof err->message + 2];
+      snprintf(inner, sizeof inner, "%s%s%s", err->pointer,
+               *err->pointer ? ": " : "", err->message);
+      return error_set(err, -ret, p->buf, "seccomp profile %s: %s", word, inner);
+    }
+    if (ret < 0)
+      return ret;
+    shim_seccomp_free(policy->seccomp);
+    policy->seccomp = profile;
+  }
+  char *copy = strdup(word);
+  if (!copy)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  char **field = (char **)((char *)policy + s->offset);
+  free(*field);
+  *field = copy;
+  return 0;
+}
+
 static int parse_setting(shim_policy *policy, const struct setting *s,
                          json_t *v, struct jptr *p, shim_error *err) {
   void *field = (char *)policy + s->offset;
@@ -151,6 +205,14 @@ static int parse_setting(shim_policy *policy, const struct setting *s,
                        "expected a positive integer");
     *(int64_t *)field = json_integer_value(v);
     return 0;
+  case S_BOOL:
+    if (!json_is_boolean(v))
+      return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected true or false");
+    *(bool *)field = json_is_true(v);
+    return 0;
+  case S_WORD:
+  case S_PROFILE:
+    return parse_word(policy, s, v, p, err);
   }
   return error_set(err, SHIM_ERR_INVAL, p->buf, "unhandled setting");
 }
@@ -321,6 +383,11 @@ static json_t *render_setting(const shim_policy *policy,
   }
   case S_COUNT:
     return json_integer(*(const int64_t *)field);
+  case S_BOOL:
+    return json_boolean(*(const bool *)field);
+  case S_WORD:
+  case S_PROFILE:
+    return json_string(*(char *const *)field ? *(char *const *)field : "");
   }
   return NULL;
 }

@@ -6,9 +6,14 @@
 #include <stdio.h>
 #include <string.h>
 
-struct shim_report {
+struct list {
   shim_finding *items;
   size_t count, cap;
+};
+
+struct shim_report {
+  struct list findings; /* from the checks */
+  struct list changes;  /* from hardening */
 };
 
 const char *shim_verdict_name(shim_verdict verdict) {
@@ -20,8 +25,9 @@ const char *shim_verdict_name(shim_verdict verdict) {
 
 shim_report *report_new(void) { return calloc(1, sizeof(shim_report)); }
 
-int report_add(shim_report *report, const char *control, shim_verdict verdict,
-               const char *pointer, const char *k8s, const char *message) {
+static int list_add(struct list *report, const char *control,
+                    shim_verdict verdict, const char *pointer, const char *k8s,
+                    const char *message) {
   if (report->count == report->cap) {
     size_t cap = report->cap ? report->cap * 2 : 8;
     shim_finding *items = realloc(report->items, cap * sizeof *items);
@@ -46,32 +52,56 @@ int report_add(shim_report *report, const char *control, shim_verdict verdict,
   return 0;
 }
 
+int report_add(shim_report *report, const char *control, shim_verdict verdict,
+               const char *pointer, const char *k8s, const char *message) {
+  return list_add(&report->findings, control, verdict, pointer, k8s, message);
+}
+
+int report_add_change(shim_report *report, const char *control,
+                      const char *pointer, const char *message) {
+  return list_add(&report->changes, control, SHIM_VERDICT_HARDEN, pointer,
+                  NULL, message);
+}
+
+static void list_clear(struct list *l) {
+  for (size_t i = 0; i < l->count; i++) {
+    free((char *)l->items[i].pointer);
+    free((char *)l->items[i].message);
+    free((char *)l->items[i].k8s);
+  }
+  free(l->items);
+}
+
 void shim_report_free(shim_report *report) {
   if (!report)
     return;
-  for (size_t i = 0; i < report->count; i++) {
-    free((char *)report->items[i].pointer);
-    free((char *)report->items[i].message);
-    free((char *)report->items[i].k8s);
-  }
-  free(report->items);
+  list_clear(&report->findings);
+  list_clear(&report->changes);
   free(report);
 }
 
 shim_verdict shim_report_verdict(const shim_report *report) {
   shim_verdict v = SHIM_VERDICT_ALLOW;
-  for (size_t i = 0; report && i < report->count; i++)
-    if (report->items[i].verdict > v)
-      v = report->items[i].verdict;
+  for (size_t i = 0; report && i < report->findings.count; i++)
+    if (report->findings.items[i].verdict > v)
+      v = report->findings.items[i].verdict;
   return v;
 }
 
 size_t shim_report_count(const shim_report *report) {
-  return report ? report->count : 0;
+  return report ? report->findings.count : 0;
 }
 
 const shim_finding *shim_report_get(const shim_report *report, size_t i) {
-  return report && i < report->count ? &report->items[i] : NULL;
+  return report && i < report->findings.count ? &report->findings.items[i] : NULL;
+}
+
+size_t shim_report_change_count(const shim_report *report) {
+  return report ? report->changes.count : 0;
+}
+
+const shim_finding *shim_report_change_get(const shim_report *report, size_t i) {
+  return report && i < report->changes.count ? &report->changes.items[i] : NULL;
 }
 
 static const char *overall_name(shim_verdict v) {
@@ -86,14 +116,18 @@ static int render_text(const shim_report *report, char **out,
   if (!f)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   size_t per_verdict[SHIM_VERDICT_REJECT + 1] = {0};
-  for (size_t i = 0; i < report->count; i++) {
-    const shim_finding *f_ = &report->items[i];
+  for (size_t i = 0; i < report->findings.count; i++) {
+    const shim_finding *f_ = &report->findings.items[i];
     per_verdict[f_->verdict]++;
     fprintf(f, "%-7s %-18s %s: %s", shim_verdict_name(f_->verdict),
             f_->control, *f_->pointer ? f_->pointer : "/", f_->message);
     if (f_->k8s)
       fprintf(f, " (%s)", f_->k8s);
     fputc('\n', f);
+  }
+  for (size_t i = 0; i < report->changes.count; i++) {
+    const shim_finding *c = &report->changes.items[i];
+    fprintf(f, "changed %-18s %s: %s\n", c->control, c->pointer, c->message);
   }
   fprintf(f, "verdict: %s (%zu reject, %zu harden, %zu warn)\n",
           overall_name(shim_report_verdict(report)),
@@ -110,19 +144,27 @@ static int render_text(const shim_report *report, char **out,
 static int render_json(const shim_report *report, char **out,
                        shim_error *err) {
   _cleanup_json_ json_t *doc = json_object();
-  json_t *findings = json_array();
-  if (!doc || !findings ||
-      json_object_set_new(doc, "verdict",
-                          json_string(overall_name(shim_report_verdict(report)))) ||
-      json_object_set_new(doc, "findings", findings))
+  json_t *findings = json_array(), *changes = json_array();
+  /* json_object_set_new takes its value even when it fails. */
+  if (!doc || json_object_set_new(doc, "verdict",
+                                  json_string(overall_name(shim_report_verdict(report)))) ||
+      json_object_set_new(doc, "findings", findings) ||
+      json_object_set_new(doc, "changes", changes) || !findings || !changes)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  for (size_t i = 0; i < report->count; i++) {
-    const shim_finding *f = &report->items[i];
+  for (size_t i = 0; i < report->findings.count; i++) {
+    const shim_finding *f = &report->findings.items[i];
     json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "control", f->control,
                           "verdict", shim_verdict_name(f->verdict), "pointer",
                           f->pointer, "message", f->message, "kubernetes",
                           f->k8s);
     if (!o || json_array_append_new(findings, o))
+      return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  }
+  for (size_t i = 0; i < report->changes.count; i++) {
+    const shim_finding *c = &report->changes.items[i];
+    json_t *o = json_pack("{s:s, s:s, s:s}", "control", c->control, "pointer",
+                          c->pointer, "message", c->message);
+    if (!o || json_array_append_new(changes, o))
       return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   }
   return json_render(doc, true, out, err);

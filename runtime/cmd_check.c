@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 int cmd_check(int argc, char **argv) {
   static const struct option options[] = {
@@ -44,14 +43,8 @@ int cmd_check(int argc, char **argv) {
   if (optind != argc - 1)
     return shimctl_usage("check takes one CONFIG.json or BUNDLE directory");
 
-  /* A bundle directory holds config.json, as runc expects. */
   char path[PATH_MAX];
-  struct stat st;
-  const char *arg = argv[optind];
-  if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
-    snprintf(path, sizeof path, "%s/config.json", arg);
-  else
-    snprintf(path, sizeof path, "%s", arg);
+  shimctl_spec_path(argv[optind], path, sizeof path);
 
   shim_policy *policy = NULL;
   shim_spec *spec = NULL;

@@ -3,7 +3,13 @@
 #include "config.h"
 #include "shimctl.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +19,10 @@ static const struct command {
   const char *summary;
 } commands[] = {
     {"check", cmd_check, "check [--policy FILE] [--format text|json] CONFIG.json|BUNDLE"},
+    {"harden", cmd_harden,
+     "harden [--policy FILE] [--format text|json] [--diff] [-o OUT] CONFIG.json|BUNDLE"},
+    {"seccomp", cmd_seccomp,
+     "seccomp compile|dump|explain [--policy FILE] PROFILE|sandbox ..."},
     {"policy", cmd_policy, "policy show [--policy FILE]"},
 };
 
@@ -22,8 +32,9 @@ static void usage(FILE *out) {
     fprintf(out, "  shimctl %s\n", commands[i].summary);
   fprintf(out,
           "\n  shimctl --help | --version\n\n"
-          "Exit status of check: 0 allowed (findings the hardening fixes are\n"
-          "listed but do not fail), 1 rejected, 2 bad input or usage.\n");
+          "Exit status of check and harden: 0 allowed (findings the hardening\n"
+          "fixes are listed but do not fail), 1 rejected, 2 bad input or usage.\n"
+          "Each command has --help.\n");
 }
 
 int shimctl_fail(const char *what, const shim_error *err) {
@@ -48,6 +59,43 @@ int shimctl_load_policy(const char *path, shim_policy **out) {
                  : shim_policy_load_default(out, &err);
   if (ret < 0)
     return shimctl_fail(path ? path : "embedded default policy", &err);
+  return 0;
+}
+
+void shimctl_spec_path(const char *arg, char *path, size_t size) {
+  struct stat st;
+  if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
+    snprintf(path, size, "%s/config.json", arg);
+  else
+    snprintf(path, size, "%s", arg);
+}
+
+int shimctl_write(const char *path, const char *data) {
+  if (strcmp(path, "-") == 0)
+    return fputs(data, stdout) < 0 ? -1 : 0;
+  char tmp[PATH_MAX];
+  snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
+  int fd = mkstemp(tmp);
+  if (fd < 0) {
+    fprintf(stderr, "shimctl: %s: %s\n", path, strerror(errno));
+    return -1;
+  }
+  size_t len = strlen(data), off = 0;
+  while (off < len) {
+    ssize_t n = write(fd, data + off, len - off);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    off += (size_t)n;
+  }
+  bool ok = off == len && fchmod(fd, 0644) == 0 && fsync(fd) == 0;
+  ok = close(fd) == 0 && ok;
+  if (!ok || rename(tmp, path) < 0) {
+    fprintf(stderr, "shimctl: %s: %s\n", path, strerror(errno));
+    unlink(tmp);
+    return -1;
+  }
   return 0;
 }
 

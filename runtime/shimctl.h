@@ -15,7 +15,15 @@ int shimctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Loads --policy FILE, or the embedded default when path is NULL. */
 int shimctl_load_policy(const char *path, shim_policy **out);
 
+/* CONFIG.json as given, or BUNDLE/config.json for a directory. */
+void shimctl_spec_path(const char *arg, char *path, size_t size);
+/* Writes data to path through a temporary file and rename(2), so that
+ * readers never see half a file; "-" is stdout. */
+int shimctl_write(const char *path, const char *data);
+
 int cmd_check(int argc, char **argv);
+int cmd_harden(int argc, char **argv);
+int cmd_seccomp(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 
 #endif

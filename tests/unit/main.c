@@ -75,6 +75,8 @@ int main(void) {
   register_policy_tests();
   register_control_tests();
   register_fixture_tests();
+  register_seccomp_tests();
+  register_harden_tests();
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();
   unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

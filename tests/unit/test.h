@@ -11,6 +11,8 @@ void register_spec_tests(void);
 void register_policy_tests(void);
 void register_control_tests(void);
 void register_fixture_tests(void);
+void register_seccomp_tests(void);
+void register_harden_tests(void);
 
 /* Adds a suite with the given tests; aborts the run if CUnit cannot. */
 struct test_case {

@@ -64,6 +64,7 @@ typedef enum shim_errc {
   SHIM_ERR_SCHEMA,    /* well-formed, but a field has the wrong type, an
                          unknown name or a value out of range */
   SHIM_ERR_HOST,      /* the host could not be inspected (e.g. /proc/1/ns) */
+  SHIM_ERR_REJECTED,  /* shim_harden: the checks reject the spec */
 } shim_errc;
 
 /* An error is a plain value: no allocation, nothing to free. */
@@ -123,6 +124,8 @@ SHIM_API int shim_spec_load_file(const char *path, shim_spec **out, shim_error *
 SHIM_API int shim_spec_load_fd(int fd, shim_spec **out, shim_error *err);
 SHIM_API int shim_spec_load_data(const void *data, size_t len, shim_spec **out,
                         shim_error *err);
+/* The spec as indented JSON, as libshim read it (null members left out). */
+SHIM_API int shim_spec_render(const shim_spec *spec, char **out, shim_error *err);
 SHIM_API void shim_spec_free(shim_spec *spec);
 
 /* ---- Checks and reports ------------------------------------------------- */
@@ -171,6 +174,93 @@ typedef enum shim_format {
 SHIM_API int shim_report_render(const shim_report *report, shim_format format,
                        char **out, shim_error *err);
 SHIM_API void shim_report_free(shim_report *report);
+
+/* What hardening changed: entries like findings (verdict HARDEN, k8s NULL),
+ * each naming the control, the field and the change. */
+SHIM_API size_t shim_report_change_count(const shim_report *report);
+SHIM_API const shim_finding *shim_report_change_get(const shim_report *report,
+                                                    size_t i);
+
+/* ---- Hardening -------------------------------------------------------------- */
+
+/*
+ * Rewrites an accepted spec into a sandboxed one, as runc-ready JSON
+ * (*out, indented, malloc'ed) and a report: the checks' findings plus every
+ * change (shim_report_change_*).  For each control in enforce mode:
+ *   capabilities       every set cut to the policy's allowed set; ambient
+ *                      emptied unless the policy allows it
+ *   no-new-privileges  process.noNewPrivileges = true
+ *   proc-unmasked      the policy's maskedPaths and readonlyPaths added
+ *   host-namespaces    a cgroup namespace added when missing
+ *   pids-limit         the policy's limit when none is set
+ *   apparmor           "unconfined" replaced by the policy's profile, if any
+ *   seccomp            the policy's profile; a profile the spec already has
+ *                      is combined with it so that a call is allowed only
+ *                      where both allow it (in warn mode too, with the
+ *                      profile's deliberate denials logged instead)
+ * Fields libshim does not change are kept as they are.  The output is
+ * parsed and checked again before it is returned, and hardening it again
+ * changes nothing.  A spec the checks reject gives -SHIM_ERR_REJECTED and,
+ * as the one exception to "outputs only on success", *report with the
+ * findings that rejected it.
+ */
+SHIM_API int shim_harden(const shim_policy *policy, const shim_spec *spec,
+                         char **out, shim_report **report, shim_error *err);
+
+/* ---- Seccomp profiles ------------------------------------------------------- */
+
+/*
+ * A seccomp profile in the OCI format (a config.json's linux.seccomp) or
+ * Docker's and containerd's (archMap, includes/excludes by capability,
+ * architecture and kernel version), loaded strictly: an unknown field,
+ * action, comparison or architecture is an error with its JSON pointer.  A
+ * syscall name this libseccomp does not know is not an error (profiles
+ * list newer calls): it is skipped and reported as a warning.
+ */
+typedef struct shim_seccomp shim_seccomp;
+
+/* The embedded sandbox profile (profiles/seccomp/sandbox.json). */
+SHIM_API int shim_seccomp_load_default(shim_seccomp **out, shim_error *err);
+SHIM_API int shim_seccomp_load_file(const char *path, shim_seccomp **out,
+                                    shim_error *err);
+SHIM_API int shim_seccomp_load_data(const void *data, size_t len,
+                                    shim_seccomp **out, shim_error *err);
+SHIM_API size_t shim_seccomp_warning_count(const shim_seccomp *profile);
+/* "<pointer>: unknown syscall \"name\"", valid until the profile is freed. */
+SHIM_API const char *shim_seccomp_warning_get(const shim_seccomp *profile,
+                                              size_t i);
+SHIM_API void shim_seccomp_free(shim_seccomp *profile);
+
+typedef enum shim_seccomp_output {
+  SHIM_SECCOMP_BPF = 0, /* the program the kernel loads (8 bytes an instruction) */
+  SHIM_SECCOMP_PFC,     /* libseccomp's pseudo-filter code, for people */
+} shim_seccomp_output;
+
+/* Compiles profile (NULL: the policy's own) with libseccomp for this
+ * machine's ABI and the profile's other architectures, with libseccomp's
+ * binary-tree optimisation, resolved for a container holding the policy's
+ * allowed capabilities.  The policy's own profile is compiled exactly as
+ * hardening applies it (deny action, warn mode, flags). */
+SHIM_API int shim_seccomp_compile(const shim_policy *policy,
+                                  const shim_seccomp *profile,
+                                  shim_seccomp_output what, char **out,
+                                  size_t *len, shim_error *err);
+
+typedef struct shim_seccomp_decision {
+  unsigned action;       /* the filter's return value (SCMP_ACT_* form) */
+  char action_name[32];  /* "SCMP_ACT_ERRNO", ... */
+  int errno_value;       /* for SCMP_ACT_ERRNO, else -1 */
+  char rule[64];         /* pointer of the profile entry that decided,
+                            "/syscalls/12", or "/defaultAction" */
+} shim_seccomp_decision;
+
+/* What the compiled filter (as for shim_seccomp_compile) returns for one
+ * call on this machine's ABI, found by running the BPF program. */
+SHIM_API int shim_seccomp_explain(const shim_policy *policy,
+                                  const shim_seccomp *profile,
+                                  const char *syscall,
+                                  const unsigned long long *args, size_t nargs,
+                                  shim_seccomp_decision *out, shim_error *err);
 
 /* ---- Misc ----------------------------------------------------------------- */
 

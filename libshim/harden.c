@@ -1,0 +1,311 @@
+/*
+ * Hardening: rewrites an accepted spec into a sandboxed one.
+ *
+ * Each step fixes what one control reports as "harden" and records the
+ * change in the report.  Controls in warn or off mode are left alone, with
+ * one exception: seccomp in warn mode still applies the profile, with its
+ * deliberate denials turned into SCMP_ACT_LOG (try a workload first).
+ *
+ * The result is checked again from its own bytes before it is handed out:
+ * what runc will read is exactly what was judged.
+ */
+#include "config.h"
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct hctx {
+  const shim_policy *policy;
+  json_t *doc;
+  shim_report *report;
+  int ret; /* first allocation failure */
+};
+
+__attribute__((format(printf, 4, 5))) static void
+change(struct hctx *h, enum control ctl, const char *pointer, const char *fmt,
+       ...) {
+  char message[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(message, sizeof message, fmt, ap);
+  va_end(ap);
+  int ret = report_add_change(h->report, control_ids[ctl], pointer, message);
+  if (ret < 0 && !h->ret)
+    h->ret = ret;
+}
+
+static bool enforced(const struct hctx *h, enum control ctl) {
+  return h->policy->mode[ctl] == MODE_ENFORCE;
+}
+
+/* obj[key], created as an empty object when absent. */
+static json_t *object_at(struct hctx *h, json_t *obj, const char *key) {
+  json_t *v = json_object_get(obj, key);
+  if (v)
+    return v;
+  v = json_object();
+  if (!v || json_object_set_new(obj, key, v) < 0) {
+    h->ret = -SHIM_ERR_NOMEM;
+    return NULL;
+  }
+  return v;
+}
+
+/* ---- capabilities --------------------------------------------------------- */
+
+static const char *const cap_sets[] = {"bounding", "effective", "inheritable",
+                                       "permitted", "ambient"};
+
+static void harden_capabilities(struct hctx *h, uint64_t *bounding) {
+  json_t *caps = json_object_get(json_object_get(h->doc, "process"), "capabilities");
+  *bounding = 0;
+  for (size_t s = 0; s < ARRAY_SIZE(cap_sets); s++) {
+    json_t *set = json_object_get(caps, cap_sets[s]);
+    bool ambient = strcmp(cap_sets[s], "ambient") == 0;
+    uint64_t keep = ambient && !h->policy->allow_ambient ? 0 : h->policy->caps_allowed;
+    char ptr[64];
+    snprintf(ptr, sizeof ptr, "/process/capabilities/%s", cap_sets[s]);
+    for (size_t i = 0; i < json_array_size(set);) {
+      const char *name = json_string_value(json_array_get(set, i));
+      int cap = cap_from_name(name);
+      if (cap >= 0 && (keep & (UINT64_C(1) << cap))) {
+        if (s == 0)
+          *bounding |= UINT64_C(1) << cap;
+        i++;
+        continue;
+      }
+      change(h, CONTROL_CAPABILITIES, ptr, "dropped %s%s", name,
+             ambient && !h->policy->allow_ambient ? " (no ambient capabilities)"
+                                                  : " (not in the allowed set)");
+      json_array_remove(set, i);
+    }
+  }
+}
+
+/* ---- simple settings -------------------------------------------------------- */
+
+static void harden_no_new_privileges(struct hctx *h) {
+  json_t *process = object_at(h, h->doc, "process");
+  if (!process || json_is_true(json_object_get(process, "noNewPrivileges")))
+    return;
+  if (json_object_set_new(process, "noNewPrivileges", json_true()) < 0)
+    h->ret = -SHIM_ERR_NOMEM;
+  change(h, CONTROL_NO_NEW_PRIVILEGES, "/process/noNewPrivileges",
+         "set to true: setuid binaries cannot gain privileges");
+}
+
+static bool array_has(json_t *array, const char *s) {
+  size_t i;
+  json_t *v;
+  json_array_foreach(array, i, v) {
+    if (strcmp(json_string_value(v), s) == 0)
+      return true;
+  }
+  return false;
+}
+
+static void harden_proc_paths(struct hctx *h) {
+  json_t *linux_ = object_at(h, h->doc, "linux");
+  const struct {
+    const char *field;
+    const struct strlist *want;
+  } lists[] = {{"maskedPaths", &h->policy->masked_paths},
+               {"readonlyPaths", &h->policy->readonly_paths}};
+  for (size_t l = 0; linux_ && l < ARRAY_SIZE(lists); l++) {
+    json_t *have = json_object_get(linux_, lists[l].field);
+    char ptr[64];
+    snprintf(ptr, sizeof ptr, "/linux/%s", lists[l].field);
+    for (size_t i = 0; i < lists[l].want->count; i++) {
+      const char *path = lists[l].want->items[i];
+      if (have && array_has(have, path))
+        continue;
+      if (!have) {
+        have = json_array();
+        if (!have || json_object_set_new(linux_, lists[l].field, have) < 0) {
+          h->ret = -SHIM_ERR_NOMEM;
+          return;
+        }
+      }
+      if (json_array_append_new(have, json_string(path)) < 0)
+        h->ret = -SHIM_ERR_NOMEM;
+      change(h, CONTROL_PROC_UNMASKED, ptr, "added %s", path);
+    }
+  }
+}
+
+static void harden_cgroup_namespace(struct hctx *h) {
+  json_t *linux_ = object_at(h, h->doc, "linux");
+  json_t *nss = linux_ ? json_object_get(linux_, "namespaces") : NULL;
+  size_t i;
+  json_t *ns;
+  json_array_foreach(nss, i, ns) {
+    const char *type = json_string_value(json_object_get(ns, "type"));
+    if (type && strcmp(type, "cgroup") == 0)
+      return;
+  }
+  if (!linux_)
+    return;
+  if (!nss) {
+    nss = json_array();
+    if (!nss || json_object_set_new(linux_, "namespaces", nss) < 0) {
+      h->ret = -SHIM_ERR_NOMEM;
+      return;
+    }
+  }
+  if (json_array_append_new(nss, json_pack("{s:s}", "type", "cgroup")) < 0)
+    h->ret = -SHIM_ERR_NOMEM;
+  change(h, CONTROL_HOST_NAMESPACES, "/linux/namespaces",
+         "added a cgroup namespace: the host's cgroup tree stays hidden");
+}
+
+static void harden_pids_limit(struct hctx *h) {
+  json_t *resources = object_at(h, object_at(h, h->doc, "linux"), "resources");
+  json_t *pids = resources ? object_at(h, resources, "pids") : NULL;
+  if (!pids)
+    return;
+  json_t *limit = json_object_get(pids, "limit");
+  if (limit && json_integer_value(limit) > 0)
+    return;
+  if (json_object_set_new(pids, "limit", json_integer(h->policy->pids_default)) < 0)
+    h->ret = -SHIM_ERR_NOMEM;
+  change(h, CONTROL_PIDS_LIMIT, "/linux/resources/pids/limit",
+         "set to %lld: a fork bomb stays inside the container",
+         (long long)h->policy->pids_default);
+}
+
+static void harden_apparmor(struct hctx *h) {
+  json_t *process = json_object_get(h->doc, "process");
+  const char *profile = json_string_value(json_object_get(process, "apparmorProfile"));
+  const char *want = h->policy->apparmor_profile;
+  if (!profile || strcmp(profile, "unconfined") != 0 || !want || !*want)
+    return;
+  if (json_object_set_new(process, "apparmorProfile", json_string(want)) < 0)
+    h->ret = -SHIM_ERR_NOMEM;
+  change(h, CONTROL_APPARMOR, "/process/apparmorProfile",
+         "unconfined replaced by the policy's profile %s", want);
+}
+
+/* ---- seccomp ------------------------------------------------------------------ */
+
+
+static int harden_seccomp(struct hctx *h, uint64_t bounding, shim_error *err) {
+  json_t *linux_ = object_at(h, h->doc, "linux");
+  if (!linux_)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  _cleanup_(cleanup_filterp) struct sc_filter pol = {0}, theirs = {0}, both = {0};
+  _cleanup_(cleanup_seccompp) shim_seccomp *spec_profile = NULL;
+  _cleanup_(cleanup_strlistp) struct strlist narrowed = {0};
+  int ret = seccomp_policy_filter(h->policy, bounding, &pol, err);
+  if (ret < 0)
+    return ret;
+  json_t *section = json_object_get(linux_, "seccomp");
+  const struct sc_filter *result = &pol;
+  if (section) {
+    /* The spec brings a profile (`ctr run --seccomp`, Kubernetes'
+     * RuntimeDefault): keep only what both allow. */
+    if ((ret = seccomp_from_json(section, "/linux/seccomp", &spec_profile, err)) < 0 ||
+        (ret = seccomp_resolve(spec_profile, bounding, NULL, &theirs, err)) < 0 ||
+        (ret = seccomp_intersect(&pol, &theirs, &both, &narrowed, err)) < 0)
+      return ret;
+    result = &both;
+  }
+  /* Not compiled here (12 ms for the sandbox profile): runc compiles the
+   * section and refuses to start the container if libseccomp cannot. */
+  json_t *oci = NULL;
+  if ((ret = seccomp_to_oci(result, &oci, err)) < 0)
+    return ret;
+  if (section && json_equal(section, oci)) {
+    json_decref(oci);
+    return 0;
+  }
+  if (json_object_set_new(linux_, "seccomp", oci) < 0)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  if (!section)
+    change(h, CONTROL_SECCOMP, "/linux/seccomp",
+           "applied the policy's seccomp profile (%s, %zu rules, default %s)",
+           h->policy->seccomp_profile, result->count,
+           seccomp_action_name(result->default_action));
+  else
+    change(h, CONTROL_SECCOMP, "/linux/seccomp",
+           "combined the spec's seccomp profile with the policy's (%s): a call "
+           "is allowed only where both allow it%s%s",
+           h->policy->seccomp_profile, narrowed.count ? "; denied outright "
+                                                        "where their argument "
+                                                        "rules differ: "
+                                                      : "",
+           narrowed.count ? narrowed.items[0] : "");
+  return 0;
+}
+
+/* ---- driver --------------------------------------------------------------------- */
+
+/* After hardening, only what hardening cannot fix here may remain:
+ * run-as-root (shimrun's user namespace fixes it) and warnings. */
+static int verify(const shim_policy *policy, const char *text,
+                  shim_error *err) {
+  shim_spec *again = NULL;
+  shim_report *recheck = NULL;
+  int ret = shim_spec_load_data(text, strlen(text), &again, err);
+  if (ret == 0)
+    ret = shim_check(policy, again, &recheck, err);
+  for (size_t i = 0; ret == 0 && i < shim_report_count(recheck); i++) {
+    const shim_finding *f = shim_report_get(recheck, i);
+    if (f->verdict >= SHIM_VERDICT_HARDEN &&
+        strcmp(f->control, control_ids[CONTROL_RUN_AS_ROOT]) != 0)
+      ret = error_set(err, SHIM_ERR_INVAL, f->pointer,
+                      "hardening left a finding unfixed (%s): %s", f->control,
+                      f->message);
+  }
+  shim_report_free(recheck);
+  shim_spec_free(again);
+  return ret;
+}
+
+int shim_harden(const shim_policy *policy, const shim_spec *spec, char **out,
+                shim_report **report_out, shim_error *err) {
+  if (!policy || !spec || !out || !report_out)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no policy, spec or output pointer");
+  shim_report *report = NULL;
+  int ret = shim_check(policy, spec, &report, err);
+  if (ret < 0)
+    return ret;
+  if (shim_report_verdict(report) == SHIM_VERDICT_REJECT) {
+    *report_out = report;
+    return error_set(err, SHIM_ERR_REJECTED, NULL,
+                     "the spec is rejected: hardening cannot make it safe");
+  }
+  _cleanup_json_ json_t *doc = jtree_to_json(spec->tree.nodes);
+  struct hctx h = {.policy = policy, .doc = doc, .report = report};
+  uint64_t bounding = policy->caps_allowed;
+  if (!doc)
+    ret = error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  if (ret == 0 && enforced(&h, CONTROL_CAPABILITIES))
+    harden_capabilities(&h, &bounding);
+  if (ret == 0 && enforced(&h, CONTROL_NO_NEW_PRIVILEGES))
+    harden_no_new_privileges(&h);
+  if (ret == 0 && enforced(&h, CONTROL_PROC_UNMASKED))
+    harden_proc_paths(&h);
+  if (ret == 0 && enforced(&h, CONTROL_HOST_NAMESPACES))
+    harden_cgroup_namespace(&h);
+  if (ret == 0 && enforced(&h, CONTROL_PIDS_LIMIT))
+    harden_pids_limit(&h);
+  if (ret == 0 && enforced(&h, CONTROL_APPARMOR))
+    harden_apparmor(&h);
+  if (ret == 0 && policy->mode[CONTROL_SECCOMP] != MODE_OFF)
+    ret = harden_seccomp(&h, bounding, err);
+  if (ret == 0 && h.ret < 0)
+    ret = error_set(err, -h.ret, NULL, "out of memory");
+  char *text = NULL;
+  if (ret == 0)
+    ret = json_render(doc, true, &text, err);
+  if (ret == 0 && (ret = verify(policy, text, err)) < 0)
+    free(text);
+  if (ret < 0) {
+    shim_report_free(report);
+    return ret;
+  }
+  *out = text;
+  *report_out = report;
+  return 0;
+}

@@ -1,0 +1,1125 @@
+/*
+ * Seccomp profiles: the format of the OCI spec and of Docker/containerd
+ * (archMap, includes/excludes), resolved for one container, combined with
+ * the policy's profile, written back as an OCI section, and compiled with
+ * libseccomp for `shimctl seccomp`.
+ *
+ * runc compiles the linux.seccomp section it finds in config.json itself;
+ * libshim compiles the same section to prove it compiles (fail closed), to
+ * show it (dump, explain) and to measure it.
+ */
+#include "config.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#define ENOSYS_RET 38
+
+/* ---- Names ---------------------------------------------------------------- */
+
+static const struct {
+  const char *name;
+  uint32_t action; /* with a zero errno/trace value */
+} action_names[] = {
+    {"SCMP_ACT_KILL", SCMP_ACT_KILL_THREAD},
+    {"SCMP_ACT_KILL_THREAD", SCMP_ACT_KILL_THREAD},
+    {"SCMP_ACT_KILL_PROCESS", SCMP_ACT_KILL_PROCESS},
+    {"SCMP_ACT_TRAP", SCMP_ACT_TRAP},
+    {"SCMP_ACT_ERRNO", SCMP_ACT_ERRNO(0)},
+    {"SCMP_ACT_TRACE", SCMP_ACT_TRACE(0)},
+    {"SCMP_ACT_ALLOW", SCMP_ACT_ALLOW},
+    {"SCMP_ACT_LOG", SCMP_ACT_LOG},
+    {"SCMP_ACT_NOTIFY", SCMP_ACT_NOTIFY},
+};
+
+static const char *const op_names[] = {
+    [SCMP_CMP_NE] = "SCMP_CMP_NE", [SCMP_CMP_LT] = "SCMP_CMP_LT",
+    [SCMP_CMP_LE] = "SCMP_CMP_LE", [SCMP_CMP_EQ] = "SCMP_CMP_EQ",
+    [SCMP_CMP_GE] = "SCMP_CMP_GE", [SCMP_CMP_GT] = "SCMP_CMP_GT",
+    [SCMP_CMP_MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
+};
+
+static const char *const flag_names[] = {
+    "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
+
+static uint32_t action_base(uint32_t action) {
+  return (action & 0xffff0000U) == SCMP_ACT_ERRNO(0) ||
+                 (action & 0xffff0000U) == SCMP_ACT_TRACE(0)
+             ? action & 0xffff0000U
+             : action;
+}
+
+const char *seccomp_action_name(uint32_t action) {
+  for (size_t i = 0; i < ARRAY_SIZE(action_names); i++)
+    if (action_names[i].action == action_base(action) &&
+        strcmp(action_names[i].name, "SCMP_ACT_KILL") != 0)
+      return action_names[i].name;
+  return "?";
+}
+
+/* Actions that may let the call run (a tracer or a notify agent decides). */
+bool seccomp_action_allows(uint32_t action) {
+  uint32_t b = action_base(action);
+  return b == SCMP_ACT_ALLOW || b == SCMP_ACT_LOG || b == SCMP_ACT_TRACE(0) ||
+         b == SCMP_ACT_NOTIFY;
+}
+
+/* "SCMP_ARCH_X86_64" -> libseccomp's token; 0 when unknown. */
+static uint32_t arch_token(const char *name) {
+  const char *prefix = "SCMP_ARCH_";
+  if (strncmp(name, prefix, strlen(prefix)) != 0)
+    return 0;
+  char lower[32];
+  size_t i = 0;
+  for (const char *c = name + strlen(prefix); *c && i + 1 < sizeof lower; c++)
+    lower[i++] = (char)(*c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : *c);
+  lower[i] = '\0';
+  return seccomp_arch_resolve_name(lower);
+}
+
+/* The machine as the two formats name it. */
+struct host {
+  uint32_t arch;           /* libseccomp token of the native ABI */
+  const char *arch_name;   /* "SCMP_ARCH_X86_64" */
+  const char *go_arch;     /* "amd64": Docker's includes.arches */
+  unsigned kernel;         /* major << 16 | minor */
+};
+
+static unsigned parse_kernel(const char *s) {
+  unsigned major = 0, minor = 0;
+  if (sscanf(s, "%u.%u", &major, &minor) < 1)
+    return 0;
+  return major << 16 | (minor & 0xffff);
+}
+
+static void host_get(struct host *h) {
+  static const struct {
+    uint32_t arch;
+    const char *name, *go;
+  } arches[] = {
+      {SCMP_ARCH_X86_64, "SCMP_ARCH_X86_64", "amd64"},
+      {SCMP_ARCH_AARCH64, "SCMP_ARCH_AARCH64", "arm64"},
+      {SCMP_ARCH_X86, "SCMP_ARCH_X86", "386"},
+      {SCMP_ARCH_ARM, "SCMP_ARCH_ARM", "arm"},
+      {SCMP_ARCH_PPC64LE, "SCMP_ARCH_PPC64LE", "ppc64le"},
+      {SCMP_ARCH_S390X, "SCMP_ARCH_S390X", "s390x"},
+      {SCMP_ARCH_RISCV64, "SCMP_ARCH_RISCV64", "riscv64"},
+  };
+  uint32_t native = seccomp_arch_native();
+  *h = (struct host){.arch = native, .arch_name = "?", .go_arch = "?"};
+  for (size_t i = 0; i < ARRAY_SIZE(arches); i++)
+    if (arches[i].arch == native) {
+      h->arch_name = arches[i].name;
+      h->go_arch = arches[i].go;
+    }
+  struct utsname u;
+  if (uname(&u) == 0)
+    h->kernel = parse_kernel(u.release);
+}
+
+/* ---- The profile ------------------------------------------------------------ */
+
+/* When a Docker-format rule applies (moby's semantics): every included
+ * capability in the bounding set, no excluded one; the native arch listed
+ * (or not, for excludes); the kernel at least minKernel. */
+struct condition {
+  uint64_t caps;
+  struct strlist arches;
+  unsigned min_kernel;
+};
+
+struct rule {
+  char *name;
+  uint32_t action;
+  unsigned nargs;
+  struct scmp_arg_cmp args[6];
+  struct condition includes, excludes;
+  size_t entry; /* index in syscalls[], for messages */
+};
+
+struct arch_map {
+  char *arch;
+  struct strlist subs;
+};
+
+struct shim_seccomp {
+  uint32_t default_action;
+  struct strlist architectures; /* OCI form */
+  struct arch_map *arch_map;    /* Docker form */
+  size_t arch_map_count;
+  struct strlist flags;
+  char *listener_path, *listener_metadata;
+  struct rule *rules;
+  size_t count;
+  struct strlist warnings; /* syscall names this libseccomp does not know */
+};
+
+static void condition_clear(struct condition *c) { strlist_clear(&c->arches); }
+
+void shim_seccomp_free(shim_seccomp *p) {
+  if (!p)
+    return;
+  for (size_t i = 0; i < p->count; i++) {
+    free(p->rules[i].name);
+    condition_clear(&p->rules[i].includes);
+    condition_clear(&p->rules[i].excludes);
+  }
+  free(p->rules);
+  for (size_t i = 0; i < p->arch_map_count; i++) {
+    free(p->arch_map[i].arch);
+    strlist_clear(&p->arch_map[i].subs);
+  }
+  free(p->arch_map);
+  strlist_clear(&p->architectures);
+  strlist_clear(&p->flags);
+  strlist_clear(&p->warnings);
+  free(p->listener_path);
+  free(p->listener_metadata);
+  free(p);
+}
+
+void cleanup_seccompp(shim_seccomp **p) { shim_seccomp_free(*p); }
+
+/* ---- Loading ---------------------------------------------------------------- */
+
+struct loader {
+  shim_seccomp *p;
+  struct jptr ptr;
+  shim_error *err;
+};
+
+static int bad(struct loader *l, const char *what) {
+  return error_set(l->err, SHIM_ERR_SCHEMA, l->ptr.buf, "%s", what);
+}
+
+static int nomem(struct loader *l) {
+  return error_set(l->err, SHIM_ERR_NOMEM, NULL, "out of memory");
+}
+
+/* Only the keys listed: a misspelt key would otherwise silently weaken
+ * the profile. */
+static int only_keys(struct loader *l, json_t *obj, const char *const *keys) {
+  const char *key;
+  json_t *v;
+  json_object_foreach(obj, key, v) {
+    const char *const *k = keys;
+    while (*k && strcmp(*k, key) != 0)
+      k++;
+    if (!*k) {
+      size_t mark = jptr_push_key(&l->ptr, key);
+      int ret = bad(l, "unknown field");
+      jptr_pop(&l->ptr, mark);
+      return ret;
+    }
+  }
+  return 0;
+}
+
+static int get_strings(struct loader *l, json_t *obj, const char *key,
+                       struct strlist *out) {
+  json_t *v = json_object_get(obj, key);
+  if (!v || json_is_null(v))
+    return 0;
+  size_t mark = jptr_push_key(&l->ptr, key);
+  if (!json_is_array(v))
+    return bad(l, "expected an array of strings");
+  size_t i;
+  json_t *item;
+  json_array_foreach(v, i, item) {
+    size_t imark = jptr_push_index(&l->ptr, i);
+    if (!json_is_string(item))
+      return bad(l, "expected a string");
+    if (strlist_push(out, json_string_value(item)) < 0)
+      return nomem(l);
+    jptr_pop(&l->ptr, imark);
+  }
+  jptr_pop(&l->ptr, mark);
+  return 0;
+}
+
+/* errno/trace value: OCI says EPERM when absent for errno actions. */
+static int get_action(struct loader *l, json_t *obj, const char *key,
+                      const char *ret_key, json_t *default_ret,
+                      uint32_t *out) {
+  json_t *v = json_object_get(obj, key);
+  size_t mark = jptr_push_key(&l->ptr, key);
+  const char *name = json_string_value(v);
+  size_t i = 0;
+  while (name && i < ARRAY_SIZE(action_names) &&
+         strcmp(action_names[i].name, name) != 0)
+    i++;
+  if (!name || i == ARRAY_SIZE(action_names))
+    return bad(l, "expected an action (SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, ...)");
+  jptr_pop(&l->ptr, mark);
+  uint32_t action = action_names[i].action;
+  json_t *ret = json_object_get(obj, ret_key);
+  if (!ret || json_is_null(ret))
+    ret = default_ret;
+  if (ret && !json_is_null(ret)) {
+    mark = jptr_push_key(&l->ptr, ret_key);
+    if (!json_is_integer(ret) || json_integer_value(ret) < 0 ||
+        json_integer_value(ret) > 0xffff)
+      return bad(l, "expected an integer from 0 to 65535");
+    jptr_pop(&l->ptr, mark);
+  }
+  if (action == SCMP_ACT_ERRNO(0))
+    action = SCMP_ACT_ERRNO(ret && !json_is_null(ret) ? json_integer_value(ret) : EPERM);
+  else if (action == SCMP_ACT_TRACE(0) && ret && !json_is_null(ret))
+    action = SCMP_ACT_TRACE(json_integer_value(ret));
+  *out = action;
+  return 0;
+}
+
+static int get_u64(struct loader *l, json_t *obj, const char *key,
+                   uint64_t max, bool required, uint64_t *out) {
+  json_t *v = json_object_get(obj, key);
+  if (!v || json_is_null(v)) {
+    if (required) {
+      size_t mark = jptr_push_key(&l->ptr, key);
+      int ret = bad(l, "required");
+      jptr_pop(&l->ptr, mark);
+      return ret;
+    }
+    *out = 0;
+    return 0;
+  }
+  size_t mark = jptr_push_key(&l->ptr, key);
+  if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+      (uint64_t)json_integer_value(v) > max)
+    return bad(l, "expected an integer in range");
+  *out = (uint64_t)json_integer_value(v);
+  jptr_pop(&l->ptr, mark);
+  return 0;
+}
+
+static int load_condition(struct loader *l, json_t *obj, const char *key,
+                          struct condition *out) {
+  json_t *v = json_object_get(obj, key);
+  if (!v || json_is_null(v))
+    return 0;
+  size_t mark = jptr_push_key(&l->ptr, key);
+  static const char *const keys[] = {"caps", "arches", "minKernel", NULL};
+  if (!json_is_object(v))
+    return bad(l, "expected an object");
+  int ret = only_keys(l, v, keys);
+  if (ret < 0)
+    return ret;
+  struct strlist caps = {0};
+  ret = get_strings(l, v, "caps", &caps);
+  for (size_t i = 0; ret == 0 && i < caps.count; i++) {
+    int cap = cap_from_name(caps.items[i]);
+    if (cap < 0) {
+      size_t cmark = jptr_push_key(&l->ptr, "caps");
+      ret = bad(l, "unknown capability");
+      jptr_pop(&l->ptr, cmark);
+    } else {
+      out->caps |= UINT64_C(1) << cap;
+    }
+  }
+  strlist_clear(&caps);
+  if (ret == 0)
+    ret = get_strings(l, v, "arches", &out->arches);
+  json_t *mk = json_object_get(v, "minKernel");
+  if (ret == 0 && mk && !json_is_null(mk)) {
+    jptr_push_key(&l->ptr, "minKernel");
+    if (!json_is_string(mk) || !(out->min_kernel = parse_kernel(json_string_value(mk))))
+      return bad(l, "expected a kernel version such as \"5.8\"");
+  }
+  if (ret < 0)
+    return ret;
+  jptr_pop(&l->ptr, mark);
+  return 0;
+}
+
+static int load_rule(struct loader *l, json_t *entry, size_t index) {
+  static const char *const keys[] = {"names",    "name",     "action",
+                                     "errnoRet", "args",     "includes",
+                                     "excludes", "comment",  NULL};
+  if (!json_is_object(entry))
+    return bad(l, "expected an object");
+  int ret = only_keys(l, entry, keys);
+  if (ret < 0)
+    return ret;
+  struct rule r = {.entry = index};
+  if ((ret = get_action(l, entry, "action", "errnoRet", NULL, &r.action)) < 0)
+    return ret;
+  json_t *args = json_object_get(entry, "args");
+  if (args && !json_is_null(args)) {
+    size_t mark = jptr_push_key(&l->ptr, "args");
+    if (!json_is_array(args) || json_array_size(args) > 6)
+      return bad(l, "expected an array of at most 6 comparisons");
+    size_t i;
+    json_t *a;
+    json_array_foreach(args, i, a) {
+      size_t amark = jptr_push_index(&l->ptr, i);
+      static const char *const arg_keys[] = {"index", "value", "valueTwo", "op", NULL};
+      if (!json_is_object(a))
+        return bad(l, "expected an object");
+      if ((ret = only_keys(l, a, arg_keys)) < 0)
+        return ret;
+      uint64_t idx, value, two;
+      if ((ret = get_u64(l, a, "index", 5, true, &idx)) < 0 ||
+          (ret = get_u64(l, a, "value", UINT64_MAX, false, &value)) < 0 ||
+          (ret = get_u64(l, a, "valueTwo", UINT64_MAX, false, &two)) < 0)
+        return ret;
+      const char *op = json_string_value(json_object_get(a, "op"));
+      int o = SCMP_CMP_NE;
+      while (op && o <= SCMP_CMP_MASKED_EQ && strcmp(op_names[o], op) != 0)
+        o++;
+      if (!op || o > SCMP_CMP_MASKED_EQ) {
+        jptr_push_key(&l->ptr, "op");
+        return bad(l, "expected a comparison (SCMP_CMP_EQ, ...)");
+      }
+      for (unsigned k = 0; k < r.nargs; k++)
+        if (r.args[k].arg == idx)
+          return bad(l, "a second comparison of the same argument "
+                        "(libseccomp cannot express it)");
+      r.args[r.nargs++] = (struct scmp_arg_cmp){
+          .arg = (unsigned)idx, .op = (enum scmp_compare)o, .datum_a = value,
+          .datum_b = two};
+      jptr_pop(&l->ptr, amark);
+    }
+    jptr_pop(&l->ptr, mark);
+  }
+  struct strlist names = {0};
+  ret = get_strings(l, entry, "names", &names);
+  json_t *name = json_object_get(entry, "name");
+  if (ret == 0 && name && !json_is_null(name)) {
+    /* Docker's older single-name form. */
+    if (!json_is_string(name))
+      ret = bad(l, "expected a string");
+    else if (strlist_push(&names, json_string_value(name)) < 0)
+      ret = nomem(l);
+  }
+  if (ret == 0 && (ret = load_condition(l, entry, "includes", &r.includes)) == 0)
+    ret = load_condition(l, entry, "excludes", &r.excludes);
+  for (size_t i = 0; ret == 0 && i < names.count; i++) {
+    shim_seccomp *p = l->p;
+    if (seccomp_syscall_resolve_name(names.items[i]) == __NR_SCMP_ERROR) {
+      char msg[300];
+      snprintf(msg, sizeof msg, "%s/names: unknown syscall \"%.200s\"",
+               l->ptr.buf, names.items[i]);
+      if (strlist_push(&p->warnings, msg) < 0)
+        ret = nomem(l);
+      continue;
+    }
+    struct rule *rules = realloc(p->rules, (p->count + 1) * sizeof *rules);
+    if (!rules) {
+      ret = nomem(l);
+      break;
+    }
+    p->rules = rules;
+    struct rule *dst = &p->rules[p->count];
+    *dst = r;
+    dst->name = strdup(names.items[i]);
+    /* Conditions are shared by the entry's names: copy them per rule so
+     * every rule owns what it points to. */
+    dst->includes.arches = (struct strlist){0};
+    dst->excludes.arches = (struct strlist){0};
+    p->count++;
+    for (size_t k = 0; dst->name && k < r.includes.arches.count; k++)
+      if (strlist_push(&dst->includes.arches, r.includes.arches.items[k]) < 0)
+        dst->name = NULL;
+    for (size_t k = 0; dst->name && k < r.excludes.arches.count; k++)
+      if (strlist_push(&dst->excludes.arches, r.excludes.arches.items[k]) < 0)
+        dst->name = NULL;
+    if (!dst->name)
+      ret = nomem(l);
+  }
+  strlist_clear(&names);
+  condition_clear(&r.includes);
+  condition_clear(&r.excludes);
+  return ret;
+}
+
+int seccomp_from_json(json_t *doc, const char *base_pointer,
+                      shim_seccomp **out, shim_error *err) {
+  _cleanup_(cleanup_seccompp) shim_seccomp *p = calloc(1, sizeof *p);
+  if (!p)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  struct loader l = {.p = p, .err = err};
+  snprintf(l.ptr.buf, sizeof l.ptr.buf, "%s", base_pointer);
+  l.ptr.len = strlen(l.ptr.buf);
+  static const char *const keys[] = {
+      "defaultAction", "defaultErrnoRet",  "architectures", "archMap",
+      "flags",         "listenerPath",     "listenerMetadata", "syscalls",
+      NULL};
+  if (!json_is_object(doc))
+    return bad(&l, "expected an object");
+  int ret = only_keys(&l, doc, keys);
+  if (ret < 0 ||
+      (ret = get_action(&l, doc, "defaultAction", "defaultErrnoRet", NULL,
+                        &p->default_action)) < 0 ||
+      (ret = get_strings(&l, doc, "architectures", &p->architectures)) < 0 ||
+      (ret = get_strings(&l, doc, "flags", &p->flags)) < 0)
+    return ret;
+  for (size_t i = 0; i < p->architectures.count; i++)
+    if (!arch_token(p->architectures.items[i])) {
+      jptr_push_key(&l.ptr, "architectures");
+      jptr_push_index(&l.ptr, i);
+      return bad(&l, "unknown architecture");
+    }
+  for (size_t i = 0; i < p->flags.count; i++) {
+    size_t f = 0;
+    while (f < ARRAY_SIZE(flag_names) && strcmp(flag_names[f], p->flags.items[i]))
+      f++;
+    if (f == ARRAY_SIZE(flag_names)) {
+      jptr_push_key(&l.ptr, "flags");
+      jptr_push_index(&l.ptr, i);
+      return bad(&l, "unknown seccomp flag");
+    }
+  }
+  static const struct {
+    const char *key;
+    size_t offset;
+  } strings[] = {{"listenerPath", offsetof(shim_seccomp, listener_path)},
+                 {"listenerMetadata", offsetof(shim_seccomp, listener_metadata)}};
+  for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
+    json_t *v = json_object_get(doc, strings[i].key);
+    if (!v || json_is_null(v))
+      continue;
+    jptr_push_key(&l.ptr, strings[i].key);
+    if (!json_is_string(v))
+      return bad(&l, "expected a string");
+    if (!(*(char **)((char *)p + strings[i].offset) = strdup(json_string_value(v))))
+      return nomem(&l);
+    jptr_pop(&l.ptr, strlen(base_pointer));
+  }
+  json_t *map = json_object_get(doc, "archMap");
+  if (map && !json_is_null(map)) {
+    size_t mark = jptr_push_key(&l.ptr, "archMap");
+    if (!json_is_array(map))
+      return bad(&l, "expected an array");
+    p->arch_map = calloc(json_array_size(map) + 1, sizeof *p->arch_map);
+    if (!p->arch_map)
+      return nomem(&l);
+    size_t i;
+    json_t *e;
+    json_array_foreach(map, i, e) {
+      size_t emark = jptr_push_index(&l.ptr, i);
+      static const char *const map_keys[] = {"architecture", "subArchitectures", NULL};
+      if (!json_is_object(e))
+        return bad(&l, "expected an object");
+      if ((ret = only_keys(&l, e, map_keys)) < 0)
+        return ret;
+      struct arch_map *m = &p->arch_map[p->arch_map_count++];
+      const char *a = json_string_value(json_object_get(e, "architecture"));
+      if (!a || !arch_token(a)) {
+        jptr_push_key(&l.ptr, "architecture");
+        return bad(&l, "expected an architecture (SCMP_ARCH_X86_64, ...)");
+      }
+      if (!(m->arch = strdup(a)))
+        return nomem(&l);
+      if ((ret = get_strings(&l, e, "subArchitectures", &m->subs)) < 0)
+        return ret;
+      for (size_t k = 0; k < m->subs.count; k++)
+        if (!arch_token(m->subs.items[k])) {
+          jptr_push_key(&l.ptr, "subArchitectures");
+          jptr_push_index(&l.ptr, k);
+          return bad(&l, "unknown architecture");
+        }
+      jptr_pop(&l.ptr, emark);
+    }
+    jptr_pop(&l.ptr, mark);
+  }
+  json_t *calls = json_object_get(doc, "syscalls");
+  if (calls && !json_is_null(calls)) {
+    size_t mark = jptr_push_key(&l.ptr, "syscalls");
+    if (!json_is_array(calls))
+      return bad(&l, "expected an array");
+    size_t i;
+    json_t *e;
+    json_array_foreach(calls, i, e) {
+      size_t emark = jptr_push_index(&l.ptr, i);
+      if ((ret = load_rule(&l, e, i)) < 0)
+        return ret;
+      jptr_pop(&l.ptr, emark);
+    }
+    jptr_pop(&l.ptr, mark);
+  }
+  *out = steal_ptr(p);
+  return 0;
+}
+
+int shim_seccomp_load_data(const void *data, size_t len, shim_seccomp **out,
+                           shim_error *err) {
+  if (!out)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no output pointer");
+  _cleanup_json_ json_t *doc = NULL;
+  int ret = json_parse_strict(data, len, &doc, err);
+  if (ret < 0)
+    return ret;
+  return seccomp_from_json(doc, "", out, err);
+}
+
+int shim_seccomp_load_file(const char *path, shim_seccomp **out,
+                           shim_error *err) {
+  _cleanup_free_ char *data = NULL;
+  size_t len;
+  int ret = read_file_limited(path, &data, &len, err);
+  if (ret < 0)
+    return ret;
+  return shim_seccomp_load_data(data, len, out, err);
+}
+
+int shim_seccomp_load_default(shim_seccomp **out, shim_error *err) {
+  return shim_seccomp_load_data(sandbox_seccomp_json, sandbox_seccomp_json_len,
+                                out, err);
+}
+
+size_t shim_seccomp_warning_count(const shim_seccomp *p) {
+  return p ? p->warnings.count : 0;
+}
+
+const char *shim_seccomp_warning_get(const shim_seccomp *p, size_t i) {
+  return p && i < p->warnings.count ? p->warnings.items[i] : NULL;
+}
+
+/* ---- Resolving for one container -------------------------------------------- */
+
+static bool condition_holds(const struct condition *c, const struct host *h,
+                            uint64_t bounding, bool include) {
+  if (include) {
+    if ((c->caps & bounding) != c->caps)
+      return false;
+    if (c->arches.count && !strlist_has(&c->arches, h->go_arch))
+      return false;
+    return !c->min_kernel || h->kernel >= c->min_kernel;
+  }
+  if (c->caps & bounding)
+    return false;
+  if (c->arches.count && strlist_has(&c->arches, h->go_arch))
+    return false;
+  return !c->min_kernel || h->kernel < c->min_kernel;
+}
+
+/* The rules that apply to a container with these bounding capabilities,
+ * on this machine; deny_action (when not 0) replaces the action of every
+ * rule that denies (the policy's "denyAction" and warn mode). */
+int seccomp_resolve(const shim_seccomp *p, uint64_t bounding,
+                    const uint32_t *deny_action, struct sc_filter *out,
+                    shim_error *err) {
+  struct host h;
+  host_get(&h);
+  *out = (struct sc_filter){.default_action = p->default_action};
+  out->rules = calloc(p->count + 1, sizeof *out->rules);
+  if (!out->rules)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  for (size_t i = 0; i < p->count; i++) {
+    const struct rule *r = &p->rules[i];
+    if (!condition_holds(&r->includes, &h, bounding, true) ||
+        !condition_holds(&r->excludes, &h, bounding, false))
+      continue;
+    struct sc_rule *o = &out->rules[out->count++];
+    *o = (struct sc_rule){.name = r->name, .action = r->action,
+                          .nargs = r->nargs, .entry = r->entry};
+    memcpy(o->args, r->args, sizeof o->args);
+    if (deny_action && !seccomp_action_allows(r->action) &&
+        r->action != SCMP_ACT_ERRNO(ENOSYS_RET))
+      o->action = *deny_action;
+  }
+  /* Architectures: the OCI list, else the archMap entry of this machine,
+   * else this machine's alone. */
+  const struct strlist *list = &p->architectures;
+  const char *first = NULL;
+  if (!list->count)
+    for (size_t i = 0; i < p->arch_map_count; i++)
+      if (strcmp(p->arch_map[i].arch, h.arch_name) == 0) {
+        first = p->arch_map[i].arch;
+        list = &p->arch_map[i].subs;
+      }
+  if (!list->count && !first)
+    first = h.arch_name;
+  if (first)
+    out->arches[out->narches++] = first;
+  for (size_t i = 0; i < list->count && out->narches < ARRAY_SIZE(out->arches); i++)
+    out->arches[out->narches++] = list->items[i];
+  for (size_t i = 0; i < p->flags.count && out->nflags < ARRAY_SIZE(out->flags); i++)
+    out->flags[out->nflags++] = p->flags.items[i];
+  out->listener_path = p->listener_path;
+  out->listener_metadata = p->listener_metadata;
+  return 0;
+}
+
+void sc_filter_clear(struct sc_filter *f) {
+  free(f->rules);
+  *f = (struct sc_filter){0};
+}
+
+/* ---- Writing an OCI section ------------------------------------------------- */
+
+static int set_action(json_t *obj, const char *key, const char *ret_key,
+                      uint32_t action) {
+  int r = json_object_set_new(obj, key, json_string(seccomp_action_name(action)));
+  uint32_t base = action_base(action);
+  if (base == SCMP_ACT_ERRNO(0) || base == SCMP_ACT_TRACE(0))
+    r |= json_object_set_new(obj, ret_key, json_integer(action & 0xffff));
+  return r;
+}
+
+static bool same_args(const struct sc_rule *a, const struct sc_rule *b) {
+  return a->nargs == b->nargs &&
+         memcmp(a->args, b->args, a->nargs * sizeof a->args[0]) == 0;
+}
+
+/* json_object_set_new takes its value even when it fails: a chain of
+ * them needs one check at the end. */
+static json_t *strings_json(const char *const *items, size_t n) {
+  json_t *a = json_array();
+  for (size_t i = 0; a && i < n; i++)
+    if (json_array_append_new(a, json_string(items[i])) < 0) {
+      json_decref(a);
+      return NULL;
+    }
+  return a;
+}
+
+static json_t *args_json(const struct sc_rule *r) {
+  json_t *args = json_array();
+  for (unsigned a = 0; args && a < r->nargs; a++) {
+    json_t *arg = json_pack("{s:I, s:I, s:I, s:s}", "index",
+                            (json_int_t)r->args[a].arg, "value",
+                            (json_int_t)r->args[a].datum_a, "valueTwo",
+                            (json_int_t)r->args[a].datum_b, "op",
+                            op_names[r->args[a].op]);
+    if (json_array_append_new(args, arg) < 0) {
+      json_decref(args);
+      return NULL;
+    }
+  }
+  return args;
+}
+
+/* Rules are written in order; consecutive rules with the same action and
+ * arguments share one entry.  The output depends only on the rules, so
+ * hardening a hardened spec writes the same section again. */
+int seccomp_to_oci(const struct sc_filter *f, json_t **out, shim_error *err) {
+  _cleanup_json_ json_t *doc = json_object();
+  json_t *calls = json_array();
+  int bad = !doc || !calls;
+  bad |= set_action(doc, "defaultAction", "defaultErrnoRet", f->default_action);
+  bad |= json_object_set_new(doc, "architectures", strings_json(f->arches, f->narches));
+  if (f->nflags)
+    bad |= json_object_set_new(doc, "flags", strings_json(f->flags, f->nflags));
+  if (f->listener_path)
+    bad |= json_object_set_new(doc, "listenerPath", json_string(f->listener_path));
+  if (f->listener_metadata)
+    bad |= json_object_set_new(doc, "listenerMetadata",
+                               json_string(f->listener_metadata));
+  bad |= json_object_set_new(doc, "syscalls", calls);
+  json_t *names = NULL;
+  const struct sc_rule *prev = NULL;
+  for (size_t i = 0; !bad && i < f->count; i++) {
+    const struct sc_rule *r = &f->rules[i];
+    /* A rule that only repeats the default says nothing (and libseccomp
+     * refuses it): left out, so that the section is canonical. */
+    if (r->action == f->default_action && !r->nargs)
+      continue;
+    bool same = prev && r->action == prev->action && same_args(r, prev);
+    prev = r;
+    if (!same) {
+      /* Appended first: from then on calls owns e, and e owns names. */
+      json_t *e = json_object();
+      if (json_array_append_new(calls, e) < 0 ||
+          json_object_set_new(e, "names", names = json_array()) < 0) {
+        bad = 1;
+        break;
+      }
+      bad |= set_action(e, "action", "errnoRet", r->action) < 0;
+      if (r->nargs)
+        bad |= json_object_set_new(e, "args", args_json(r)) < 0;
+    }
+    bad |= json_array_append_new(names, json_string(r->name)) < 0;
+  }
+  if (bad)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  *out = steal_ptr(doc);
+  return 0;
+}
+
+/* ---- Combining with the policy's profile ------------------------------------ */
+
+/* How one side treats a syscall. */
+enum sc_class { SC_ALLOW, SC_DENY, SC_ARGS };
+
+static enum sc_class classify(const struct sc_filter *f, const char *name,
+                              uint32_t *action) {
+  const struct sc_rule *first = NULL;
+  for (size_t i = 0; i < f->count; i++)
+    if (strcmp(f->rules[i].name, name) == 0) {
+      if (f->rules[i].nargs)
+        return SC_ARGS;
+      if (!first)
+        first = &f->rules[i];
+    }
+  *action = first ? first->action : f->default_action;
+  return seccomp_action_allows(*action) ? SC_ALLOW : SC_DENY;
+}
+
+/* Whether both sides have the same rules, in the same order, for name. */
+static bool same_rules(const struct sc_filter *a, const struct sc_filter *b,
+                       const char *name) {
+  size_t i = 0, k = 0;
+  for (;;) {
+    while (i < a->count && strcmp(a->rules[i].name, name) != 0)
+      i++;
+    while (k < b->count && strcmp(b->rules[k].name, name) != 0)
+      k++;
+    if (i == a->count || k == b->count)
+      return i == a->count && k == b->count;
+    if (a->rules[i].action != b->rules[k].action ||
+        !same_args(&a->rules[i], &b->rules[k]))
+      return false;
+    i++;
+    k++;
+  }
+}
+
+static void copy_rules(struct sc_filter *out, const struct sc_filter *from,
+                       const char *name) {
+  for (size_t i = 0; i < from->count; i++)
+    if (strcmp(from->rules[i].name, name) == 0)
+      out->rules[out->count++] = from->rules[i];
+}
+
+static bool arg_matches(const struct scmp_arg_cmp *c, uint64_t v);
+
+/* Two comparisons of one argument as one, which libseccomp requires:
+ * equal ones; an EQ and what its value satisfies; two MASKED_EQ that agree
+ * on the bits both look at (the masks and values combine).  False when no
+ * single comparison says both (or nothing satisfies both). */
+static bool merge_cmp(struct scmp_arg_cmp x, struct scmp_arg_cmp y,
+                      struct scmp_arg_cmp *out) {
+  const struct scmp_arg_cmp *a = &x, *b = &y; /* copies: out may alias */
+  if (memcmp(a, b, sizeof *a) == 0) {
+    *out = *a;
+    return true;
+  }
+  if (a->op == SCMP_CMP_EQ || b->op == SCMP_CMP_EQ) {
+    const struct scmp_arg_cmp *eq = a->op == SCMP_CMP_EQ ? a : b;
+    const struct scmp_arg_cmp *other = eq == a ? b : a;
+    *out = *eq;
+    return arg_matches(other, eq->datum_a);
+  }
+  if (a->op == SCMP_CMP_MASKED_EQ && b->op == SCMP_CMP_MASKED_EQ) {
+    uint64_t common = a->datum_a & b->datum_a;
+    if ((a->datum_b & common) != (b->datum_b & common))
+      return false;
+    *out = *a;
+    out->datum_a = a->datum_a | b->datum_a;
+    out->datum_b = (a->datum_b & a->datum_a) | (b->datum_b & b->datum_a);
+    return true;
+  }
+  return false;
+}
+
+/* Both rules' comparisons at once; false when an argument's two
+ * comparisons cannot be said as one (the pair is then left out, which can
+ * only deny more). */
+static bool merge_args(const struct sc_rule *a, const struct sc_rule *b,
+                       struct sc_rule *out) {
+  *out = *a;
+  for (unsigned i = 0; i < b->nargs; i++) {
+    unsigned k = 0;
+    while (k < out->nargs && out->args[k].arg != b->args[i].arg)
+      k++;
+    if (k == out->nargs)
+      out->args[out->nargs++] = b->args[i];
+    else if (!merge_cmp(out->args[k], b->args[i], &out->args[k]))
+      return false;
+  }
+  return true;
+}
+
+/* Both sides decide by arguments and both deny by default: allowed where
+ * an allowing rule of each side holds (pairwise conjunctions), plus the
+ * policy's own denials, which cannot overlap what it allows.  Returns
+ * whether any pair could be expressed. */
+static bool intersect_args(const struct sc_filter *policy,
+                           const struct sc_filter *spec, const char *name,
+                           struct sc_filter *out, size_t cap) {
+  bool any = false;
+  for (size_t i = 0; i < policy->count; i++) {
+    const struct sc_rule *p = &policy->rules[i];
+    if (strcmp(p->name, name) != 0)
+      continue;
+    if (!seccomp_action_allows(p->action)) {
+      if (out->count < cap)
+        out->rules[out->count++] = *p;
+      continue;
+    }
+    for (size_t k = 0; k < spec->count; k++) {
+      const struct sc_rule *q = &spec->rules[k];
+      struct sc_rule m;
+      if (strcmp(q->name, name) != 0 || !seccomp_action_allows(q->action) ||
+          !merge_args(p, q, &m) || out->count >= cap)
+        continue;
+      if (q->action != SCMP_ACT_ALLOW)
+        m.action = q->action; /* a spec's log/notify/trace is kept */
+      out->rules[out->count++] = m;
+      any = true;
+    }
+  }
+  return any;
+}
+
+/* The intersection rule (profiles/seccomp/README.md):
+ *   a call is allowed only where both profiles allow it.
+ * Per syscall, each side allows it, denies it, or decides by arguments:
+ *   denied by either          -> denied (the policy's action when it denies)
+ *   allowed by both           -> allowed
+ *   allowed by one, by arguments in the other -> the other's rules
+ *   by arguments in both      -> those rules when they are the same; else,
+ *                                when both deny by default, allowed where an
+ *                                allowing rule of each holds; else denied
+ *                                (noted in *narrowed)
+ * The default action is the policy's when it denies, else the spec's. */
+int seccomp_intersect(const struct sc_filter *policy, const struct sc_filter *spec,
+                      struct sc_filter *out, struct strlist *narrowed,
+                      shim_error *err) {
+  *out = (struct sc_filter){0};
+  /* Room for every rule of both sides and the pairs of argument rules. */
+  size_t cap = policy->count + spec->count + 1 + 64;
+  out->rules = calloc(cap, sizeof *out->rules);
+  if (!out->rules)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  out->default_action = seccomp_action_allows(policy->default_action)
+                            ? spec->default_action
+                            : policy->default_action;
+  memcpy(out->arches, policy->arches, sizeof out->arches);
+  out->narches = policy->narches;
+  memcpy(out->flags, policy->flags, sizeof out->flags);
+  out->nflags = policy->nflags;
+  out->listener_path = spec->listener_path;
+  out->listener_metadata = spec->listener_metadata;
+  const struct sc_filter *sides[] = {policy, spec};
+  for (size_t s = 0; s < 2; s++)
+    for (size_t i = 0; i < sides[s]->count; i++) {
+      const char *name = sides[s]->rules[i].name;
+      /* Each name once: skip it where it was met before. */
+      bool seen = false;
+      for (size_t k = 0; k < i && !seen; k++)
+        seen = strcmp(sides[s]->rules[k].name, name) == 0;
+      for (size_t k = 0; s == 1 && k < policy->count && !seen; k++)
+        seen = strcmp(policy->rules[k].name, name) == 0;
+      if (seen)
+        continue;
+      uint32_t pa = 0, sa = 0;
+      enum sc_class pc = classify(policy, name, &pa);
+      enum sc_class sc = classify(spec, name, &sa);
+      struct sc_rule r = {.name = name, .entry = policy->count + 1};
+      if (pc == SC_DENY || sc == SC_DENY) {
+        r.action = pc == SC_DENY ? pa : sa;
+        out->rules[out->count++] = r;
+      } else if (pc == SC_ALLOW && sc == SC_ALLOW) {
+        r.action = seccomp_action_allows(sa) && sa != SCMP_ACT_ALLOW ? sa : pa;
+        out->rules[out->count++] = r;
+      } else if (pc == SC_ARGS && sc == SC_ALLOW) {
+        copy_rules(out, policy, name);
+      } else if (sc == SC_ARGS && pc == SC_ALLOW) {
+        copy_rules(out, spec, name);
+      } else if (same_rules(policy, spec, name)) {
+        copy_rules(out, policy, name);
+      } else if (!seccomp_action_allows(policy->default_action) &&
+                 !seccomp_action_allows(spec->default_action) &&
+                 intersect_args(policy, spec, name, out, cap)) {
+        /* pairwise, above */
+      } else {
+        r.action = seccomp_action_allows(out->default_action)
+                       ? SCMP_ACT_ERRNO(EPERM)
+                       : out->default_action;
+        out->rules[out->count++] = r;
+        if (strlist_push(narrowed, name) < 0)
+          return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+      }
+    }
+  return 0;
+}
+
+/* ---- Compiling ------------------------------------------------------------------ */
+
+void cleanup_ctxp(scmp_filter_ctx *ctx) {
+  if (*ctx)
+    seccomp_release(*ctx);
+}
+
+int seccomp_compile(const struct sc_filter *f, scmp_filter_ctx *out,
+                    shim_error *err) {
+  _cleanup_(cleanup_ctxp) scmp_filter_ctx ctx = seccomp_init(f->default_action);
+  if (!ctx)
+    return error_set(err, SHIM_ERR_INVAL, NULL,
+                     "libseccomp refused the default action %s",
+                     seccomp_action_name(f->default_action));
+  int rc;
+  /* The native ABI is in the filter from seccomp_init; keep it only if
+   * the profile names it. */
+  bool native_listed = false;
+  for (size_t i = 0; i < f->narches; i++) {
+    uint32_t a = arch_token(f->arches[i]);
+    if (a == seccomp_arch_native())
+      native_listed = true;
+    else if ((rc = seccomp_arch_add(ctx, a)) < 0 && rc != -EEXIST)
+      return error_sys(err, SHIM_ERR_INVAL, -rc, NULL,
+                       "cannot add architecture %s", f->arches[i]);
+  }
+  if (f->narches && !native_listed)
+    seccomp_arch_remove(ctx, seccomp_arch_native());
+  /* Binary tree of syscalls: fewer instructions on the path of common
+   * calls (libseccomp 2.5). */
+  if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2)) < 0)
+    return error_sys(err, SHIM_ERR_INVAL, -rc, NULL, "libseccomp: no optimizer");
+  for (size_t i = 0; i < f->nflags; i++)
+    if (strcmp(f->flags[i], "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0)
+      seccomp_attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
+    else if (strcmp(f->flags[i], "SECCOMP_FILTER_FLAG_LOG") == 0)
+      seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
+  for (size_t i = 0; i < f->count; i++) {
+    const struct sc_rule *r = &f->rules[i];
+    int nr = seccomp_syscall_resolve_name(r->name);
+    if (nr == __NR_SCMP_ERROR || r->action == f->default_action)
+      continue;
+    rc = seccomp_rule_add_array(ctx, r->action, nr, r->nargs, r->args);
+    if (rc < 0)
+      return error_sys(err, SHIM_ERR_INVAL, -rc, NULL,
+                       "libseccomp refused the rule for %s (%s)", r->name,
+                       seccomp_action_name(r->action));
+  }
+  *out = steal_ptr(ctx);
+  return 0;
+}
+
+/* libseccomp 2.5 exports to a file descriptor only. */
+int seccomp_export(scmp_filter_ctx ctx, bool pfc, char **out, size_t *len,
+                   shim_error *err) {
+  _cleanup_close_ int fd = memfd_create("shim-seccomp", MFD_CLOEXEC);
+  if (fd < 0)
+    return error_sys(err, SHIM_ERR_IO, errno, NULL, "memfd_create");
+  int rc = pfc ? seccomp_export_pfc(ctx, fd) : seccomp_export_bpf(ctx, fd);
+  if (rc < 0)
+    return error_sys(err, SHIM_ERR_INVAL, -rc, NULL, "libseccomp export failed");
+  if (lseek(fd, 0, SEEK_SET) < 0)
+    return error_sys(err, SHIM_ERR_IO, errno, NULL, "lseek");
+  return read_fd_limited(fd, out, len, err);
+}
+
+/* ---- The policy's profile, and the public API --------------------------------- */
+
+int seccomp_policy_filter(const shim_policy *policy, uint64_t bounding,
+                          struct sc_filter *out, shim_error *err) {
+  uint32_t deny = 0;
+  const uint32_t *replace = NULL;
+  if (policy->mode[CONTROL_SECCOMP] == MODE_WARN ||
+      (policy->seccomp_deny && strcmp(policy->seccomp_deny, "log") == 0))
+    deny = SCMP_ACT_LOG, replace = &deny;
+  else if (policy->seccomp_deny && strcmp(policy->seccomp_deny, "kill") == 0)
+    deny = SCMP_ACT_KILL_PROCESS, replace = &deny;
+  int ret = seccomp_resolve(policy->seccomp, bounding, replace, out, err);
+  if (ret < 0)
+    return ret;
+  bool has = false;
+  for (size_t i = 0; i < out->nflags; i++)
+    has |= strcmp(out->flags[i], "SECCOMP_FILTER_FLAG_SPEC_ALLOW") == 0;
+  if (policy->seccomp_spec_allow && !has && out->nflags < ARRAY_SIZE(out->flags))
+    out->flags[out->nflags++] = "SECCOMP_FILTER_FLAG_SPEC_ALLOW";
+  return 0;
+}
+
+/* The policy's own profile is resolved as hardening applies it; any other
+ * profile as it stands, for a container with the allowed capabilities. */
+static int filter_for(const shim_policy *policy, const shim_seccomp *profile,
+                      struct sc_filter *out, shim_error *err) {
+  if (!policy)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no policy");
+  if (!profile || profile == policy->seccomp)
+    return seccomp_policy_filter(policy, policy->caps_allowed, out, err);
+  return seccomp_resolve(profile, policy->caps_allowed, NULL, out, err);
+}
+
+void cleanup_filterp(struct sc_filter *f) { sc_filter_clear(f); }
+
+int shim_seccomp_compile(const shim_policy *policy, const shim_seccomp *profile,
+                         shim_seccomp_output what, char **out, size_t *len,
+                         shim_error *err) {
+  if (!out || !len)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no output pointer");
+  _cleanup_(cleanup_filterp) struct sc_filter f = {0};
+  _cleanup_(cleanup_ctxp) scmp_filter_ctx ctx = NULL;
+  int ret = filter_for(policy, profile, &f, err);
+  if (ret == 0)
+    ret = seccomp_compile(&f, &ctx, err);
+  if (ret == 0)
+    ret = seccomp_export(ctx, what == SHIM_SECCOMP_PFC, out, len, err);
+  return ret;
+}
+
+static bool arg_matches(const struct scmp_arg_cmp *c, uint64_t v) {
+  switch (c->op) {
+  case SCMP_CMP_NE: return v != c->datum_a;
+  case SCMP_CMP_LT: return v < c->datum_a;
+  case SCMP_CMP_LE: return v <= c->datum_a;
+  case SCMP_CMP_EQ: return v == c->datum_a;
+  case SCMP_CMP_GE: return v >= c->datum_a;
+  case SCMP_CMP_GT: return v > c->datum_a;
+  case SCMP_CMP_MASKED_EQ: return (v & c->datum_a) == c->datum_b;
+  default: return false;
+  }
+}
+
+int shim_seccomp_explain(const shim_policy *policy, const shim_seccomp *profile,
+                         const char *syscall, const unsigned long long *args,
+                         size_t nargs, shim_seccomp_decision *out,
+                         shim_error *err) {
+  if (!syscall || !out || nargs > 6 || (nargs && !args))
+    return error_set(err, SHIM_ERR_INVAL, NULL, "bad arguments");
+  int nr = seccomp_syscall_resolve_name(syscall);
+  if (nr == __NR_SCMP_ERROR)
+    return error_set(err, SHIM_ERR_INVAL, NULL,
+                     "unknown syscall \"%s\" for this architecture", syscall);
+  _cleanup_(cleanup_filterp) struct sc_filter f = {0};
+  _cleanup_(cleanup_ctxp) scmp_filter_ctx ctx = NULL;
+  _cleanup_free_ char *prog = NULL;
+  size_t len = 0;
+  int ret = filter_for(policy, profile, &f, err);
+  if (ret == 0)
+    ret = seccomp_compile(&f, &ctx, err);
+  if (ret == 0)
+    ret = seccomp_export(ctx, false, &prog, &len, err);
+  if (ret < 0)
+    return ret;
+  struct seccomp_data data = {.nr = nr, .arch = seccomp_arch_native()};
+  for (size_t i = 0; i < nargs; i++)
+    data.args[i] = args[i];
+  uint32_t result;
+  ret = bpf_run((const struct sock_filter *)prog, len / sizeof(struct sock_filter),
+                &data, &result, err);
+  if (ret < 0)
+    return ret;
+  *out = (shim_seccomp_decision){.action = result, .errno_value = -1};
+  snprintf(out->action_name, sizeof out->action_name, "%s",
+           seccomp_action_name(result));
+  if (action_base(result) == SCMP_ACT_ERRNO(0))
+    out->errno_value = (int)(result & 0xffff);
+  /* Which rule: the first of this syscall's rules whose comparisons hold;
+   * the BPF result above is the authority, this names its source. */
+  snprintf(out->rule, sizeof out->rule, "/defaultAction");
+  for (size_t i = 0; i < f.count; i++) {
+    const struct sc_rule *r = &f.rules[i];
+    bool match = strcmp(r->name, syscall) == 0;
+    for (unsigned a = 0; match && a < r->nargs; a++)
+      match = arg_matches(&r->args[a], data.args[r->args[a].arg]);
+    if (match) {
+      snprintf(out->rule, sizeof out->rule, "/syscalls/%zu", r->entry);
+      break;
+    }
+  }
+  return 0;
+}

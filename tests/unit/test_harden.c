@@ -1,0 +1,218 @@
+/* shim_harden: what it changes, that the result re-checks clean, that it
+ * is idempotent, and that it refuses what the checks reject. */
+#include "config.h"
+#include "test.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Hardens fixture name with the policy (default when NULL); returns the
+ * output and the report through the pointers. */
+static int harden_fixture(const char *name, const shim_policy *policy,
+                          char **out, shim_report **report) {
+  char *data = NULL;
+  size_t len = 0;
+  shim_policy *own = NULL;
+  CU_ASSERT_FATAL(read_fixture(name, &data, &len) == 0);
+  if (!policy) {
+    CU_ASSERT_FATAL(shim_policy_load_default(&own, NULL) == 0);
+    policy = own;
+  }
+  shim_spec *spec = NULL;
+  CU_ASSERT_FATAL(shim_spec_load_data(data, len, &spec, NULL) == 0);
+  shim_error err;
+  int ret = shim_harden(policy, spec, out, report, &err);
+  shim_spec_free(spec);
+  shim_policy_free(own);
+  free(data);
+  return ret;
+}
+
+static size_t count_changes(const shim_report *r, const char *control) {
+  size_t n = 0;
+  for (size_t i = 0; i < shim_report_change_count(r); i++)
+    if (strcmp(shim_report_change_get(r, i)->control, control) == 0)
+      n++;
+  return n;
+}
+
+static json_t *parse(const char *text) {
+  json_t *doc = json_loads(text, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+  return doc;
+}
+
+static void test_default_container(void) {
+  char *out = NULL;
+  shim_report *report = NULL;
+  CU_ASSERT_FATAL(harden_fixture("ctr-default.json", NULL, &out, &report) == 0);
+  CU_ASSERT(count_changes(report, "capabilities") == 3); /* NET_RAW x3 */
+  CU_ASSERT(count_changes(report, "seccomp") == 1);
+  CU_ASSERT(count_changes(report, "pids-limit") == 1);
+  CU_ASSERT(count_changes(report, "host-namespaces") == 1);
+  json_t *doc = parse(out);
+  json_t *process = json_object_get(doc, "process");
+  CU_ASSERT(json_is_true(json_object_get(process, "noNewPrivileges")));
+  json_t *caps = json_object_get(process, "capabilities");
+  CU_ASSERT_EQUAL(json_array_size(json_object_get(caps, "bounding")), 13);
+  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(
+                             json_object_get(json_object_get(doc, "linux"), "seccomp"),
+                             "defaultAction")),
+                         "SCMP_ACT_ERRNO");
+  CU_ASSERT_EQUAL(json_integer_value(json_object_get(json_object_get(json_object_get(
+                      json_object_get(doc, "linux"), "resources"), "pids"), "limit")),
+                  4096);
+  /* Untouched fields survive: the rootfs, the args, the mounts. */
+  CU_ASSERT_PTR_NOT_NULL(json_object_get(json_object_get(doc, "root"), "path"));
+  CU_ASSERT(json_array_size(json_object_get(doc, "mounts")) > 0);
+  json_decref(doc);
+  free(out);
+  shim_report_free(report);
+}
+
+/* Hardening the output changes nothing, for every accepted fixture. */
+static void test_idempotent(void) {
+  static const char *const fixtures[] = {"runc-spec.json", "ctr-default.json",
+                                         "ctr-seccomp.json"};
+  shim_policy *policy = NULL;
+  CU_ASSERT_FATAL(shim_policy_load_default(&policy, NULL) == 0);
+  for (size_t i = 0; i < ARRAY_SIZE(fixtures); i++) {
+    char *once = NULL, *twice = NULL;
+    shim_report *r1 = NULL, *r2 = NULL;
+    CU_ASSERT_FATAL(harden_fixture(fixtures[i], policy, &once, &r1) == 0);
+    shim_spec *spec = NULL;
+    CU_ASSERT_FATAL(shim_spec_load_data(once, strlen(once), &spec, NULL) == 0);
+    CU_ASSERT_FATAL(shim_harden(policy, spec, &twice, &r2, NULL) == 0);
+    CU_ASSERT_STRING_EQUAL(once, twice);
+    CU_ASSERT_EQUAL(shim_report_change_count(r2), 0);
+    /* Only run-as-root is left, for shimrun's user namespace. */
+    for (size_t k = 0; k < shim_report_count(r2); k++)
+      CU_ASSERT_STRING_EQUAL(shim_report_get(r2, k)->control, "run-as-root");
+    shim_spec_free(spec);
+    shim_report_free(r1);
+    shim_report_free(r2);
+    free(once);
+    free(twice);
+  }
+  shim_policy_free(policy);
+}
+
+static void test_rejected(void) {
+  char *out = NULL;
+  shim_report *report = NULL;
+  CU_ASSERT_EQUAL(harden_fixture("ctr-net-host.json", NULL, &out, &report),
+                  -SHIM_ERR_REJECTED);
+  CU_ASSERT_PTR_NULL(out);
+  CU_ASSERT_EQUAL(shim_report_verdict(report), SHIM_VERDICT_REJECT);
+  CU_ASSERT(count_findings(report, "host-namespaces", SHIM_VERDICT_REJECT, NULL) > 0);
+  shim_report_free(report);
+}
+
+/* The spec's own profile (containerd's) is combined with the sandbox's. */
+static void test_spec_profile_combined(void) {
+  char *out = NULL;
+  shim_report *report = NULL;
+  CU_ASSERT_FATAL(harden_fixture("ctr-seccomp.json", NULL, &out, &report) == 0);
+  json_t *doc = parse(out);
+  json_t *seccomp = json_object_get(json_object_get(doc, "linux"), "seccomp");
+  char *text = json_dumps(seccomp, 0);
+  shim_seccomp *p = NULL;
+  CU_ASSERT_FATAL(shim_seccomp_load_data(text, strlen(text), &p, NULL) == 0);
+  shim_policy *policy = NULL;
+  CU_ASSERT_FATAL(shim_policy_load_default(&policy, NULL) == 0);
+  shim_seccomp_decision d;
+  /* containerd allows ptrace and io_uring; the sandbox does not. */
+  CU_ASSERT(shim_seccomp_explain(policy, p, "ptrace", NULL, 0, &d, NULL) == 0);
+  CU_ASSERT_EQUAL(d.errno_value, EPERM);
+  CU_ASSERT(shim_seccomp_explain(policy, p, "io_uring_setup", NULL, 0, &d, NULL) == 0);
+  CU_ASSERT_EQUAL(d.errno_value, EPERM);
+  unsigned long long sigchld = 0x11;
+  CU_ASSERT(shim_seccomp_explain(policy, p, "clone", &sigchld, 1, &d, NULL) == 0);
+  CU_ASSERT_STRING_EQUAL(d.action_name, "SCMP_ACT_ALLOW");
+  shim_seccomp_free(p);
+  shim_policy_free(policy);
+  free(text);
+  json_decref(doc);
+  free(out);
+  shim_report_free(report);
+}
+
+/* warn mode: the profile still applies, its deliberate denials are logged. */
+static void test_seccomp_warn_mode(void) {
+  const char *json = "{\"version\":1,\"controls\":{\"seccomp\":{\"mode\":\"warn\"}}}";
+  shim_policy *policy = NULL;
+  CU_ASSERT_FATAL(shim_policy_load_data(json, strlen(json), &policy, NULL) == 0);
+  shim_seccomp_decision d;
+  CU_ASSERT(shim_seccomp_explain(policy, NULL, "ptrace", NULL, 0, &d, NULL) == 0);
+  CU_ASSERT_STRING_EQUAL(d.action_name, "SCMP_ACT_LOG");
+  CU_ASSERT(shim_seccomp_explain(policy, NULL, "clone3", NULL, 0, &d, NULL) == 0);
+  CU_ASSERT_EQUAL(d.errno_value, ENOSYS); /* not a deliberate denial */
+  char *out = NULL;
+  shim_report *report = NULL;
+  CU_ASSERT_FATAL(harden_fixture("ctr-default.json", policy, &out, &report) == 0);
+  CU_ASSERT(strstr(out, "SCMP_ACT_LOG") != NULL);
+  free(out);
+  shim_report_free(report);
+  shim_policy_free(policy);
+}
+
+static void test_ambient_and_kill(void) {
+  const char *json = "{\"version\":1,\"controls\":{\"seccomp\":{\"denyAction\":\"kill\"}}}";
+  shim_policy *policy = NULL;
+  CU_ASSERT_FATAL(shim_policy_load_data(json, strlen(json), &policy, NULL) == 0);
+  shim_seccomp_decision d;
+  CU_ASSERT(shim_seccomp_explain(policy, NULL, "bpf", NULL, 0, &d, NULL) == 0);
+  CU_ASSERT_STRING_EQUAL(d.action_name, "SCMP_ACT_KILL_PROCESS");
+  shim_policy_free(policy);
+
+  /* Ambient capabilities go unless the policy keeps them. */
+  json_t *doc = json_loads(
+      "{\"process\":{\"user\":{\"uid\":1000,\"gid\":1000},\"capabilities\":"
+      "{\"bounding\":[\"CAP_CHOWN\"],\"ambient\":[\"CAP_CHOWN\"]}},"
+      "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},"
+      "{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"}],"
+      "\"maskedPaths\":[\"/proc/kcore\"]}}",
+      0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+  char *text = json_dumps(doc, 0);
+  shim_spec *spec = NULL;
+  CU_ASSERT_FATAL(shim_spec_load_data(text, strlen(text), &spec, NULL) == 0);
+  CU_ASSERT_FATAL(shim_policy_load_default(&policy, NULL) == 0);
+  char *out = NULL;
+  shim_report *report = NULL;
+  CU_ASSERT_FATAL(shim_harden(policy, spec, &out, &report, NULL) == 0);
+  CU_ASSERT(strstr(out, "\"ambient\": []") != NULL);
+  CU_ASSERT(strstr(out, "\"bounding\": [\n        \"CAP_CHOWN\"") != NULL);
+  free(out);
+  shim_report_free(report);
+  shim_policy_free(policy);
+  shim_spec_free(spec);
+  free(text);
+  json_decref(doc);
+}
+
+static void test_bad_policy_profile(void) {
+  /* Fail closed: a policy naming a profile that cannot be loaded is refused. */
+  const char *json = "{\"version\":1,\"controls\":{\"seccomp\":{\"profile\":\"/nonexistent.json\"}}}";
+  shim_policy *policy = NULL;
+  shim_error err;
+  CU_ASSERT_EQUAL(shim_policy_load_data(json, strlen(json), &policy, &err), -SHIM_ERR_IO);
+  CU_ASSERT_STRING_EQUAL(err.pointer, "/controls/seccomp/profile");
+  const char *rel = "{\"version\":1,\"controls\":{\"seccomp\":{\"profile\":\"x.json\"}}}";
+  CU_ASSERT_EQUAL(shim_policy_load_data(rel, strlen(rel), &policy, &err), -SHIM_ERR_SCHEMA);
+  const char *deny = "{\"version\":1,\"controls\":{\"seccomp\":{\"denyAction\":\"trap\"}}}";
+  CU_ASSERT_EQUAL(shim_policy_load_data(deny, strlen(deny), &policy, &err), -SHIM_ERR_SCHEMA);
+}
+
+void register_harden_tests(void) {
+  static const struct test_case tests[] = {
+      {"default container", test_default_container},
+      {"idempotent", test_idempotent},
+      {"rejected spec", test_rejected},
+      {"spec profile combined", test_spec_profile_combined},
+      {"seccomp warn mode", test_seccomp_warn_mode},
+      {"ambient and kill", test_ambient_and_kill},
+      {"bad policy profile", test_bad_policy_profile},
+  };
+  ADD_SUITE("harden", tests);
+}
