@@ -27,7 +27,9 @@ struct ctx {
   int ret; /* first allocation failure */
 };
 
-enum fixable { UNFIXABLE, FIXABLE };
+/* NOTE: worth telling, but the policy gives hardening nothing to fix it
+ * with: a warning whatever the mode. */
+enum fixable { UNFIXABLE, FIXABLE, NOTE };
 
 static bool on(const struct ctx *c, enum control ctl) {
   return c->policy->mode[ctl] != MODE_OFF;
@@ -36,7 +38,8 @@ static bool on(const struct ctx *c, enum control ctl) {
 __attribute__((format(printf, 6, 7))) static void
 finding(struct ctx *c, enum control ctl, enum fixable fix, const char *pointer,
         const char *k8s, const char *fmt, ...) {
-  shim_verdict v = c->policy->mode[ctl] == MODE_WARN ? SHIM_VERDICT_WARN
+  shim_verdict v = c->policy->mode[ctl] == MODE_WARN || fix == NOTE
+                       ? SHIM_VERDICT_WARN
                    : fix == FIXABLE                  ? SHIM_VERDICT_HARDEN
                                                      : SHIM_VERDICT_REJECT;
   char message[1024];
@@ -531,10 +534,39 @@ static void check_seccomp(struct ctx *c) {
 
 static void check_apparmor(struct ctx *c) {
   const char *profile = jv_str(jv_get(jv_get(c->root, "process"), "apparmorProfile"));
-  if (profile && strcmp(profile, "unconfined") == 0)
-    finding(c, CONTROL_APPARMOR, FIXABLE, "/process/apparmorProfile",
-            "appArmorProfile: Unconfined",
-            "AppArmor unconfined: will be hardened");
+  const char *want = c->policy->apparmor_profile;
+  if (profile && strcmp(profile, "unconfined") == 0) {
+    if (want && *want)
+      finding(c, CONTROL_APPARMOR, FIXABLE, "/process/apparmorProfile",
+              "appArmorProfile: Unconfined",
+              "AppArmor unconfined: hardening applies %s", want);
+    else
+      finding(c, CONTROL_APPARMOR, NOTE, "/process/apparmorProfile",
+              "appArmorProfile: Unconfined",
+              "AppArmor unconfined, and the policy names no profile to apply "
+              "(controls.apparmor.profile)");
+  }
+}
+
+/* Each limit the policy names must be set, and no higher than its. */
+static void check_rlimits(struct ctx *c) {
+  const struct jnode *have = jv_get(jv_get(c->root, "process"), "rlimits");
+  for (size_t i = 0; i < c->policy->rlimit_count; i++) {
+    const struct rlimit_setting *want = &c->policy->rlimits[i];
+    const struct jnode *found = NULL;
+    jv_foreach(have, r) {
+      const char *type = jv_str(jv_get(r, "type"));
+      if (type && strcmp(type, want->type) == 0)
+        found = r;
+    }
+    /* The schema keeps these within int64 (>= 0 for uint64 fields). */
+    if (!found || (uint64_t)jv_int(jv_get(found, "soft")) > want->soft ||
+        (uint64_t)jv_int(jv_get(found, "hard")) > want->hard)
+      finding(c, CONTROL_RLIMITS, FIXABLE, "/process/rlimits", NULL,
+              "%s is %s the policy's (soft %llu, hard %llu): hardening sets it",
+              want->type, found ? "above" : "not set to",
+              (unsigned long long)want->soft, (unsigned long long)want->hard);
+  }
 }
 
 static void check_pids_limit(struct ctx *c) {
@@ -562,6 +594,7 @@ static const struct {
     {CONTROL_SECCOMP, check_seccomp},
     {CONTROL_APPARMOR, check_apparmor},
     {CONTROL_PIDS_LIMIT, check_pids_limit},
+    {CONTROL_RLIMITS, check_rlimits},
 };
 
 /* True when the bounding set holds what only privileged containers get:

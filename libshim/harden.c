@@ -186,6 +186,42 @@ static void harden_apparmor(struct hctx *h) {
          "unconfined replaced by the policy's profile %s", want);
 }
 
+/* Each limit the policy names, set or lowered to its values. */
+static void harden_rlimits(struct hctx *h) {
+  if (!h->policy->rlimit_count)
+    return;
+  json_t *process = object_at(h, h->doc, "process");
+  json_t *list = process ? json_object_get(process, "rlimits") : NULL;
+  if (process && !list) {
+    list = json_array();
+    if (!list || json_object_set_new(process, "rlimits", list) < 0) {
+      h->ret = -SHIM_ERR_NOMEM;
+      return;
+    }
+  }
+  for (size_t i = 0; list && i < h->policy->rlimit_count; i++) {
+    const struct rlimit_setting *want = &h->policy->rlimits[i];
+    json_t *entry = NULL;
+    size_t k;
+    json_t *r;
+    json_array_foreach(list, k, r) {
+      if (strcmp(json_string_value(json_object_get(r, "type")), want->type) == 0)
+        entry = r;
+    }
+    if (entry &&
+        (uint64_t)json_integer_value(json_object_get(entry, "soft")) <= want->soft &&
+        (uint64_t)json_integer_value(json_object_get(entry, "hard")) <= want->hard)
+      continue;
+    json_t *set = json_pack("{s:s, s:I, s:I}", "type", want->type, "hard",
+                            (json_int_t)want->hard, "soft", (json_int_t)want->soft);
+    if (!set || (entry ? json_object_update(entry, set) : json_array_append(list, set)) < 0)
+      h->ret = -SHIM_ERR_NOMEM;
+    json_decref(set);
+    change(h, CONTROL_RLIMITS, "/process/rlimits", "%s set to soft %llu, hard %llu",
+           want->type, (unsigned long long)want->soft, (unsigned long long)want->hard);
+  }
+}
+
 /* ---- seccomp ------------------------------------------------------------------ */
 
 
@@ -290,6 +326,8 @@ int shim_harden(const shim_policy *policy, const shim_spec *spec, char **out,
     harden_cgroup_namespace(&h);
   if (ret == 0 && enforced(&h, CONTROL_PIDS_LIMIT))
     harden_pids_limit(&h);
+  if (ret == 0 && enforced(&h, CONTROL_RLIMITS))
+    harden_rlimits(&h);
   if (ret == 0 && enforced(&h, CONTROL_APPARMOR))
     harden_apparmor(&h);
   if (ret == 0 && policy->mode[CONTROL_SECCOMP] != MODE_OFF)

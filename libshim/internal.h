@@ -152,7 +152,8 @@ struct shim_spec {
   X(NO_NEW_PRIVILEGES, "no-new-privileges")                                    \
   X(SECCOMP, "seccomp")                                                        \
   X(APPARMOR, "apparmor")                                                      \
-  X(PIDS_LIMIT, "pids-limit")
+  X(PIDS_LIMIT, "pids-limit")                                                  \
+  X(RLIMITS, "rlimits")
 
 enum control {
 #define X(name, id) CONTROL_##name,
@@ -174,6 +175,12 @@ int strlist_push(struct strlist *l, const char *s); /* -SHIM_ERR_NOMEM */
 bool strlist_has(const struct strlist *l, const char *s);
 void strlist_clear(struct strlist *l);
 
+/* rlimits: one limit the policy sets (a ceiling for the spec's). */
+struct rlimit_setting {
+  char type[24]; /* "RLIMIT_NOFILE" */
+  uint64_t soft, hard;
+};
+
 struct shim_policy {
   char *name;
   enum mode mode[CONTROL_COUNT];
@@ -191,6 +198,8 @@ struct shim_policy {
   char *seccomp_deny;          /* seccomp: "errno", "kill" or "log" */
   bool seccomp_spec_allow;     /* seccomp: SECCOMP_FILTER_FLAG_SPEC_ALLOW */
   char *apparmor_profile;      /* apparmor: what replaces "unconfined" */
+  struct rlimit_setting *rlimits; /* rlimits: the limits hardening sets */
+  size_t rlimit_count;
 };
 
 /* ---- Capabilities (caps.c) ------------------------------------------------ */

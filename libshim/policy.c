@@ -32,6 +32,7 @@ enum setting_kind {
   S_COUNT, /* int64_t, at least 1 */
   S_BOOL,  /* bool */
   S_WORD,  /* char *, one of the setting's choices (any string if none) */
+  S_RLIMITS, /* policy->rlimits: {"RLIMIT_X": {"soft": N, "hard": N}} */
   S_PROFILE, /* char *: "sandbox" (embedded) or the absolute path of a
               * seccomp profile, loaded into policy->seccomp */
 };
@@ -69,6 +70,8 @@ static const struct setting {
      offsetof(struct shim_policy, seccomp_deny), deny_actions},
     {CONTROL_SECCOMP, "specAllow", S_BOOL,
      offsetof(struct shim_policy, seccomp_spec_allow), NULL},
+    {CONTROL_RLIMITS, "limits", S_RLIMITS,
+     offsetof(struct shim_policy, rlimits), NULL},
     {CONTROL_APPARMOR, "profile", S_WORD,
      offsetof(struct shim_policy, apparmor_profile), NULL},
 };
@@ -82,6 +85,7 @@ void shim_policy_free(shim_policy *policy) {
     else if (settings[i].kind == S_WORD || settings[i].kind == S_PROFILE)
       free(*(char **)((char *)policy + settings[i].offset));
   shim_seccomp_free(policy->seccomp);
+  free(policy->rlimits);
   free(policy->name);
   free(policy);
 }
@@ -190,6 +194,54 @@ static int parse_word(shim_policy *policy, const struct setting *s, json_t *v,
   return 0;
 }
 
+/* The resource limits runc knows (setrlimit names). */
+static const char *const rlimit_names[] = {
+    "RLIMIT_AS",     "RLIMIT_CORE",   "RLIMIT_CPU",        "RLIMIT_DATA",
+    "RLIMIT_FSIZE",  "RLIMIT_LOCKS",  "RLIMIT_MEMLOCK",    "RLIMIT_MSGQUEUE",
+    "RLIMIT_NICE",   "RLIMIT_NOFILE", "RLIMIT_NPROC",      "RLIMIT_RSS",
+    "RLIMIT_RTPRIO", "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK",
+};
+
+static int parse_rlimits(shim_policy *policy, json_t *v, struct jptr *p,
+                         shim_error *err) {
+  if (!json_is_object(v) || json_object_size(v) > ARRAY_SIZE(rlimit_names))
+    return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                     "expected an object of limits by name");
+  struct rlimit_setting *list = calloc(json_object_size(v) + 1, sizeof *list);
+  if (!list)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  size_t n = 0;
+  const char *name;
+  json_t *lim;
+  json_object_foreach(v, name, lim) {
+    size_t mark = jptr_push_key(p, name);
+    size_t k = 0;
+    while (k < ARRAY_SIZE(rlimit_names) && strcmp(rlimit_names[k], name) != 0)
+      k++;
+    json_t *soft = json_object_get(lim, "soft"), *hard = json_object_get(lim, "hard");
+    const char *why = k == ARRAY_SIZE(rlimit_names) ? "unknown limit (RLIMIT_NOFILE, ...)"
+                      : !json_is_object(lim) || json_object_size(lim) != 2 ||
+                              !json_is_integer(soft) || !json_is_integer(hard) ||
+                              json_integer_value(soft) < 0 ||
+                              json_integer_value(soft) > json_integer_value(hard)
+                          ? "expected {\"soft\": N, \"hard\": N} with 0 <= soft <= hard"
+                          : NULL;
+    if (why) {
+      free(list);
+      return error_set(err, SHIM_ERR_SCHEMA, p->buf, "%s", why);
+    }
+    snprintf(list[n].type, sizeof list[n].type, "%s", name);
+    list[n].soft = (uint64_t)json_integer_value(soft);
+    list[n].hard = (uint64_t)json_integer_value(hard);
+    n++;
+    jptr_pop(p, mark);
+  }
+  free(policy->rlimits);
+  policy->rlimits = list;
+  policy->rlimit_count = n;
+  return 0;
+}
+
 static int parse_setting(shim_policy *policy, const struct setting *s,
                          json_t *v, struct jptr *p, shim_error *err) {
   void *field = (char *)policy + s->offset;
@@ -213,6 +265,8 @@ static int parse_setting(shim_policy *policy, const struct setting *s,
   case S_WORD:
   case S_PROFILE:
     return parse_word(policy, s, v, p, err);
+  case S_RLIMITS:
+    return parse_rlimits(policy, v, p, err);
   }
   return error_set(err, SHIM_ERR_INVAL, p->buf, "unhandled setting");
 }
@@ -388,6 +442,15 @@ static json_t *render_setting(const shim_policy *policy,
   case S_WORD:
   case S_PROFILE:
     return json_string(*(char *const *)field ? *(char *const *)field : "");
+  case S_RLIMITS: {
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < policy->rlimit_count; i++)
+      json_object_set_new(o, policy->rlimits[i].type,
+                          json_pack("{s:I, s:I}", "soft",
+                                    (json_int_t)policy->rlimits[i].soft, "hard",
+                                    (json_int_t)policy->rlimits[i].hard));
+    return o;
+  }
   }
   return NULL;
 }

@@ -571,7 +571,8 @@ static void test_hardenable(void) {
   json_object_del(at(doc, "linux/resources"), "pids");
   shim_report *r = check_doc(doc, NULL);
   expect_one(r, "no-new-privileges", SHIM_VERDICT_HARDEN, "/process/noNewPrivileges");
-  expect_one(r, "apparmor", SHIM_VERDICT_HARDEN, "/process/apparmorProfile");
+  /* The default policy names no AppArmor profile: nothing to harden with. */
+  expect_one(r, "apparmor", SHIM_VERDICT_WARN, "/process/apparmorProfile");
   expect_one(r, "seccomp", SHIM_VERDICT_HARDEN, "/linux/seccomp");
   expect_one(r, "pids-limit", SHIM_VERDICT_HARDEN, "/linux/resources/pids");
   CU_ASSERT_EQUAL(shim_report_verdict(r), SHIM_VERDICT_HARDEN);
@@ -582,6 +583,39 @@ static void test_hardenable(void) {
   r = check_doc(doc, NULL);
   expect_one(r, "seccomp", SHIM_VERDICT_HARDEN, "/linux/seccomp/defaultAction");
   shim_report_free(r);
+}
+
+static void test_apparmor_and_rlimits(void) {
+  const char *json =
+      "{\"version\":1,\"controls\":{\"apparmor\":{\"profile\":\"cri-containerd.apparmor.d\"},"
+      "\"rlimits\":{\"limits\":{\"RLIMIT_NOFILE\":{\"soft\":1024,\"hard\":4096},"
+      "\"RLIMIT_CORE\":{\"soft\":0,\"hard\":0}}}}}";
+  shim_policy *p = NULL;
+  CU_ASSERT_FATAL(shim_policy_load_data(json, strlen(json), &p, NULL) == 0);
+  json_t *doc = base();
+  json_object_set_new(at(doc, "process"), "apparmorProfile", json_string("unconfined"));
+  json_object_set_new(at(doc, "process"), "rlimits",
+                      parse("[{\"type\":\"RLIMIT_NOFILE\",\"soft\":1024,\"hard\":1048576}]"));
+  shim_report *r = check_doc(doc, p);
+  expect_one(r, "apparmor", SHIM_VERDICT_HARDEN, "/process/apparmorProfile");
+  CU_ASSERT_EQUAL(count_findings(r, "rlimits", SHIM_VERDICT_HARDEN, "/process/rlimits"), 2);
+  shim_report_free(r);
+
+  /* Within the policy's limits: nothing to say. */
+  doc = base();
+  json_object_set_new(at(doc, "process"), "rlimits",
+                      parse("[{\"type\":\"RLIMIT_NOFILE\",\"soft\":10,\"hard\":20},"
+                            "{\"type\":\"RLIMIT_CORE\",\"soft\":0,\"hard\":0}]"));
+  r = check_doc(doc, p);
+  CU_ASSERT_EQUAL(count_findings(r, "rlimits", SHIM_VERDICT_ALLOW, NULL), 0);
+  shim_report_free(r);
+  shim_policy_free(p);
+
+  const char *bad = "{\"version\":1,\"controls\":{\"rlimits\":{\"limits\":"
+                    "{\"RLIMIT_NOFILE\":{\"soft\":5,\"hard\":1}}}}}";
+  shim_error err;
+  CU_ASSERT(shim_policy_load_data(bad, strlen(bad), &p, &err) == -SHIM_ERR_SCHEMA);
+  CU_ASSERT_STRING_EQUAL(err.pointer, "/controls/rlimits/limits/RLIMIT_NOFILE");
 }
 
 /* ---- modes ---- */
@@ -659,6 +693,7 @@ void register_control_tests(void) {
       {"sysctls", test_sysctls},
       {"hooks", test_hooks},
       {"hardenable", test_hardenable},
+      {"apparmor and rlimits", test_apparmor_and_rlimits},
       {"modes", test_modes},
       {"render", test_render},
   };

@@ -191,6 +191,34 @@ static void test_ambient_and_kill(void) {
   json_decref(doc);
 }
 
+static void test_rlimits_set(void) {
+  const char *json = "{\"version\":1,\"controls\":{\"rlimits\":{\"limits\":"
+                     "{\"RLIMIT_NOFILE\":{\"soft\":1024,\"hard\":4096}}}}}";
+  shim_policy *policy = NULL;
+  CU_ASSERT_FATAL(shim_policy_load_data(json, strlen(json), &policy, NULL) == 0);
+  char *out = NULL;
+  shim_report *report = NULL;
+  /* Set when missing, lowered when above: never above the policy's. */
+  CU_ASSERT_FATAL(harden_fixture("ctr-default.json", policy, &out, &report) == 0);
+  json_t *doc = parse(out);
+  json_t *limits = json_object_get(json_object_get(doc, "process"), "rlimits");
+  bool found = false;
+  size_t i;
+  json_t *r;
+  json_array_foreach(limits, i, r) {
+    if (strcmp(json_string_value(json_object_get(r, "type")), "RLIMIT_NOFILE") == 0) {
+      found = true;
+      CU_ASSERT(json_integer_value(json_object_get(r, "hard")) <= 4096);
+      CU_ASSERT(json_integer_value(json_object_get(r, "soft")) <= 1024);
+    }
+  }
+  CU_ASSERT(found);
+  json_decref(doc);
+  free(out);
+  shim_report_free(report);
+  shim_policy_free(policy);
+}
+
 static void test_bad_policy_profile(void) {
   /* Fail closed: a policy naming a profile that cannot be loaded is refused. */
   const char *json = "{\"version\":1,\"controls\":{\"seccomp\":{\"profile\":\"/nonexistent.json\"}}}";
@@ -212,6 +240,7 @@ void register_harden_tests(void) {
       {"spec profile combined", test_spec_profile_combined},
       {"seccomp warn mode", test_seccomp_warn_mode},
       {"ambient and kill", test_ambient_and_kill},
+      {"rlimits set", test_rlimits_set},
       {"bad policy profile", test_bad_policy_profile},
   };
   ADD_SUITE("harden", tests);
