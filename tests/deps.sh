@@ -7,4 +7,4 @@ apt-get install -y -q --no-install-recommends \
   build-essential autoconf automake libtool pkg-config \
   libjansson-dev libseccomp-dev libcap-ng-dev libnl-3-dev libnl-route-3-dev \
   libcunit1-dev valgrind jq binutils \
-  runc containerd umoci busybox-static
+  runc containerd umoci busybox-static runsc clang
