@@ -347,3 +347,41 @@ int shim_harden(const shim_policy *policy, const shim_spec *spec, char **out,
   *report_out = report;
   return 0;
 }
+
+int shim_harden_process(const shim_policy *policy, const shim_spec *container,
+                        const void *process, size_t len, char **out,
+                        shim_report **report, shim_error *err) {
+  if (!policy || !container || !out || !report)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no policy, spec or output pointer");
+  /* The process is judged in its container: put it in the container's
+   * spec, harden that, take it out again. */
+  struct jtree tree;
+  int ret = jtree_parse(process, len, &tree, err);
+  if (ret < 0)
+    return ret;
+  _cleanup_json_ json_t *proc = jtree_to_json(tree.nodes);
+  _cleanup_json_ json_t *doc = jtree_to_json(container->tree.nodes);
+  jtree_free(&tree);
+  _cleanup_free_ char *text = NULL, *hardened = NULL;
+  if (!proc || !doc || json_object_set(doc, "process", proc) < 0 ||
+      !(text = json_dumps(doc, JSON_COMPACT)))
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  shim_spec *spec = NULL;
+  if ((ret = shim_spec_load_data(text, strlen(text), &spec, err)) < 0)
+    return ret;
+  ret = shim_harden(policy, spec, &hardened, report, err);
+  shim_spec_free(spec);
+  if (ret < 0)
+    return ret;
+  _cleanup_json_ json_t *result = json_loads(hardened, 0, NULL);
+  char *s = result ? json_dumps(json_object_get(result, "process"),
+                                JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+                   : NULL;
+  if (!s) {
+    shim_report_free(*report);
+    *report = NULL;
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  }
+  *out = s;
+  return 0;
+}

@@ -296,6 +296,10 @@ int bpf_run(const struct sock_filter *prog, size_t len,
             const struct seccomp_data *data, uint32_t *result,
             shim_error *err);
 
+/* ---- SHA-256 (sha256.c) ------------------------------------------------------ */
+
+void sha256_hex(const void *data, size_t len, char out[65]);
+
 /* ---- Reports (report.c) ----------------------------------------------------- */
 
 shim_report *report_new(void);

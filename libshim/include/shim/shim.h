@@ -105,6 +105,10 @@ SHIM_API int shim_policy_load_data(const void *data, size_t len, shim_policy **o
  * shim_policy_load_data accepts again. */
 SHIM_API int shim_policy_render(const shim_policy *policy, char **out, shim_error *err);
 
+/* "sha256:<hex>" of the rendered effective policy: names the policy that
+ * judged a container in audit records. */
+SHIM_API int shim_policy_digest(const shim_policy *policy, char **out, shim_error *err);
+
 SHIM_API void shim_policy_free(shim_policy *policy);
 
 /* ---- Spec ------------------------------------------------------------------ */
@@ -124,6 +128,8 @@ SHIM_API int shim_spec_load_file(const char *path, shim_spec **out, shim_error *
 SHIM_API int shim_spec_load_fd(int fd, shim_spec **out, shim_error *err);
 SHIM_API int shim_spec_load_data(const void *data, size_t len, shim_spec **out,
                         shim_error *err);
+/* An annotation's value, or NULL; valid until the spec is freed. */
+SHIM_API const char *shim_spec_annotation(const shim_spec *spec, const char *key);
 /* The spec as indented JSON, as libshim read it (null members left out). */
 SHIM_API int shim_spec_render(const shim_spec *spec, char **out, shim_error *err);
 SHIM_API void shim_spec_free(shim_spec *spec);
@@ -206,6 +212,40 @@ SHIM_API const shim_finding *shim_report_change_get(const shim_report *report,
  */
 SHIM_API int shim_harden(const shim_policy *policy, const shim_spec *spec,
                          char **out, shim_report **report, shim_error *err);
+
+/*
+ * Hardens a process that is to join a running container (`runc exec
+ * --process FILE`): process is that JSON object, container the container's
+ * spec.  The process gets what the container got (capabilities cut to the
+ * allowed set, no-new-privileges, AppArmor, rlimits); a process the checks
+ * reject (a privileged capability) gives -SHIM_ERR_REJECTED and *report,
+ * as shim_harden does.  *out is the process object as JSON.
+ */
+SHIM_API int shim_harden_process(const shim_policy *policy,
+                                 const shim_spec *container,
+                                 const void *process, size_t len, char **out,
+                                 shim_report **report, shim_error *err);
+
+/* ---- Audit records -------------------------------------------------------- */
+
+typedef struct shim_audit_event {
+  const char *command;  /* "create", "run", "exec" */
+  const char *id;       /* container id, or NULL */
+  const char *bundle;   /* bundle directory, or NULL */
+  const char *decision; /* "hardened", "rejected", "error" */
+  const char *error;    /* what went wrong for "error", else NULL */
+} shim_audit_event;
+
+/*
+ * One audit record as a JSON line (with its newline): time, command,
+ * container id, bundle, decision, the policy's name and digest, the pod
+ * (namespace, name, container) from the CRI annotations when spec has them,
+ * and the report's findings and changes.  spec and report may be NULL.
+ */
+SHIM_API int shim_audit_render(const shim_policy *policy, const shim_spec *spec,
+                               const shim_report *report,
+                               const shim_audit_event *event, char **line,
+                               shim_error *err);
 
 /* ---- Seccomp profiles ------------------------------------------------------- */
 

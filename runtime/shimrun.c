@@ -1,0 +1,344 @@
+/*
+ * shimrun: main only reads the global flags, the environment and the config
+ * file, then dispatches on the command.  create/run and exec are judged
+ * (shimrun_create.c, shimrun_exec.c); checkpoint and restore are refused;
+ * every other runc command goes to the delegate unchanged.
+ *
+ * Settings, strongest first: flags (--policy, --delegate, --audit-log),
+ * environment (SHIMRUN_POLICY, SHIMRUN_DELEGATE, SHIMRUN_AUDIT_LOG), the
+ * config file (SHIMRUN_CONFIG, default /etc/shim/shimrun.json), defaults
+ * (embedded policy, runc from PATH, /var/log/shimrun/audit.log).
+ */
+#include "config.h"
+#include "shimrun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_CONFIG "/etc/shim/shimrun.json"
+#define DEFAULT_AUDIT_LOG "/var/log/shimrun/audit.log"
+
+void shimrun_push(struct shimrun *s, const char *arg) {
+  /* argv is sized for every argument at start-up (main): no reallocation. */
+  s->argv[s->argc++] = (char *)arg;
+  s->argv[s->argc] = NULL;
+}
+
+int shimrun_exec_delegate(struct shimrun *s) {
+  execv(s->delegate, s->argv);
+  return shimrun_fail(s, "shimrun: cannot run the delegate %s: %s", s->delegate,
+                      strerror(errno));
+}
+
+/* One line in the --log file, as runc (logrus) writes it, so that
+ * containerd's go-runc picks it as the runtime's error. */
+static void log_line(const struct shimrun *s, const char *msg) {
+  if (!s->log)
+    return;
+  int fd = open(s->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return;
+  char when[64];
+  time_t now = time(NULL);
+  struct tm tm;
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
+  char *line = NULL;
+  if (s->log_json) {
+    json_t *o = json_pack("{s:s, s:s, s:s}", "level", "error", "msg", msg, "time", when);
+    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(o);
+    if (text && asprintf(&line, "%s\n", text) < 0)
+      line = NULL;
+    free(text);
+  } else if (asprintf(&line, "time=\"%s\" level=error msg=\"%s\"\n", when, msg) < 0) {
+    line = NULL;
+  }
+  if (line && write(fd, line, strlen(line)) < 0) {
+    /* Nothing more to do: stderr has the message too. */
+  }
+  free(line);
+  close(fd);
+}
+
+int shimrun_fail(const struct shimrun *s, const char *fmt, ...) {
+  char msg[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "%s\n", msg);
+  log_line(s, msg);
+  return 1;
+}
+
+int shimrun_load_policy(const struct shimrun *s, shim_policy **out) {
+  shim_error err;
+  int ret = s->policy ? shim_policy_load_file(s->policy, out, &err)
+                      : shim_policy_load_default(out, &err);
+  if (ret < 0)
+    return shimrun_fail(s, "shimrun: policy %s: %s%s%s",
+                        s->policy ? s->policy : "(embedded)", err.pointer,
+                        *err.pointer ? ": " : "", err.message);
+  return 0;
+}
+
+int shimrun_audit(const struct shimrun *s, const shim_policy *policy,
+                  const shim_spec *spec, const shim_report *report,
+                  const shim_audit_event *event) {
+  if (!*s->audit_log)
+    return 0;
+  char *line = NULL;
+  shim_error err;
+  if (shim_audit_render(policy, spec, report, event, &line, &err) < 0)
+    return shimrun_fail(s, "shimrun: audit record: %s", err.message);
+  /* Opened per record, appended in one write: logrotate can move the file
+   * away at any time (no copytruncate needed) and parallel shimruns do not
+   * interleave their lines. */
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", s->audit_log);
+  char *slash = strrchr(dir, '/');
+  if (slash && slash != dir) {
+    *slash = '\0';
+    mkdir(dir, 0700);
+  }
+  int fd = open(s->audit_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  ssize_t n = fd >= 0 ? write(fd, line, strlen(line)) : -1;
+  int saved = errno;
+  if (fd >= 0)
+    close(fd);
+  bool ok = n == (ssize_t)strlen(line);
+  free(line);
+  if (!ok)
+    return shimrun_fail(s, "shimrun: cannot write the audit log %s: %s",
+                        s->audit_log, strerror(saved));
+  return 0;
+}
+
+const char *shimrun_flag_value(int argc, char **argv, int *i, const char *name,
+                               const char *alias) {
+  /* Go's flag package takes -name and --name alike. */
+  const char *a = argv[*i];
+  if (a[0] != '-')
+    return NULL;
+  a += a[1] == '-' ? 2 : 1;
+  for (int k = 0; k < 2; k++) {
+    const char *n = k ? alias : name;
+    size_t len = n ? strlen(n) : 0;
+    if (!n || strncmp(a, n, len) != 0)
+      continue;
+    if (a[len] == '=')
+      return a + len + 1;
+    if (a[len] == '\0' && *i + 1 < argc)
+      return argv[++*i];
+  }
+  return NULL;
+}
+
+/* ---- Settings --------------------------------------------------------------- */
+
+/* The config file: {"policy": ..., "delegate": ..., "auditLog": ...}.  An
+ * unknown key is an error: a misspelt "policy" must not silently leave the
+ * embedded default in charge. */
+static int load_config(struct shimrun *s, json_t **keep) {
+  const char *path = getenv("SHIMRUN_CONFIG");
+  bool explicit_path = path != NULL;
+  if (!path)
+    path = DEFAULT_CONFIG;
+  if (!explicit_path && access(path, F_OK) != 0)
+    return 0;
+  json_error_t jerr;
+  json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+  if (!doc || !json_is_object(doc)) {
+    json_decref(doc);
+    return shimrun_fail(s, "shimrun: config %s: %s", path,
+                        doc ? "expected an object" : jerr.text);
+  }
+  *keep = doc;
+  static const struct {
+    const char *key;
+    size_t offset;
+  } keys[] = {{"policy", offsetof(struct shimrun, policy)},
+              {"delegate", offsetof(struct shimrun, delegate)},
+              {"auditLog", offsetof(struct shimrun, audit_log)}};
+  const char *key;
+  json_t *v;
+  json_object_foreach(doc, key, v) {
+    size_t k = 0;
+    while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k].key, key) != 0)
+      k++;
+    if (k == sizeof keys / sizeof keys[0] || !json_is_string(v))
+      return shimrun_fail(s, "shimrun: config %s: /%s: %s", path, key,
+                          k == sizeof keys / sizeof keys[0] ? "unknown setting"
+                                                             : "expected a string");
+    *(const char **)((char *)s + keys[k].offset) = json_string_value(v);
+  }
+  return 0;
+}
+
+/* The delegate as an absolute path, never shimrun itself (installed as
+ * "runc", shimrun would otherwise run itself for ever). */
+static int resolve_delegate(struct shimrun *s, char *buf, size_t size) {
+  const char *name = s->delegate;
+  if (!strchr(name, '/')) {
+    const char *path = getenv("PATH");
+    char dirs[4096];
+    snprintf(dirs, sizeof dirs, "%s", path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    buf[0] = '\0';
+    for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d;
+         d = strtok_r(NULL, ":", &save)) {
+      char cand[PATH_MAX], real[PATH_MAX], self[PATH_MAX];
+      snprintf(cand, sizeof cand, "%s/%s", d, name);
+      if (access(cand, X_OK) != 0 || !realpath(cand, real))
+        continue;
+      if (realpath("/proc/self/exe", self) && strcmp(real, self) == 0)
+        continue;
+      snprintf(buf, size, "%s", cand);
+      break;
+    }
+    if (!buf[0])
+      return shimrun_fail(s, "shimrun: delegate runtime \"%s\" not found in PATH", name);
+  } else {
+    snprintf(buf, size, "%s", name);
+    if (access(buf, X_OK) != 0)
+      return shimrun_fail(s, "shimrun: delegate runtime %s: %s", buf, strerror(errno));
+  }
+  s->delegate = buf;
+  return 0;
+}
+
+/* ---- Commands --------------------------------------------------------------- */
+
+static int pass_through(struct shimrun *s, int argc, char **argv) {
+  for (int i = 0; i < argc; i++)
+    shimrun_push(s, argv[i]);
+  return shimrun_exec_delegate(s);
+}
+
+static int refuse(struct shimrun *s, int argc, char **argv) {
+  (void)argc;
+  return shimrun_fail(s, "shimrun: %s is refused: a checkpoint restored "
+                         "elsewhere would run without the checks", argv[0]);
+}
+
+static const struct {
+  const char *name;
+  shimrun_command run;
+} commands[] = {
+    {"create", shimrun_create}, {"run", shimrun_create},
+    {"exec", shimrun_exec},     {"checkpoint", refuse},
+    {"restore", refuse},        {"start", pass_through},
+    {"state", pass_through},    {"kill", pass_through},
+    {"delete", pass_through},   {"ps", pass_through},
+    {"pause", pass_through},    {"resume", pass_through},
+    {"update", pass_through},   {"events", pass_through},
+    {"features", pass_through}, {"spec", pass_through},
+    {"list", pass_through},
+};
+
+static void usage(void) {
+  printf("Usage: shimrun [runc global flags] [--policy FILE] [--delegate PATH]\n"
+         "               [--audit-log FILE] COMMAND [ARGS...]\n\n"
+         "A runc-compatible runtime: create and run check and harden the\n"
+         "bundle's config.json with libshim before the delegate (runc) runs\n"
+         "it; exec processes get the container's restrictions; checkpoint\n"
+         "and restore are refused; other commands go to the delegate.\n\n"
+         "Environment: SHIMRUN_POLICY, SHIMRUN_DELEGATE, SHIMRUN_AUDIT_LOG,\n"
+         "SHIMRUN_CONFIG (default " DEFAULT_CONFIG ").\n");
+}
+
+int main(int argc, char **argv) {
+  struct shimrun s = {.delegate = "runc", .audit_log = DEFAULT_AUDIT_LOG};
+  /* The delegate's argv never has more entries than ours, plus room for
+   * what commands add (one each at most) and the final NULL. */
+  s.argv = calloc((size_t)argc + 8, sizeof *s.argv);
+  json_t *config = NULL;
+  if (!s.argv)
+    return 1;
+  shimrun_push(&s, "runc"); /* argv[0], replaced once the delegate is known */
+  if (load_config(&s, &config) != 0)
+    return 1;
+  static const struct {
+    const char *env;
+    size_t offset;
+  } envs[] = {{"SHIMRUN_POLICY", offsetof(struct shimrun, policy)},
+              {"SHIMRUN_DELEGATE", offsetof(struct shimrun, delegate)},
+              {"SHIMRUN_AUDIT_LOG", offsetof(struct shimrun, audit_log)}};
+  for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++)
+    if (getenv(envs[i].env))
+      *(const char **)((char *)&s + envs[i].offset) = getenv(envs[i].env);
+
+  /* Global flags: runc's are passed on, shimrun's own are not. */
+  int i = 1;
+  for (; i < argc && argv[i][0] == '-'; i++) {
+    const char *v;
+    const char *a = argv[i];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+      usage();
+      return 0;
+    }
+    if (strcmp(a, "--version") == 0 || strcmp(a, "-v") == 0) {
+      printf("shimrun %s (libshim %s)\n", PACKAGE_VERSION, shim_version());
+      fflush(stdout);
+      s.argc = 1;
+      shimrun_push(&s, "--version");
+      break; /* the delegate's version follows */
+    }
+    if ((v = shimrun_flag_value(argc, argv, &i, "policy", NULL))) {
+      s.policy = v;
+    } else if ((v = shimrun_flag_value(argc, argv, &i, "delegate", NULL))) {
+      s.delegate = v;
+    } else if ((v = shimrun_flag_value(argc, argv, &i, "audit-log", NULL))) {
+      s.audit_log = v;
+    } else {
+      int first = i;
+      static const char *const valued[] = {"root", "log", "log-format", "criu", "rootless"};
+      static const char *const booleans[] = {"debug", "systemd-cgroup"};
+      bool known = false;
+      for (size_t k = 0; !known && k < sizeof valued / sizeof valued[0]; k++)
+        if ((v = shimrun_flag_value(argc, argv, &i, valued[k], NULL))) {
+          known = true;
+          if (strcmp(valued[k], "root") == 0)
+            s.root = v;
+          else if (strcmp(valued[k], "log") == 0)
+            s.log = v;
+          else if (strcmp(valued[k], "log-format") == 0)
+            s.log_json = strcmp(v, "json") == 0;
+        }
+      const char *name = a + (a[1] == '-' ? 2 : 1);
+      for (size_t k = 0; !known && k < sizeof booleans / sizeof booleans[0]; k++)
+        known = strncmp(name, booleans[k], strlen(booleans[k])) == 0 &&
+                (name[strlen(booleans[k])] == '\0' || name[strlen(booleans[k])] == '=');
+      if (!known)
+        return shimrun_fail(&s, "shimrun: unknown global flag %s", a);
+      for (int k = first; k <= i; k++)
+        shimrun_push(&s, argv[k]);
+    }
+  }
+  char delegate[PATH_MAX];
+  if (resolve_delegate(&s, delegate, sizeof delegate) != 0)
+    return 1;
+  s.argv[0] = (char *)s.delegate;
+  if (s.argc == 2 && strcmp(s.argv[1], "--version") == 0)
+    return shimrun_exec_delegate(&s);
+  if (i >= argc) {
+    usage();
+    return shimrun_fail(&s, "shimrun: no command given");
+  }
+  for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
+    if (strcmp(argv[i], commands[k].name) == 0) {
+      int rc = commands[k].run(&s, argc - i, argv + i);
+      json_decref(config);
+      free(s.argv);
+      return rc;
+    }
+  return shimrun_fail(&s, "shimrun: unknown command \"%s\"", argv[i]);
+}

@@ -1,0 +1,55 @@
+/* shimrun: a runc-compatible runtime that checks and hardens every container
+ * before its delegate (runc) runs it.  This header holds what the command
+ * files (shimrun_*.c) share with main (shimrun.c). */
+#ifndef SHIMRUN_H
+#define SHIMRUN_H
+
+#include <shim/shim.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Everything the global flags, the environment and the config file said. */
+struct shimrun {
+  const char *delegate;   /* absolute path of the real runtime */
+  const char *policy;     /* policy file, NULL for the embedded default */
+  const char *audit_log;  /* where decisions go, "" for nowhere */
+  const char *root;       /* runc --root, NULL if not given */
+  const char *log;        /* runc --log: where containerd reads errors */
+  bool log_json;          /* --log-format json */
+  /* The delegate's command line so far: delegate and the global flags to
+   * pass on; commands append theirs and exec it. */
+  char **argv;
+  size_t argc;
+};
+
+/* One runc command: argv[0] is the command's name. */
+typedef int (*shimrun_command)(struct shimrun *s, int argc, char **argv);
+
+int shimrun_create(struct shimrun *s, int argc, char **argv); /* also run */
+int shimrun_exec(struct shimrun *s, int argc, char **argv);
+
+/* Appends to the delegate's command line (the strings are borrowed). */
+void shimrun_push(struct shimrun *s, const char *arg);
+/* Replaces this process with the delegate; returns only on failure. */
+int shimrun_exec_delegate(struct shimrun *s);
+
+/* Reports a refusal or error where the user and containerd see it: stderr
+ * and the --log file (runc's JSON format with --log-format json).  Returns
+ * the exit status to use (1). */
+int shimrun_fail(const struct shimrun *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Loads the policy (fail closed: an error is reported and refuses). */
+int shimrun_load_policy(const struct shimrun *s, shim_policy **out);
+
+/* Appends one audit record; a failure to record refuses the container. */
+int shimrun_audit(const struct shimrun *s, const shim_policy *policy,
+                  const shim_spec *spec, const shim_report *report,
+                  const shim_audit_event *event);
+
+/* The value of a flag at argv[*i] ("--name=v", "--name v", "-name v");
+ * NULL when argv[*i] is not that flag.  Advances *i past a separate value. */
+const char *shimrun_flag_value(int argc, char **argv, int *i, const char *name,
+                               const char *alias);
+
+#endif

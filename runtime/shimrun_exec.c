@@ -1,0 +1,180 @@
+/*
+ * exec: a process joining a running container gets the container's
+ * restrictions, or exec would be the way around them.
+ *
+ * With --process FILE (what containerd passes), the process is hardened
+ * like the container (libshim's shim_harden_process against the container's
+ * spec, found through the delegate's `state`) and handed to the delegate as
+ * an anonymous file (/proc/self/fd/N): nothing to clean up afterwards.
+ * Without it, the delegate builds the process from the container's (already
+ * hardened) config.json; the flags that would loosen that are refused.
+ */
+#include "config.h"
+#include "shimrun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The container's bundle, from `delegate [global flags] state ID`. */
+static int bundle_of(struct shimrun *s, const char *id, char *out, size_t size) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0)
+    return shimrun_fail(s, "shimrun: pipe: %s", strerror(errno));
+  pid_t pid = fork();
+  if (pid == 0) {
+    /* In the child only: the delegate's own exec comes later. */
+    dup2(fds[1], STDOUT_FILENO);
+    shimrun_push(s, "state");
+    shimrun_push(s, id);
+    execv(s->delegate, s->argv);
+    _exit(127);
+  }
+  close(fds[1]);
+  char buf[65536];
+  size_t used = 0;
+  ssize_t n;
+  while (used < sizeof buf - 1 &&
+         ((n = read(fds[0], buf + used, sizeof buf - 1 - used)) > 0 ||
+          (n < 0 && errno == EINTR)))
+    if (n > 0)
+      used += (size_t)n;
+  buf[used] = '\0';
+  close(fds[0]);
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+      WEXITSTATUS(status) != 0)
+    return shimrun_fail(s, "shimrun: exec: no container \"%s\" (state failed)", id);
+  json_t *state = json_loads(buf, 0, NULL);
+  const char *bundle = json_string_value(json_object_get(state, "bundle"));
+  if (bundle)
+    snprintf(out, size, "%s", bundle);
+  json_decref(state);
+  if (!bundle)
+    return shimrun_fail(s, "shimrun: exec: the state of \"%s\" names no bundle", id);
+  return 0;
+}
+
+static int read_all(const char *path, char **data, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return -1;
+  char *buf = malloc(SHIM_MAX_DOCUMENT_BYTES + 1);
+  size_t n = buf ? fread(buf, 1, SHIM_MAX_DOCUMENT_BYTES + 1, f) : 0;
+  fclose(f);
+  if (!buf || n > SHIM_MAX_DOCUMENT_BYTES) {
+    free(buf);
+    errno = EFBIG;
+    return -1;
+  }
+  *data = buf;
+  *len = n;
+  return 0;
+}
+
+/* --process FILE: harden the process against its container. */
+static int harden_process_file(struct shimrun *s, const char *id,
+                               const char *path, char *fd_path, size_t size) {
+  char bundle[PATH_MAX], config[PATH_MAX + 16];
+  if (bundle_of(s, id, bundle, sizeof bundle) != 0)
+    return 1;
+  snprintf(config, sizeof config, "%s/config.json", bundle);
+  shim_policy *policy = NULL;
+  if (shimrun_load_policy(s, &policy) != 0)
+    return 1;
+  char *data = NULL, *out = NULL;
+  size_t len = 0;
+  shim_spec *spec = NULL;
+  shim_report *report = NULL;
+  shim_error err;
+  shim_audit_event event = {.command = "exec", .id = id, .bundle = bundle};
+  int rc = 0, ret;
+  if (shim_spec_load_file(config, &spec, &err) < 0) {
+    rc = shimrun_fail(s, "shimrun: exec: %s: %s", config, err.message);
+  } else if (read_all(path, &data, &len) < 0) {
+    rc = shimrun_fail(s, "shimrun: exec: %s: %s", path, strerror(errno));
+  } else if ((ret = shim_harden_process(policy, spec, data, len, &out, &report, &err)) < 0) {
+    if (ret == -SHIM_ERR_REJECTED) {
+      rc = shimrun_fail(s, "shimrun: rejected: exec process: %s",
+                        shim_report_count(report) ? shim_report_get(report, 0)->message : "");
+      event.decision = "rejected";
+    } else {
+      rc = shimrun_fail(s, "shimrun: exec: %s: %s%s%s", path, err.pointer,
+                        *err.pointer ? ": " : "", err.message);
+    }
+  } else {
+    event.decision = "hardened";
+    /* An anonymous file the delegate inherits: no temporary file to
+     * leave behind whatever happens next. */
+    int fd = memfd_create("shimrun-process", 0);
+    if (fd < 0 || write(fd, out, strlen(out)) != (ssize_t)strlen(out))
+      rc = shimrun_fail(s, "shimrun: exec: memfd: %s", strerror(errno));
+    else
+      snprintf(fd_path, size, "/proc/self/fd/%d", fd);
+  }
+  if (!event.decision) {
+    event.decision = "error";
+    event.error = err.message;
+  }
+  if (shimrun_audit(s, policy, spec, report, &event) != 0)
+    rc = 1;
+  free(data);
+  free(out);
+  shim_report_free(report);
+  shim_spec_free(spec);
+  shim_policy_free(policy);
+  return rc;
+}
+
+int shimrun_exec(struct shimrun *s, int argc, char **argv) {
+  static const char *const valued[] = {
+      "console-socket", "cwd",  "env",     "e",           "user", "u",
+      "additional-gids", "g",   "pid-file", "preserve-fds", "cgroup"};
+  const char *id = NULL, *process = NULL;
+  int process_at = -1;
+  bool process_inline = false;
+  int i = 1;
+  for (; i < argc && !id; i++) {
+    const char *v;
+    int at = i;
+    if ((v = shimrun_flag_value(argc, argv, &i, "process", "p"))) {
+      process = v;
+      process_at = i;
+      process_inline = at == i; /* --process=FILE */
+    } else if ((v = shimrun_flag_value(argc, argv, &i, "cap", "c"))) {
+      return shimrun_fail(s, "shimrun: exec --cap %s is refused: an exec'd "
+                             "process gets the container's capabilities", v);
+    } else if (shimrun_flag_value(argc, argv, &i, "apparmor", NULL) ||
+               shimrun_flag_value(argc, argv, &i, "process-label", NULL)) {
+      return shimrun_fail(s, "shimrun: exec %s is refused: an exec'd process "
+                             "gets the container's security labels", argv[at]);
+    } else if (argv[i][0] == '-') {
+      for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+        if (shimrun_flag_value(argc, argv, &i, valued[k], NULL))
+          break;
+    } else {
+      id = argv[i];
+    }
+  }
+  if (!id)
+    return shimrun_fail(s, "shimrun: exec: no container id");
+  char fd_path[64] = "";
+  if (process && harden_process_file(s, id, process, fd_path, sizeof fd_path) != 0)
+    return 1;
+  for (int k = 0; k < argc; k++) {
+    if (k == process_at && !process_inline)
+      shimrun_push(s, fd_path);
+    else if (k == process_at)
+      shimrun_push(s, "--process"), shimrun_push(s, fd_path);
+    else
+      shimrun_push(s, argv[k]);
+  }
+  return shimrun_exec_delegate(s);
+}

@@ -1,0 +1,115 @@
+#!/bin/bash
+# shimrun's command line without containerd: a fake delegate records the
+# argv it gets, so that we see what shimrun passes on, what it rewrites and
+# what it refuses (fail closed).  tests/integration/ runs real containers.
+set -u
+shimrun="$top_builddir/runtime/shimrun"
+fx="$top_srcdir/tests/fixtures"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+# The fake delegate: writes its arguments, one per line, and what the
+# bundle's config.json holds when it runs.
+cat >"$tmp/delegate" <<EOF
+#!/bin/sh
+printf '%s\n' "\$@" >"$tmp/argv"
+exit 0
+EOF
+chmod 755 "$tmp/delegate"
+# No config file of the host's, no audit log outside tmp.
+export SHIMRUN_CONFIG="$tmp/none.json"
+printf '{}' >"$SHIMRUN_CONFIG"
+export SHIMRUN_AUDIT_LOG="$tmp/audit.log"
+
+expect() { # NAME EXIT_CODE COMMAND...
+	local name=$1 want=$2
+	shift 2
+	rm -f "$tmp/argv"
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	local got=$?
+	if [ "$got" -eq "$want" ]; then pass=$((pass + 1)); else
+		echo "FAIL: $name: exit $got, want $want"; cat "$tmp/out" "$tmp/err"; fail=$((fail + 1)); fi
+}
+has() { # NAME FILE FIXED-STRING
+	if grep -qF -- "$3" "$2" 2>/dev/null; then pass=$((pass + 1)); else
+		echo "FAIL: $1: '$3' not in $2:"; cat "$2" 2>/dev/null; fail=$((fail + 1)); fi
+}
+hasnt() { # NAME FILE FIXED-STRING
+	if ! grep -qF -- "$3" "$2" 2>/dev/null; then pass=$((pass + 1)); else
+		echo "FAIL: $1: '$3' in $2"; fail=$((fail + 1)); fi
+}
+
+bundle() { # NAME FIXTURE: a bundle directory holding the fixture
+	mkdir -p "$tmp/$1" && cp "$fx/$2" "$tmp/$1/config.json"
+}
+
+# create: hardened in place, original kept, flags passed on unchanged
+bundle ok ctr-default.json
+expect "create" 0 "$shimrun" --delegate "$tmp/delegate" --root /run/x --log "$tmp/log.json" \
+	--log-format json --systemd-cgroup create --bundle "$tmp/ok" --pid-file /p id1
+has "globals passed on" "$tmp/argv" "--log-format"
+hasnt "own flags not passed on" "$tmp/argv" "--delegate"
+has "command passed on" "$tmp/argv" "create"
+has "id passed on" "$tmp/argv" "id1"
+has "config.json hardened" "$tmp/ok/config.json" '"SCMP_ACT_ERRNO"'
+has "original kept" "$tmp/ok/config.json.orig" '"CAP_NET_RAW"'
+hasnt "no temporary files left" <(ls -a "$tmp/ok") ".shimrun-"
+cp "$tmp/ok/config.json" "$tmp/hardened-once"
+expect "retried create" 0 "$shimrun" --delegate "$tmp/delegate" create -b "$tmp/ok" id1
+expect "retry changes nothing" 0 cmp "$tmp/ok/config.json" "$tmp/hardened-once"
+has "audited" "$tmp/audit.log" '"decision":"hardened"'
+
+# rejected: nothing runs, the message goes to stderr and the --log file
+bundle net ctr-net-host.json
+expect "rejected" 1 "$shimrun" --delegate "$tmp/delegate" --log "$tmp/log.json" \
+	--log-format json create --bundle "$tmp/net" id2
+has "message on stderr" "$tmp/err" "shimrun: rejected: host network namespace"
+has "message in the log, as runc writes it" "$tmp/log.json" '{"level":"error","msg":"shimrun: rejected: host network namespace'
+expect "delegate not run" 1 test -e "$tmp/argv"
+has "rejection audited" "$tmp/audit.log" '"decision":"rejected"'
+expect "spec untouched" 0 cmp "$tmp/net/config.json" "$fx/ctr-net-host.json"
+expect "text log format" 1 "$shimrun" --delegate "$tmp/delegate" --log "$tmp/log.txt" create -b "$tmp/net" id2
+has "text log line" "$tmp/log.txt" 'level=error msg="shimrun: rejected:'
+
+# fail closed
+printf '{"version":1,"controls":{"hooks":{"mode":"sometimes"}}}' >"$tmp/bad-policy.json"
+expect "broken policy" 1 "$shimrun" --delegate "$tmp/delegate" --policy "$tmp/bad-policy.json" create -b "$tmp/ok" id3
+has "policy error named" "$tmp/err" "/controls/hooks/mode"
+expect "missing policy" 1 "$shimrun" --delegate "$tmp/delegate" --policy "$tmp/nope.json" create -b "$tmp/ok" id3
+expect "missing delegate" 1 "$shimrun" --delegate "$tmp/nope" create -b "$tmp/ok" id3
+has "delegate error named" "$tmp/err" "delegate runtime"
+expect "missing bundle" 1 "$shimrun" --delegate "$tmp/delegate" create -b "$tmp/nope" id3
+mkdir "$tmp/empty"
+expect "no config.json" 1 "$shimrun" --delegate "$tmp/delegate" create -b "$tmp/empty" id3
+bundle trunc ctr-default.json && truncate -s 100 "$tmp/trunc/config.json"
+expect "truncated config.json" 1 "$shimrun" --delegate "$tmp/delegate" create -b "$tmp/trunc" id3
+has "syntax error named" "$tmp/err" "line"
+mkfifo "$tmp/empty/config.json"
+expect "a FIFO as config.json" 1 "$shimrun" --delegate "$tmp/delegate" create -b "$tmp/empty" id3
+expect "unwritable audit log" 1 "$shimrun" --delegate "$tmp/delegate" --audit-log /proc/nope/audit create -b "$tmp/ok" id3
+printf '{"polcy": "/x"}' >"$tmp/typo.json"
+expect "misspelt config key" 1 env SHIMRUN_CONFIG="$tmp/typo.json" "$shimrun" --delegate "$tmp/delegate" state id1
+expect "checkpoint refused" 1 "$shimrun" --delegate "$tmp/delegate" checkpoint id1
+expect "restore refused" 1 "$shimrun" --delegate "$tmp/delegate" restore id1
+expect "unknown global flag" 1 "$shimrun" --delegate "$tmp/delegate" --frobnicate state id1
+expect "exec --cap refused" 1 "$shimrun" --delegate "$tmp/delegate" exec --cap CAP_SYS_ADMIN id1 sh
+
+# settings from the environment and the config file
+expect "delegate from the environment" 0 env SHIMRUN_DELEGATE="$tmp/delegate" "$shimrun" state id1
+has "state passed through" "$tmp/argv" "state"
+printf '{"delegate": "%s", "auditLog": "%s"}' "$tmp/delegate" "$tmp/audit2.log" >"$tmp/conf.json"
+expect "config file" 0 env -u SHIMRUN_AUDIT_LOG SHIMRUN_CONFIG="$tmp/conf.json" "$shimrun" create -b "$tmp/ok" id4
+has "audit log from the config file" "$tmp/audit2.log" '"id":"id4"'
+
+# pass-through commands keep their arguments exactly
+for cmd in start "kill id1 KILL" "delete --force id1" "ps --format json id1" pause resume events features; do
+	# shellcheck disable=SC2086
+	expect "pass through: $cmd" 0 "$shimrun" --delegate "$tmp/delegate" --root /r $cmd
+	has "arguments of $cmd" "$tmp/argv" "${cmd##* }"
+done
+expect "--version" 0 "$shimrun" --delegate "$tmp/delegate" --version
+has "own version first" "$tmp/out" "shimrun "
+
+echo "shimrun: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
