@@ -92,16 +92,5 @@ int shim_audit_render(const shim_policy *policy, const shim_spec *spec,
     json_decref(r);
     json_object_del(doc, "verdict"); /* "decision" says it for the record */
   }
-  char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-  if (!text)
-    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  size_t n = strlen(text);
-  char *with_newline = realloc(text, n + 2);
-  if (!with_newline) {
-    free(text);
-    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  }
-  memcpy(with_newline + n, "\n", 2);
-  *line = with_newline;
-  return 0;
+  return json_render(doc, false, line, err);
 }

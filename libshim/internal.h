@@ -71,7 +71,8 @@ int read_fd_limited(int fd, char **out, size_t *len, shim_error *err);
 int json_parse_strict(const char *data, size_t len, json_t **out,
                       shim_error *err);
 
-/* Serialises to a malloc'ed string (indented when pretty). */
+/* Serialises to a malloc'ed string (indented when pretty), ending in a
+ * newline. */
 int json_render(const json_t *doc, bool pretty, char **out, shim_error *err);
 
 /* ---- The spec reader (jtree.c) ------------------------------------------ */

@@ -138,8 +138,14 @@ int json_parse_strict(const char *data, size_t len, json_t **out,
 int json_render(const json_t *doc, bool pretty, char **out, shim_error *err) {
   char *s = json_dumps(doc, (pretty ? JSON_INDENT(2) : JSON_COMPACT) |
                                 JSON_PRESERVE_ORDER);
-  if (!s)
+  size_t n = s ? strlen(s) : 0;
+  /* A text file ends with a newline (diff, cat, editors expect it). */
+  char *line = s ? realloc(s, n + 2) : NULL;
+  if (!line) {
+    free(s);
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  *out = s;
+  }
+  memcpy(line + n, "\n", 2);
+  *out = line;
   return 0;
 }

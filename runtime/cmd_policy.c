@@ -38,7 +38,7 @@ int cmd_policy(int argc, char **argv) {
   if (shim_policy_render(policy, &text, &err) < 0)
     rc = shimctl_fail("policy", &err);
   else
-    printf("%s\n", text);
+    fputs(text, stdout);
   free(text);
   shim_policy_free(policy);
   return rc;
