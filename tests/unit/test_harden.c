@@ -137,8 +137,22 @@ static void test_spec_profile_combined(void) {
   shim_report_free(report);
 }
 
+/* libseccomp accepts SCMP_ACT_LOG and SCMP_ACT_KILL_PROCESS only at API
+ * level 3, which it reads from the kernel; valgrind does not emulate the
+ * seccomp(2) calls behind that, so under valgrind these tests cannot run
+ * (the plain and ASan runs of `make check` do run them). */
+static bool log_action_available(void) {
+  if (seccomp_api_get() >= 3)
+    return true;
+  fprintf(stderr, "\n  (libseccomp API level %u: SCMP_ACT_LOG unavailable, "
+                  "not checked here)\n", seccomp_api_get());
+  return false;
+}
+
 /* warn mode: the profile still applies, its deliberate denials are logged. */
 static void test_seccomp_warn_mode(void) {
+  if (!log_action_available())
+    return;
   const char *json = "{\"version\":1,\"controls\":{\"seccomp\":{\"mode\":\"warn\"}}}";
   shim_policy *policy = NULL;
   CU_ASSERT_FATAL(shim_policy_load_data(json, strlen(json), &policy, NULL) == 0);
@@ -161,8 +175,10 @@ static void test_ambient_and_kill(void) {
   shim_policy *policy = NULL;
   CU_ASSERT_FATAL(shim_policy_load_data(json, strlen(json), &policy, NULL) == 0);
   shim_seccomp_decision d;
-  CU_ASSERT(shim_seccomp_explain(policy, NULL, "bpf", NULL, 0, &d, NULL) == 0);
-  CU_ASSERT_STRING_EQUAL(d.action_name, "SCMP_ACT_KILL_PROCESS");
+  if (log_action_available()) {
+    CU_ASSERT(shim_seccomp_explain(policy, NULL, "bpf", NULL, 0, &d, NULL) == 0);
+    CU_ASSERT_STRING_EQUAL(d.action_name, "SCMP_ACT_KILL_PROCESS");
+  }
   shim_policy_free(policy);
 
   /* Ambient capabilities go unless the policy keeps them. */
