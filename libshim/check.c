@@ -263,6 +263,15 @@ static void check_host_devices(struct ctx *c) {
     jptr_pop(&p, mark);
   }
   jptr_pop(&p, lmark);
+  /* runtime-spec 1.2: runc 1.3+ moves these host interfaces into the
+   * container (older runc ignores them, a newer delegate would not). */
+  jv_foreach(jv_get(linux_, "netDevices"), nd) {
+    size_t mark = jptr_push_key(&p, "netDevices");
+    jptr_push_key(&p, nd->key);
+    finding(c, CONTROL_HOST_DEVICES, UNFIXABLE, p.buf, NULL,
+            "moves the host network interface %s into the container", nd->key);
+    jptr_pop(&p, mark);
+  }
   jptr_push_key(&p, "resources");
   jptr_push_key(&p, "devices");
   i = 0;

@@ -205,7 +205,8 @@ static void harden_rlimits(struct hctx *h) {
     size_t k;
     json_t *r;
     json_array_foreach(list, k, r) {
-      if (strcmp(json_string_value(json_object_get(r, "type")), want->type) == 0)
+      const char *type = json_string_value(json_object_get(r, "type"));
+      if (type && strcmp(type, want->type) == 0)
         entry = r;
     }
     if (entry &&

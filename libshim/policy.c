@@ -158,6 +158,11 @@ static int parse_word(shim_policy *policy, const struct setting *s, json_t *v,
   const char *word = json_string_value(v);
   if (!word)
     return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected a string");
+  if (s->offset == offsetof(struct shim_policy, apparmor_profile) &&
+      strcmp(word, "unconfined") == 0)
+    return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                     "\"unconfined\" confines nothing: name a profile, or "
+                     "\"\" for none");
   if (s->choices) {
     const char *const *c = s->choices;
     while (*c && strcmp(*c, word) != 0)

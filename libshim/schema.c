@@ -222,6 +222,12 @@ static int walk_object(const struct jnode *v, const struct node *t,
       return error_set(err, SHIM_ERR_SCHEMA, p->buf,
                        "unknown field (not a runtime-spec field name; "
                        "runc could read it differently)");
+    if (m->type == J_NULL && t->kind == K_MAP)
+      /* Go keeps a map key whose value is null, with the zero value
+       * ("sysctl": {"x": null} sets x to ""): we would see no key. */
+      return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                       "null is not allowed in a map (runc would keep the "
+                       "key with an empty value)");
     if (m->type != J_NULL) {
       int ret = walk(m, ft, p, err);
       if (ret < 0)

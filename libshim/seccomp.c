@@ -22,6 +22,10 @@
 #include <unistd.h>
 
 #define ENOSYS_RET 38
+/* Rules (one per syscall name of an entry) in one profile: a few hundred
+ * in real ones; the cap keeps combining profiles (quadratic in the worst
+ * case) cheap on any input. */
+#define MAX_RULES 4096
 
 /* ---- Names ---------------------------------------------------------------- */
 
@@ -402,6 +406,9 @@ static int load_rule(struct loader *l, json_t *entry, size_t index) {
   }
   if (ret == 0 && (ret = load_condition(l, entry, "includes", &r.includes)) == 0)
     ret = load_condition(l, entry, "excludes", &r.excludes);
+  if (ret == 0 && l->p->count + names.count > MAX_RULES)
+    ret = error_set(l->err, SHIM_ERR_LIMIT, l->ptr.buf,
+                    "more than %d syscall rules in the profile", MAX_RULES);
   for (size_t i = 0; ret == 0 && i < names.count; i++) {
     shim_seccomp *p = l->p;
     if (seccomp_syscall_resolve_name(names.items[i]) == __NR_SCMP_ERROR) {
@@ -462,6 +469,10 @@ int seccomp_from_json(json_t *doc, const char *base_pointer,
       (ret = get_strings(&l, doc, "architectures", &p->architectures)) < 0 ||
       (ret = get_strings(&l, doc, "flags", &p->flags)) < 0)
     return ret;
+  /* What an sc_filter holds; more would be dropped, so refuse it. */
+  if (p->architectures.count > ARRAY_SIZE(((struct sc_filter *)0)->arches) ||
+      p->flags.count > ARRAY_SIZE(((struct sc_filter *)0)->flags))
+    return bad(&l, "too many architectures or flags");
   for (size_t i = 0; i < p->architectures.count; i++)
     if (!arch_token(p->architectures.items[i])) {
       jptr_push_key(&l.ptr, "architectures");
@@ -521,6 +532,8 @@ int seccomp_from_json(json_t *doc, const char *base_pointer,
         return nomem(&l);
       if ((ret = get_strings(&l, e, "subArchitectures", &m->subs)) < 0)
         return ret;
+      if (m->subs.count >= ARRAY_SIZE(((struct sc_filter *)0)->arches))
+        return bad(&l, "too many subArchitectures");
       for (size_t k = 0; k < m->subs.count; k++)
         if (!arch_token(m->subs.items[k])) {
           jptr_push_key(&l.ptr, "subArchitectures");
@@ -784,11 +797,40 @@ static bool same_rules(const struct sc_filter *a, const struct sc_filter *b,
   }
 }
 
-static void copy_rules(struct sc_filter *out, const struct sc_filter *from,
+/* The combined filter under construction: rules are appended one syscall
+ * name at a time; a rule equal to one already there for the same name is
+ * not added again. */
+struct builder {
+  struct sc_filter *out;
+  size_t cap;
+  size_t name_start; /* where the current name's rules begin */
+  bool nomem;
+};
+
+static void push(struct builder *b, const struct sc_rule *r) {
+  for (size_t i = b->name_start; i < b->out->count; i++) {
+    const struct sc_rule *e = &b->out->rules[i];
+    if (e->action == r->action && same_args(e, r) && strcmp(e->name, r->name) == 0)
+      return;
+  }
+  if (b->out->count == b->cap) {
+    size_t cap = b->cap ? b->cap * 2 : 64;
+    struct sc_rule *rules = realloc(b->out->rules, cap * sizeof *rules);
+    if (!rules) {
+      b->nomem = true;
+      return;
+    }
+    b->out->rules = rules;
+    b->cap = cap;
+  }
+  b->out->rules[b->out->count++] = *r;
+}
+
+static void copy_rules(struct builder *b, const struct sc_filter *from,
                        const char *name) {
   for (size_t i = 0; i < from->count; i++)
     if (strcmp(from->rules[i].name, name) == 0)
-      out->rules[out->count++] = from->rules[i];
+      push(b, &from->rules[i]);
 }
 
 static bool arg_matches(const struct scmp_arg_cmp *c, uint64_t v);
@@ -842,32 +884,44 @@ static bool merge_args(const struct sc_rule *a, const struct sc_rule *b,
 
 /* Both sides decide by arguments and both deny by default: allowed where
  * an allowing rule of each side holds (pairwise conjunctions), plus the
- * policy's own denials, which cannot overlap what it allows.  Returns
- * whether any pair could be expressed. */
-static bool intersect_args(const struct sc_filter *policy,
-                           const struct sc_filter *spec, const char *name,
-                           struct sc_filter *out, size_t cap) {
+ * policy's own denials, which cannot overlap what it allows.  A spec rule
+ * that some allowing policy rule already covers (their conjunction is the
+ * spec rule itself) is kept as it is and not paired further: so a combined
+ * filter, combined again, stays the same.  Returns whether any allowing
+ * rule could be expressed. */
+static bool intersect_args(struct builder *b, const struct sc_filter *policy,
+                           const struct sc_filter *spec, const char *name) {
   bool any = false;
   for (size_t i = 0; i < policy->count; i++) {
     const struct sc_rule *p = &policy->rules[i];
-    if (strcmp(p->name, name) != 0)
+    if (strcmp(p->name, name) == 0 && !seccomp_action_allows(p->action))
+      push(b, p);
+  }
+  for (size_t k = 0; k < spec->count; k++) {
+    const struct sc_rule *q = &spec->rules[k];
+    if (strcmp(q->name, name) != 0 || !seccomp_action_allows(q->action))
       continue;
-    if (!seccomp_action_allows(p->action)) {
-      if (out->count < cap)
-        out->rules[out->count++] = *p;
-      continue;
-    }
-    for (size_t k = 0; k < spec->count; k++) {
-      const struct sc_rule *q = &spec->rules[k];
+    /* More pairs than this for one spec rule are left out (deny more). */
+    struct sc_rule pairs[16];
+    size_t npairs = 0;
+    bool covered = false;
+    for (size_t i = 0; i < policy->count && !covered; i++) {
+      const struct sc_rule *p = &policy->rules[i];
       struct sc_rule m;
-      if (strcmp(q->name, name) != 0 || !seccomp_action_allows(q->action) ||
-          !merge_args(p, q, &m) || out->count >= cap)
+      if (strcmp(p->name, name) != 0 || !seccomp_action_allows(p->action) ||
+          !merge_args(p, q, &m))
         continue;
-      if (q->action != SCMP_ACT_ALLOW)
-        m.action = q->action; /* a spec's log/notify/trace is kept */
-      out->rules[out->count++] = m;
-      any = true;
+      /* A spec's log/notify/trace is kept; else the policy's action. */
+      m.action = q->action != SCMP_ACT_ALLOW ? q->action : p->action;
+      covered = m.nargs == q->nargs && same_args(&m, q);
+      if (covered)
+        npairs = 0;
+      if (npairs < ARRAY_SIZE(pairs))
+        pairs[npairs++] = m;
     }
+    for (size_t n = 0; n < npairs; n++)
+      push(b, &pairs[n]);
+    any |= npairs > 0;
   }
   return any;
 }
@@ -887,11 +941,7 @@ int seccomp_intersect(const struct sc_filter *policy, const struct sc_filter *sp
                       struct sc_filter *out, struct strlist *narrowed,
                       shim_error *err) {
   *out = (struct sc_filter){0};
-  /* Room for every rule of both sides and the pairs of argument rules. */
-  size_t cap = policy->count + spec->count + 1 + 64;
-  out->rules = calloc(cap, sizeof *out->rules);
-  if (!out->rules)
-    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  struct builder b = {.out = out};
   out->default_action = seccomp_action_allows(policy->default_action)
                             ? spec->default_action
                             : policy->default_action;
@@ -902,8 +952,8 @@ int seccomp_intersect(const struct sc_filter *policy, const struct sc_filter *sp
   out->listener_path = spec->listener_path;
   out->listener_metadata = spec->listener_metadata;
   const struct sc_filter *sides[] = {policy, spec};
-  for (size_t s = 0; s < 2; s++)
-    for (size_t i = 0; i < sides[s]->count; i++) {
+  for (size_t s = 0; s < 2 && !b.nomem; s++)
+    for (size_t i = 0; i < sides[s]->count && !b.nomem; i++) {
       const char *name = sides[s]->rules[i].name;
       /* Each name once: skip it where it was met before. */
       bool seen = false;
@@ -913,35 +963,39 @@ int seccomp_intersect(const struct sc_filter *policy, const struct sc_filter *sp
         seen = strcmp(policy->rules[k].name, name) == 0;
       if (seen)
         continue;
+      b.name_start = out->count;
       uint32_t pa = 0, sa = 0;
       enum sc_class pc = classify(policy, name, &pa);
       enum sc_class sc = classify(spec, name, &sa);
       struct sc_rule r = {.name = name, .entry = policy->count + 1};
       if (pc == SC_DENY || sc == SC_DENY) {
         r.action = pc == SC_DENY ? pa : sa;
-        out->rules[out->count++] = r;
+        push(&b, &r);
       } else if (pc == SC_ALLOW && sc == SC_ALLOW) {
         r.action = seccomp_action_allows(sa) && sa != SCMP_ACT_ALLOW ? sa : pa;
-        out->rules[out->count++] = r;
+        push(&b, &r);
       } else if (pc == SC_ARGS && sc == SC_ALLOW) {
-        copy_rules(out, policy, name);
+        copy_rules(&b, policy, name);
       } else if (sc == SC_ARGS && pc == SC_ALLOW) {
-        copy_rules(out, spec, name);
+        copy_rules(&b, spec, name);
       } else if (same_rules(policy, spec, name)) {
-        copy_rules(out, policy, name);
+        copy_rules(&b, policy, name);
       } else if (!seccomp_action_allows(policy->default_action) &&
                  !seccomp_action_allows(spec->default_action) &&
-                 intersect_args(policy, spec, name, out, cap)) {
+                 intersect_args(&b, policy, spec, name)) {
         /* pairwise, above */
       } else {
+        out->count = b.name_start; /* the policy's denials, if pushed */
         r.action = seccomp_action_allows(out->default_action)
                        ? SCMP_ACT_ERRNO(EPERM)
                        : out->default_action;
-        out->rules[out->count++] = r;
+        push(&b, &r);
         if (strlist_push(narrowed, name) < 0)
-          return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+          b.nomem = true;
       }
     }
+  if (b.nomem)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   return 0;
 }
 

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Every test, as CI runs it: a -Werror build with `make check`, the unit
-# tests and shimctl under valgrind, an ASan/UBSan build with `make check`,
-# and `make distcheck`.  Builds go to build/ (out of tree).
+# tests, shimctl and shimrun under valgrind, an ASan/UBSan build with
+# `make check`, a short libFuzzer run, and `make distcheck`.  Builds go to build/ (out of tree).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -32,6 +32,9 @@ step "ASan + UBSan build, make check"
 (cd build/asan && ../../configure -q --enable-werror --enable-sanitizers && make -s -j"$jobs" && \
   ASAN_OPTIONS=detect_leaks=1 make -s -j"$jobs" check)
 count build/asan
+
+step "libFuzzer: regressions, then ${FUZZ_SECONDS:-60} s per target"
+FUZZ_SECONDS=${FUZZ_SECONDS:-60} tests/fuzz/run.sh
 
 step "make distcheck"
 (cd build/plain && make -s distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror)

@@ -585,6 +585,14 @@ static void test_hardenable(void) {
   shim_report_free(r);
 }
 
+static void test_net_devices(void) {
+  json_t *doc = base();
+  json_object_set_new(at(doc, "linux"), "netDevices", parse("{\"eth1\":{\"name\":\"net1\"}}"));
+  shim_report *r = check_doc(doc, NULL);
+  expect_one(r, "host-devices", SHIM_VERDICT_REJECT, "/linux/netDevices/eth1");
+  shim_report_free(r);
+}
+
 static void test_apparmor_and_rlimits(void) {
   const char *json =
       "{\"version\":1,\"controls\":{\"apparmor\":{\"profile\":\"cri-containerd.apparmor.d\"},"
@@ -616,6 +624,10 @@ static void test_apparmor_and_rlimits(void) {
   shim_error err;
   CU_ASSERT(shim_policy_load_data(bad, strlen(bad), &p, &err) == -SHIM_ERR_SCHEMA);
   CU_ASSERT_STRING_EQUAL(err.pointer, "/controls/rlimits/limits/RLIMIT_NOFILE");
+  /* A policy that would "harden" unconfined into unconfined. */
+  const char *unconfined = "{\"version\":1,\"controls\":{\"apparmor\":{\"profile\":\"unconfined\"}}}";
+  CU_ASSERT(shim_policy_load_data(unconfined, strlen(unconfined), &p, &err) == -SHIM_ERR_SCHEMA);
+  CU_ASSERT_STRING_EQUAL(err.pointer, "/controls/apparmor/profile");
 }
 
 /* ---- modes ---- */
@@ -694,6 +706,7 @@ void register_control_tests(void) {
       {"hooks", test_hooks},
       {"hardenable", test_hardenable},
       {"apparmor and rlimits", test_apparmor_and_rlimits},
+      {"net devices", test_net_devices},
       {"modes", test_modes},
       {"render", test_render},
   };

@@ -61,6 +61,8 @@ static const struct load_case {
     {"null array element", "{\"mounts\":[null]}", SHIM_ERR_SCHEMA, "/mounts/0"},
     {"null member is absence", "{\"linux\":null,\"process\":{\"env\":null}}",
      SHIM_OK, NULL},
+    {"null in a map", "{\"linux\":{\"sysctl\":{\"kernel.msgmax\":null}}}",
+     SHIM_ERR_SCHEMA, "/linux/sysctl/kernel.msgmax"},
     {"annotation not a string", "{\"annotations\":{\"a/b\":1}}", SHIM_ERR_SCHEMA,
      "/annotations/a~1b"},
     {"embedded blkio major", "{\"linux\":{\"resources\":{\"blockIO\":{"
