@@ -8,17 +8,10 @@
 #include <time.h>
 
 int shim_policy_digest(const shim_policy *policy, char **out, shim_error *err) {
-  _cleanup_free_ char *text = NULL;
-  int ret = shim_policy_render(policy, &text, err);
-  if (ret < 0)
-    return ret;
-  char hex[65];
-  sha256_hex(text, strlen(text), hex);
-  char *s = malloc(sizeof "sha256:" + 64);
-  if (!s)
+  if (!policy || !out)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no policy or output pointer");
+  if (!(*out = strdup(policy->digest)))
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  snprintf(s, sizeof "sha256:" + 64, "sha256:%s", hex);
-  *out = s;
   return 0;
 }
 
@@ -58,10 +51,6 @@ int shim_audit_render(const shim_policy *policy, const shim_spec *spec,
                       char **line, shim_error *err) {
   if (!policy || !event || !line)
     return error_set(err, SHIM_ERR_INVAL, NULL, "no policy, event or output pointer");
-  _cleanup_free_ char *digest = NULL, *findings_text = NULL;
-  int ret = shim_policy_digest(policy, &digest, err);
-  if (ret < 0)
-    return ret;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   struct tm tm;
@@ -74,7 +63,7 @@ int shim_audit_render(const shim_policy *policy, const shim_spec *spec,
       "{s:s, s:s, s:s*, s:s*, s:s, s:s*, s:{s:s?, s:s}}", "time", when,
       "command", event->command ? event->command : "", "id", event->id,
       "bundle", event->bundle, "decision", event->decision ? event->decision : "",
-      "error", event->error, "policy", "name", policy->name, "digest", digest);
+      "error", event->error, "policy", "name", policy->name, "digest", policy->digest);
   if (!doc)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   json_t *pod = spec ? pod_json(spec) : NULL;
@@ -82,9 +71,7 @@ int shim_audit_render(const shim_policy *policy, const shim_spec *spec,
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   if (report) {
     /* The report's own JSON form carries findings and changes. */
-    if ((ret = shim_report_render(report, SHIM_FORMAT_JSON, &findings_text, err)) < 0)
-      return ret;
-    json_t *r = json_loads(findings_text, 0, NULL);
+    json_t *r = report_to_json(report);
     if (!r || json_object_update(doc, r) < 0) {
       json_decref(r);
       return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");

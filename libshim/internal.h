@@ -65,9 +65,22 @@ void jptr_pop(struct jptr *p, size_t len);
 int read_file_limited(const char *path, char **out, size_t *len, shim_error *err);
 int read_fd_limited(int fd, char **out, size_t *len, shim_error *err);
 
-/* Parses strict JSON (duplicate keys and NUL rejected) within the size
- * limit; syntax errors carry line and column. The top level must be an
- * object. */
+/* An input document: present (unless empty) and within the size limit. */
+int check_document(const char *data, size_t len, shim_error *err);
+
+/* Reads path within the limits and loads it with loader(data, len, out,
+ * err): the one shape of every shim_*_load_file. */
+#define LOAD_FILE(path, loader, out, err)                                      \
+  ({                                                                           \
+    _cleanup_free_ char *data_ = NULL;                                         \
+    size_t len_ = 0;                                                           \
+    int ret_ = read_file_limited(path, &data_, &len_, err);                    \
+    ret_ < 0 ? ret_ : loader(data_, len_, out, err);                           \
+  })
+
+/* Parses strict JSON (jtree.c's rules) within the size limit into jansson;
+ * syntax errors carry line and column.  The top level must be an object;
+ * null members are left out, as everywhere else. */
 int json_parse_strict(const char *data, size_t len, json_t **out,
                       shim_error *err);
 
@@ -89,6 +102,7 @@ struct jnode {
   union {
     const char *str; /* J_STRING, NUL-terminated (no NUL inside) */
     int64_t num;     /* J_INT */
+    double real;     /* J_REAL */
   } v;
 };
 
@@ -201,6 +215,10 @@ struct shim_policy {
   char *apparmor_profile;      /* apparmor: what replaces "unconfined" */
   struct rlimit_setting *rlimits; /* rlimits: the limits hardening sets */
   size_t rlimit_count;
+  /* "sha256:..." of what the policy was made of: the default, each
+   * overlay, the seccomp profile's bytes. */
+  char digest[72];
+  char chain[65]; /* the digest so far, without the profile */
 };
 
 /* ---- Capabilities (caps.c) ------------------------------------------------ */
@@ -260,6 +278,8 @@ struct sc_filter {
 const char *seccomp_action_name(uint32_t action);
 /* True for actions that may let the call run (allow, log, trace, notify). */
 bool seccomp_action_allows(uint32_t action);
+/* sha256 of the bytes a profile was loaded from ("" when from a tree). */
+const char *seccomp_digest(const shim_seccomp *p);
 /* Loads a profile from a parsed document; messages point below base. */
 int seccomp_from_json(json_t *doc, const char *base_pointer,
                       shim_seccomp **out, shim_error *err);
@@ -300,6 +320,8 @@ int bpf_run(const struct sock_filter *prog, size_t len,
 /* ---- SHA-256 (sha256.c) ------------------------------------------------------ */
 
 void sha256_hex(const void *data, size_t len, char out[65]);
+/* chain = sha256(chain || data): a digest of several inputs in turn. */
+int sha256_chain(char chain[65], const void *data, size_t len);
 
 /* ---- Reports (report.c) ----------------------------------------------------- */
 
@@ -308,6 +330,9 @@ shim_report *report_new(void);
  * allocation failure. */
 int report_add(shim_report *report, const char *control, shim_verdict verdict,
                const char *pointer, const char *k8s, const char *message);
+/* {"verdict", "findings", "changes"}, as shim_report_render's JSON; NULL
+ * when out of memory. */
+json_t *report_to_json(const shim_report *report);
 /* Records what hardening changed. */
 int report_add_change(shim_report *report, const char *control,
                       const char *pointer, const char *message);

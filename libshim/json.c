@@ -108,29 +108,26 @@ int read_file_limited(const char *path, char **out, size_t *len,
   return read_fd_limited(fd, out, len, err);
 }
 
-int json_parse_strict(const char *data, size_t len, json_t **out,
-                      shim_error *err) {
+int check_document(const char *data, size_t len, shim_error *err) {
   if (!data && len)
     return error_set(err, SHIM_ERR_INVAL, NULL, "no data");
   if (len > SHIM_MAX_DOCUMENT_BYTES)
     return error_set(err, SHIM_ERR_LIMIT, NULL,
                      "%zu bytes, larger than the limit of %u bytes", len,
                      SHIM_MAX_DOCUMENT_BYTES);
-  json_error_t jerr;
-  /* jansson rejects invalid UTF-8, lone surrogates and "\u0000" by default;
-   * duplicate keys only when asked.  Nesting is capped by jansson at 2048
-   * levels; the schema walk then allows only the depth a spec can have. */
-  json_t *doc = json_loadb(data ? data : "", len, JSON_REJECT_DUPLICATES, &jerr);
-  if (!doc) {
-    if (json_error_code(&jerr) == json_error_out_of_memory)
-      return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-    return error_set(err, SHIM_ERR_SYNTAX, NULL, "line %d, column %d: %s",
-                     jerr.line, jerr.column, jerr.text);
-  }
-  if (!json_is_object(doc)) {
-    json_decref(doc);
-    return error_set(err, SHIM_ERR_SCHEMA, "", "expected an object");
-  }
+  return 0;
+}
+
+int json_parse_strict(const char *data, size_t len, json_t **out,
+                      shim_error *err) {
+  struct jtree tree;
+  int ret = jtree_parse(data, len, &tree, err);
+  if (ret < 0)
+    return ret;
+  json_t *doc = jtree_to_json(tree.nodes);
+  jtree_free(&tree);
+  if (!doc)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   *out = doc;
   return 0;
 }

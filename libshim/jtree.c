@@ -1,12 +1,13 @@
 /*
- * A strict JSON reader for specs: one pass over the bytes into a flat,
- * read-only tree (two allocations per document).
+ * A strict JSON reader: one pass over the bytes into a flat, read-only tree
+ * (two allocations per document).
  *
- * Why not jansson here: shimrun loads a spec on every container create and
- * an admission webhook on every pod; jansson spends ~200 us on an 8 KB spec
- * (a per-character stream, and two mallocs per value).  This reader does the
- * same document in a few microseconds.  Policies and seccomp profiles, read
- * once, still go through jansson (json.c).
+ * Why not jansson's parser: shimrun loads a policy, a seccomp profile and a
+ * spec on every container create, an admission webhook a spec on every
+ * pod; jansson spends ~200 us on an 8 KB spec (a per-character stream, and
+ * two mallocs per value).  This reader does the same document in a few
+ * microseconds.  Policies and profiles, which are edited as jansson trees,
+ * are read here and copied into jansson (json_parse_strict).
  *
  * It refuses what could make two readers disagree: duplicate keys (compared
  * after unescaping), invalid UTF-8, lone surrogates, "\u0000", a byte order
@@ -239,8 +240,10 @@ static int read_number(struct parser *ps, struct jnode *n) {
       p++;
   }
   if (real) {
-    /* No spec field is a float: the schema refuses it by type. */
+    /* No spec, policy or profile field is a float: kept only for error
+     * messages and the jansson copy, which may reject it by type. */
     n->type = J_REAL;
+    n->v.real = strtod((const char *)ps->p, NULL);
   } else {
     /* jansson (the writer) holds integers as long long: so do we. */
     if (overflow || mag > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX))
@@ -389,12 +392,9 @@ static int read_value(struct parser *ps, const char *key) {
 
 int jtree_parse(const char *data, size_t len, struct jtree *out,
                 shim_error *err) {
-  if (!data && len)
-    return error_set(err, SHIM_ERR_INVAL, NULL, "no data");
-  if (len > SHIM_MAX_DOCUMENT_BYTES)
-    return error_set(err, SHIM_ERR_LIMIT, NULL,
-                     "%zu bytes, larger than the limit of %u bytes", len,
-                     SHIM_MAX_DOCUMENT_BYTES);
+  int ret = check_document(data, len, err);
+  if (ret < 0)
+    return ret;
   struct parser ps = {
       .start = (const unsigned char *)(data ? data : ""),
       .cap = len / 16 + 16, /* a spec has a node every ~20 bytes */
@@ -405,9 +405,8 @@ int jtree_parse(const char *data, size_t len, struct jtree *out,
   _cleanup_free_ char *strings = malloc(len + 1);
   ps.nodes = malloc(ps.cap * sizeof *ps.nodes);
   ps.out = strings;
-  int ret = strings && ps.nodes
-                ? 0
-                : error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  ret = strings && ps.nodes ? 0
+                           : error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   if (ret == 0)
     ret = read_value(&ps, NULL);
   if (ret == 0) {
@@ -495,7 +494,7 @@ json_t *jtree_to_json(const struct jnode *n) {
   case J_TRUE: return json_true();
   case J_FALSE: return json_false();
   case J_INT: return json_integer(n->v.num);
-  case J_REAL: return NULL; /* never in a validated spec */
+  case J_REAL: return json_real(n->v.real);
   case J_STRING: return json_stringn(n->v.str, n->count);
   case J_ARRAY:
   case J_OBJECT: {

@@ -332,6 +332,8 @@ static int policy_apply(shim_policy *policy, const char *data, size_t len,
   int ret = json_parse_strict(data, len, &doc, err);
   if (ret < 0)
     return ret;
+  if (sha256_chain(policy->chain, data, len) < 0)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   struct jptr p = {0};
   const char *key;
   json_t *v;
@@ -374,6 +376,17 @@ static int policy_apply(shim_policy *policy, const char *data, size_t len,
   return 0;
 }
 
+/* The digest names the policy in audit records: its inputs, in order. */
+static int finish_digest(shim_policy *policy, shim_error *err) {
+  char hex[65];
+  memcpy(hex, policy->chain, sizeof hex);
+  const char *profile = policy->seccomp ? seccomp_digest(policy->seccomp) : "";
+  if (sha256_chain(hex, profile, strlen(profile)) < 0)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  snprintf(policy->digest, sizeof policy->digest, "sha256:%s", hex);
+  return 0;
+}
+
 int shim_policy_load_default(shim_policy **out, shim_error *err) {
   if (!out)
     return error_set(err, SHIM_ERR_INVAL, NULL, "no output pointer");
@@ -390,6 +403,8 @@ int shim_policy_load_default(shim_policy **out, shim_error *err) {
       return error_set(err, SHIM_ERR_SCHEMA, "/controls",
                        "no mode for control \"%s\"",
                        control_ids[c]);
+  if ((ret = finish_digest(policy, err)) < 0)
+    return ret;
   *out = steal_ptr(policy);
   return 0;
 }
@@ -402,6 +417,8 @@ int shim_policy_load_data(const void *data, size_t len, shim_policy **out,
     return ret;
   bool has_mode[CONTROL_COUNT] = {0};
   ret = policy_apply(policy, data, len, has_mode, err);
+  if (ret == 0)
+    ret = finish_digest(policy, err);
   if (ret < 0)
     return ret;
   *out = steal_ptr(policy);
@@ -410,12 +427,7 @@ int shim_policy_load_data(const void *data, size_t len, shim_policy **out,
 
 int shim_policy_load_file(const char *path, shim_policy **out,
                           shim_error *err) {
-  _cleanup_free_ char *data = NULL;
-  size_t len;
-  int ret = read_file_limited(path, &data, &len, err);
-  if (ret < 0)
-    return ret;
-  return shim_policy_load_data(data, len, out, err);
+  return LOAD_FILE(path, shim_policy_load_data, out, err);
 }
 
 static json_t *render_setting(const shim_policy *policy,

@@ -141,32 +141,41 @@ static int render_text(const shim_report *report, char **out,
   return 0;
 }
 
-static int render_json(const shim_report *report, char **out,
-                       shim_error *err) {
-  _cleanup_json_ json_t *doc = json_object();
+json_t *report_to_json(const shim_report *report) {
+  json_t *doc = json_object();
   json_t *findings = json_array(), *changes = json_array();
   /* json_object_set_new takes its value even when it fails. */
-  if (!doc || json_object_set_new(doc, "verdict",
-                                  json_string(overall_name(shim_report_verdict(report)))) ||
-      json_object_set_new(doc, "findings", findings) ||
-      json_object_set_new(doc, "changes", changes) || !findings || !changes)
-    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  for (size_t i = 0; i < report->findings.count; i++) {
+  int bad = !doc || !findings || !changes;
+  bad |= json_object_set_new(doc, "verdict",
+                             json_string(overall_name(shim_report_verdict(report))));
+  bad |= json_object_set_new(doc, "findings", findings);
+  bad |= json_object_set_new(doc, "changes", changes);
+  for (size_t i = 0; !bad && i < report->findings.count; i++) {
     const shim_finding *f = &report->findings.items[i];
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "control", f->control,
-                          "verdict", shim_verdict_name(f->verdict), "pointer",
-                          f->pointer, "message", f->message, "kubernetes",
-                          f->k8s);
-    if (!o || json_array_append_new(findings, o))
-      return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+    bad |= json_array_append_new(
+        findings, json_pack("{s:s, s:s, s:s, s:s, s:s?}", "control", f->control,
+                            "verdict", shim_verdict_name(f->verdict), "pointer",
+                            f->pointer, "message", f->message, "kubernetes",
+                            f->k8s));
   }
-  for (size_t i = 0; i < report->changes.count; i++) {
+  for (size_t i = 0; !bad && i < report->changes.count; i++) {
     const shim_finding *c = &report->changes.items[i];
-    json_t *o = json_pack("{s:s, s:s, s:s}", "control", c->control, "pointer",
-                          c->pointer, "message", c->message);
-    if (!o || json_array_append_new(changes, o))
-      return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+    bad |= json_array_append_new(
+        changes, json_pack("{s:s, s:s, s:s}", "control", c->control, "pointer",
+                           c->pointer, "message", c->message));
   }
+  if (bad) {
+    json_decref(doc);
+    return NULL;
+  }
+  return doc;
+}
+
+static int render_json(const shim_report *report, char **out,
+                       shim_error *err) {
+  _cleanup_json_ json_t *doc = report_to_json(report);
+  if (!doc)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   return json_render(doc, true, out, err);
 }
 

@@ -165,6 +165,7 @@ struct shim_seccomp {
   struct rule *rules;
   size_t count;
   struct strlist warnings; /* syscall names this libseccomp does not know */
+  char digest[65];         /* sha256 of the bytes it was read from, or "" */
 };
 
 static void condition_clear(struct condition *c) { strlist_clear(&c->arches); }
@@ -571,17 +572,17 @@ int shim_seccomp_load_data(const void *data, size_t len, shim_seccomp **out,
   int ret = json_parse_strict(data, len, &doc, err);
   if (ret < 0)
     return ret;
-  return seccomp_from_json(doc, "", out, err);
+  if ((ret = seccomp_from_json(doc, "", out, err)) < 0)
+    return ret;
+  sha256_hex(data, len, (*out)->digest);
+  return 0;
 }
+
+const char *seccomp_digest(const shim_seccomp *p) { return p->digest; }
 
 int shim_seccomp_load_file(const char *path, shim_seccomp **out,
                            shim_error *err) {
-  _cleanup_free_ char *data = NULL;
-  size_t len;
-  int ret = read_file_limited(path, &data, &len, err);
-  if (ret < 0)
-    return ret;
-  return shim_seccomp_load_data(data, len, out, err);
+  return LOAD_FILE(path, shim_seccomp_load_data, out, err);
 }
 
 int shim_seccomp_load_default(shim_seccomp **out, shim_error *err) {
@@ -761,40 +762,72 @@ int seccomp_to_oci(const struct sc_filter *f, json_t **out, shim_error *err) {
 
 /* ---- Combining with the policy's profile ------------------------------------ */
 
+/* One side's rules sorted by name (then by position), so that all the rules
+ * of a name are one slice, found by binary search: combining two profiles
+ * of a few hundred rules then costs no quadratic string comparisons. */
+struct slice {
+  const struct sc_rule *const *r;
+  size_t n;
+};
+
+struct by_name {
+  const struct sc_rule **sorted;
+  size_t count;
+};
+
+static int by_name_cmp(const void *x, const void *y) {
+  const struct sc_rule *a = *(const struct sc_rule *const *)x;
+  const struct sc_rule *b = *(const struct sc_rule *const *)y;
+  int c = strcmp(a->name, b->name);
+  return c ? c : (a > b) - (a < b); /* one array: position order */
+}
+
+static int by_name_init(struct by_name *b, const struct sc_filter *f) {
+  b->sorted = malloc((f->count + 1) * sizeof *b->sorted);
+  if (!b->sorted)
+    return -SHIM_ERR_NOMEM;
+  for (size_t i = 0; i < f->count; i++)
+    b->sorted[i] = &f->rules[i];
+  b->count = f->count;
+  qsort(b->sorted, b->count, sizeof *b->sorted, by_name_cmp);
+  return 0;
+}
+
+static struct slice by_name_find(const struct by_name *b, const char *name) {
+  size_t lo = 0, hi = b->count;
+  while (lo < hi) { /* the first rule whose name is not below name */
+    size_t mid = lo + (hi - lo) / 2;
+    if (strcmp(b->sorted[mid]->name, name) < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  size_t end = lo;
+  while (end < b->count && strcmp(b->sorted[end]->name, name) == 0)
+    end++;
+  return (struct slice){b->sorted + lo, end - lo};
+}
+
 /* How one side treats a syscall. */
 enum sc_class { SC_ALLOW, SC_DENY, SC_ARGS };
 
-static enum sc_class classify(const struct sc_filter *f, const char *name,
+static enum sc_class classify(struct slice rules, uint32_t default_action,
                               uint32_t *action) {
-  const struct sc_rule *first = NULL;
-  for (size_t i = 0; i < f->count; i++)
-    if (strcmp(f->rules[i].name, name) == 0) {
-      if (f->rules[i].nargs)
-        return SC_ARGS;
-      if (!first)
-        first = &f->rules[i];
-    }
-  *action = first ? first->action : f->default_action;
+  for (size_t i = 0; i < rules.n; i++)
+    if (rules.r[i]->nargs)
+      return SC_ARGS;
+  *action = rules.n ? rules.r[0]->action : default_action;
   return seccomp_action_allows(*action) ? SC_ALLOW : SC_DENY;
 }
 
-/* Whether both sides have the same rules, in the same order, for name. */
-static bool same_rules(const struct sc_filter *a, const struct sc_filter *b,
-                       const char *name) {
-  size_t i = 0, k = 0;
-  for (;;) {
-    while (i < a->count && strcmp(a->rules[i].name, name) != 0)
-      i++;
-    while (k < b->count && strcmp(b->rules[k].name, name) != 0)
-      k++;
-    if (i == a->count || k == b->count)
-      return i == a->count && k == b->count;
-    if (a->rules[i].action != b->rules[k].action ||
-        !same_args(&a->rules[i], &b->rules[k]))
+/* Whether both sides have the same rules, in the same order. */
+static bool same_rules(struct slice a, struct slice b) {
+  if (a.n != b.n)
+    return false;
+  for (size_t i = 0; i < a.n; i++)
+    if (a.r[i]->action != b.r[i]->action || !same_args(a.r[i], b.r[i]))
       return false;
-    i++;
-    k++;
-  }
+  return true;
 }
 
 /* The combined filter under construction: rules are appended one syscall
@@ -826,11 +859,9 @@ static void push(struct builder *b, const struct sc_rule *r) {
   b->out->rules[b->out->count++] = *r;
 }
 
-static void copy_rules(struct builder *b, const struct sc_filter *from,
-                       const char *name) {
-  for (size_t i = 0; i < from->count; i++)
-    if (strcmp(from->rules[i].name, name) == 0)
-      push(b, &from->rules[i]);
+static void copy_rules(struct builder *b, struct slice rules) {
+  for (size_t i = 0; i < rules.n; i++)
+    push(b, rules.r[i]);
 }
 
 static bool arg_matches(const struct scmp_arg_cmp *c, uint64_t v);
@@ -889,27 +920,24 @@ static bool merge_args(const struct sc_rule *a, const struct sc_rule *b,
  * spec rule itself) is kept as it is and not paired further: so a combined
  * filter, combined again, stays the same.  Returns whether any allowing
  * rule could be expressed. */
-static bool intersect_args(struct builder *b, const struct sc_filter *policy,
-                           const struct sc_filter *spec, const char *name) {
+static bool intersect_args(struct builder *b, struct slice policy,
+                           struct slice spec) {
   bool any = false;
-  for (size_t i = 0; i < policy->count; i++) {
-    const struct sc_rule *p = &policy->rules[i];
-    if (strcmp(p->name, name) == 0 && !seccomp_action_allows(p->action))
-      push(b, p);
-  }
-  for (size_t k = 0; k < spec->count; k++) {
-    const struct sc_rule *q = &spec->rules[k];
-    if (strcmp(q->name, name) != 0 || !seccomp_action_allows(q->action))
+  for (size_t i = 0; i < policy.n; i++)
+    if (!seccomp_action_allows(policy.r[i]->action))
+      push(b, policy.r[i]);
+  for (size_t k = 0; k < spec.n; k++) {
+    const struct sc_rule *q = spec.r[k];
+    if (!seccomp_action_allows(q->action))
       continue;
     /* More pairs than this for one spec rule are left out (deny more). */
     struct sc_rule pairs[16];
     size_t npairs = 0;
     bool covered = false;
-    for (size_t i = 0; i < policy->count && !covered; i++) {
-      const struct sc_rule *p = &policy->rules[i];
+    for (size_t i = 0; i < policy.n && !covered; i++) {
+      const struct sc_rule *p = policy.r[i];
       struct sc_rule m;
-      if (strcmp(p->name, name) != 0 || !seccomp_action_allows(p->action) ||
-          !merge_args(p, q, &m))
+      if (!seccomp_action_allows(p->action) || !merge_args(p, q, &m))
         continue;
       /* A spec's log/notify/trace is kept; else the policy's action. */
       m.action = q->action != SCMP_ACT_ALLOW ? q->action : p->action;
@@ -951,22 +979,23 @@ int seccomp_intersect(const struct sc_filter *policy, const struct sc_filter *sp
   out->nflags = policy->nflags;
   out->listener_path = spec->listener_path;
   out->listener_metadata = spec->listener_metadata;
+  struct by_name pidx = {0}, sidx = {0};
+  if (by_name_init(&pidx, policy) < 0 || by_name_init(&sidx, spec) < 0)
+    b.nomem = true;
   const struct sc_filter *sides[] = {policy, spec};
   for (size_t s = 0; s < 2 && !b.nomem; s++)
     for (size_t i = 0; i < sides[s]->count && !b.nomem; i++) {
-      const char *name = sides[s]->rules[i].name;
-      /* Each name once: skip it where it was met before. */
-      bool seen = false;
-      for (size_t k = 0; k < i && !seen; k++)
-        seen = strcmp(sides[s]->rules[k].name, name) == 0;
-      for (size_t k = 0; s == 1 && k < policy->count && !seen; k++)
-        seen = strcmp(policy->rules[k].name, name) == 0;
-      if (seen)
+      const struct sc_rule *rule = &sides[s]->rules[i];
+      const char *name = rule->name;
+      struct slice ps = by_name_find(&pidx, name), ss = by_name_find(&sidx, name);
+      /* Each name once, where it first appears: the policy's order, then
+       * the names only the spec has. */
+      if (s == 0 ? ps.r[0] != rule : ps.n > 0 || ss.r[0] != rule)
         continue;
       b.name_start = out->count;
       uint32_t pa = 0, sa = 0;
-      enum sc_class pc = classify(policy, name, &pa);
-      enum sc_class sc = classify(spec, name, &sa);
+      enum sc_class pc = classify(ps, policy->default_action, &pa);
+      enum sc_class sc = classify(ss, spec->default_action, &sa);
       struct sc_rule r = {.name = name, .entry = policy->count + 1};
       if (pc == SC_DENY || sc == SC_DENY) {
         r.action = pc == SC_DENY ? pa : sa;
@@ -975,14 +1004,14 @@ int seccomp_intersect(const struct sc_filter *policy, const struct sc_filter *sp
         r.action = seccomp_action_allows(sa) && sa != SCMP_ACT_ALLOW ? sa : pa;
         push(&b, &r);
       } else if (pc == SC_ARGS && sc == SC_ALLOW) {
-        copy_rules(&b, policy, name);
+        copy_rules(&b, ps);
       } else if (sc == SC_ARGS && pc == SC_ALLOW) {
-        copy_rules(&b, spec, name);
-      } else if (same_rules(policy, spec, name)) {
-        copy_rules(&b, policy, name);
+        copy_rules(&b, ss);
+      } else if (same_rules(ps, ss)) {
+        copy_rules(&b, ps);
       } else if (!seccomp_action_allows(policy->default_action) &&
                  !seccomp_action_allows(spec->default_action) &&
-                 intersect_args(&b, policy, spec, name)) {
+                 intersect_args(&b, ps, ss)) {
         /* pairwise, above */
       } else {
         out->count = b.name_start; /* the policy's denials, if pushed */
@@ -994,6 +1023,8 @@ int seccomp_intersect(const struct sc_filter *policy, const struct sc_filter *sp
           b.nomem = true;
       }
     }
+  free(pidx.sorted);
+  free(sidx.sorted);
   if (b.nomem)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   return 0;

@@ -44,6 +44,17 @@ static void block(uint32_t h[8], const unsigned char *p) {
   h[4] += e, h[5] += f, h[6] += g, h[7] += hh;
 }
 
+int sha256_chain(char chain[65], const void *data, size_t len) {
+  char *buf = malloc(64 + len + 1);
+  if (!buf)
+    return -SHIM_ERR_NOMEM;
+  memcpy(buf, chain, 64);
+  memcpy(buf + 64, data, len);
+  sha256_hex(buf, 64 + len, chain);
+  free(buf);
+  return 0;
+}
+
 void sha256_hex(const void *data, size_t len, char out[65]) {
   uint32_t h[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};

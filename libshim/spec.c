@@ -32,12 +32,7 @@ int shim_spec_load_fd(int fd, shim_spec **out, shim_error *err) {
 }
 
 int shim_spec_load_file(const char *path, shim_spec **out, shim_error *err) {
-  _cleanup_free_ char *data = NULL;
-  size_t len;
-  int ret = read_file_limited(path, &data, &len, err);
-  if (ret < 0)
-    return ret;
-  return shim_spec_load_data(data, len, out, err);
+  return LOAD_FILE(path, shim_spec_load_data, out, err);
 }
 
 void shim_spec_free(shim_spec *spec) {

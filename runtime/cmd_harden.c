@@ -67,12 +67,8 @@ int cmd_harden(int argc, char **argv) {
       policy_path = optarg;
       break;
     case 'f':
-      if (strcmp(optarg, "text") == 0)
-        format = SHIM_FORMAT_TEXT;
-      else if (strcmp(optarg, "json") == 0)
-        format = SHIM_FORMAT_JSON;
-      else
-        return shimctl_usage("--format must be text or json");
+      if (shimctl_format(optarg, &format) != 0)
+        return EXIT_BAD_INPUT;
       break;
     case 'o':
       output = optarg;

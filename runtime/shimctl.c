@@ -2,8 +2,10 @@
  * its own file (cmd_*.c). */
 #include "config.h"
 #include "shimctl.h"
+#include "atomic_write.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -53,6 +55,16 @@ int shimctl_usage(const char *fmt, ...) {
   return EXIT_BAD_INPUT;
 }
 
+int shimctl_format(const char *arg, shim_format *out) {
+  if (strcmp(arg, "text") == 0)
+    *out = SHIM_FORMAT_TEXT;
+  else if (strcmp(arg, "json") == 0)
+    *out = SHIM_FORMAT_JSON;
+  else
+    return shimctl_usage("--format must be text or json");
+  return 0;
+}
+
 int shimctl_load_policy(const char *path, shim_policy **out) {
   shim_error err;
   int ret = path ? shim_policy_load_file(path, out, &err)
@@ -73,30 +85,30 @@ void shimctl_spec_path(const char *arg, char *path, size_t size) {
 int shimctl_write(const char *path, const char *data) {
   if (strcmp(path, "-") == 0)
     return fputs(data, stdout) < 0 ? -1 : 0;
-  char tmp[PATH_MAX];
-  snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
+  /* /dev/null and the like cannot be replaced by rename: write to them. */
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+    FILE *f = fopen(path, "w");
+    int rc = f && fputs(data, f) >= 0 ? 0 : -1;
+    if ((f && fclose(f) != 0) || rc < 0) {
+      fprintf(stderr, "shimctl: %s: %s\n", path, strerror(errno));
+      return -1;
+    }
+    return 0;
+  }
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  const char *name = slash ? slash + 1 : path;
+  if (slash)
+    *slash = '\0';
+  int dirfd = open(slash ? (*dir ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int rc = dirfd < 0 ? -1 : atomic_write_at(dirfd, name, data, strlen(data));
+  if (rc < 0)
     fprintf(stderr, "shimctl: %s: %s\n", path, strerror(errno));
-    return -1;
-  }
-  size_t len = strlen(data), off = 0;
-  while (off < len) {
-    ssize_t n = write(fd, data + off, len - off);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    off += (size_t)n;
-  }
-  bool ok = off == len && fchmod(fd, 0644) == 0 && fsync(fd) == 0;
-  ok = close(fd) == 0 && ok;
-  if (!ok || rename(tmp, path) < 0) {
-    fprintf(stderr, "shimctl: %s: %s\n", path, strerror(errno));
-    unlink(tmp);
-    return -1;
-  }
-  return 0;
+  if (dirfd >= 0)
+    close(dirfd);
+  return rc;
 }
 
 int main(int argc, char **argv) {

@@ -12,6 +12,8 @@ enum { EXIT_ALLOWED = 0, EXIT_REJECTED = 1, EXIT_BAD_INPUT = 2 };
 int shimctl_fail(const char *what, const shim_error *err);
 /* Prints a usage error and returns EXIT_BAD_INPUT. */
 int shimctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* --format text|json; a usage error (EXIT_BAD_INPUT) otherwise. */
+int shimctl_format(const char *arg, shim_format *out);
 /* Loads --policy FILE, or the embedded default when path is NULL. */
 int shimctl_load_policy(const char *path, shim_policy **out);
 

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 #include "shimrun.h"
+#include "atomic_write.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,32 +21,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int write_atomic(int dirfd, const char *name, const char *data, size_t len) {
-  char tmp[NAME_MAX];
-  snprintf(tmp, sizeof tmp, ".%s.shimrun-%d", name, (int)getpid());
-  int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (fd < 0)
-    return -1;
-  size_t off = 0;
-  while (off < len) {
-    ssize_t n = write(fd, data + off, len - off);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    off += (size_t)n;
-  }
-  bool ok = off == len && fsync(fd) == 0;
-  ok = close(fd) == 0 && ok;
-  if (!ok || renameat(dirfd, tmp, dirfd, name) < 0) {
-    int saved = errno;
-    unlinkat(dirfd, tmp, 0);
-    errno = saved;
-    return -1;
-  }
-  return 0;
-}
 
 /* "shimrun: rejected: host network namespace: no \"network\" entry
  * (hostNetwork: true) [host-namespaces]; ..." - the first rejecting finding
@@ -163,8 +138,8 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
     event.decision = "hardened";
     /* Already hardened (a retried create): nothing to write. */
     bool same = strlen(hardened) == len && memcmp(hardened, data, len) == 0;
-    if (!same && (write_atomic(dirfd, "config.json.orig", data, len) < 0 ||
-                  write_atomic(dirfd, "config.json", hardened, strlen(hardened)) < 0)) {
+    if (!same && (atomic_write_at(dirfd, "config.json.orig", data, len) < 0 ||
+                  atomic_write_at(dirfd, "config.json", hardened, strlen(hardened)) < 0)) {
       event.decision = "error";
       event.error = strerror(errno);
       rc = shimrun_fail(s, "shimrun: %s: cannot write the hardened config.json: %s",

@@ -1,0 +1,427 @@
+#!/bin/bash
+# What shimrun costs a container's start-up, measured: /bin/true in a
+# busybox bundle goes through its whole lifecycle as containerd's runc
+# shim drives it - `create --bundle B ID`, `start ID`, `state ID` until it
+# says stopped (polled every POLL seconds, the same for all), `delete ID` -
+# under each configuration below.  The configurations alternate
+# lifecycle by lifecycle (round-robin: in each of ROUNDS rounds, ITERATIONS
+# times a, b, c, ...), so that a slow second on the host hits every
+# configuration alike.  The table gives each configuration's median over
+# all its lifecycles, in total and per phase, and its ratio to (a).
+#
+#   a  runc+hardened   runc, running what `shimctl harden` makes of (d)
+#   b  shimrun         $SHIMRUN in front of runc with (a)'s hardened spec
+#                      as input: it checks, re-hardens (idempotent, writes
+#                      nothing), audits and execs runc - the wrapper's
+#                      share; every command goes through it
+#   c  shimrun+rewrite $SHIMRUN with the unhardened spec (d) as input,
+#                      restored before each create (untimed): what shimrun
+#                      does for real, config.json.orig and the rewrite
+#                      included
+#   d  runc            runc spec's config running /bin/true, no seccomp
+#                      filter
+#   e  runc+ctr        (d) with containerd's default seccomp profile (the
+#                      linux.seccomp of tests/fixtures/ctr-seccomp.json)
+#   f  runsc           (d) under gVisor, --platform=$RUNSC_PLATFORM and
+#                      --network=none on every command (skipped, with the
+#                      reason, when runsc cannot run a container here)
+#
+# The headline is shimrun's share over runc given the same hardened spec,
+# (b - a) / a of the median lifecycle; the target is 5% at most.
+#
+# Then shimrun's peak memory per lifecycle command: `shimrun --delegate
+# /bin/true CMD ...` for create (the real bundle, unhardened and then
+# already hardened), start, state and delete, read as the child's
+# ru_maxrss by /usr/bin/time (GNU time) or, without it, python3.
+#
+# When SHIMRUN is libtool's wrapper script (a shared build tree), the
+# program it wraps is measured (.libs/NAME, LD_LIBRARY_PATH set as
+# `libtool --mode=execute` sets it): the wrapper runs a bash on every
+# command, which no installed shimrun does.
+#
+# Environment: top_builddir (default .), top_srcdir (default: two
+# directories above this script), SHIMRUN (default
+# $top_builddir/runtime/shimrun), SHIMCTL (default
+# $top_builddir/runtime/shimctl), ROUNDS (default 5), ITERATIONS
+# (lifecycles per configuration and round, default 20), POLL (seconds
+# between two `state` calls, default 0.01), RUNSC_PLATFORM (default
+# ptrace: works without KVM), BENCH_OUT (the results file, default
+# ./bench-lifecycle.txt).
+#
+# Needs root, runc, jq and a static busybox at /bin/busybox; exits 77
+# (skip) without them.  Exits 1 when a container that must run did not
+# (infrastructure failure), never because of the numbers: this is a
+# benchmark, not a test.
+set -eu
+export LC_ALL=C # EPOCHREALTIME with a '.', awk's numbers alike
+top_builddir=${top_builddir:-.}
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+SHIMRUN=${SHIMRUN:-$top_builddir/runtime/shimrun}
+SHIMCTL=${SHIMCTL:-$top_builddir/runtime/shimctl}
+ROUNDS=${ROUNDS:-5}
+ITERATIONS=${ITERATIONS:-20}
+POLL=${POLL:-0.01}
+RUNSC_PLATFORM=${RUNSC_PLATFORM:-ptrace}
+BENCH_OUT=${BENCH_OUT:-./bench-lifecycle.txt}
+
+skip() { echo "bench-lifecycle: SKIP: $*"; exit 77; }
+die() { echo "bench-lifecycle: FAIL: $*" >&2; exit 1; }
+[ "$(id -u)" -eq 0 ] || skip "must run as root"
+command -v runc >/dev/null || skip "runc not installed"
+command -v jq >/dev/null || skip "jq not installed"
+[ -x /bin/busybox ] || skip "no /bin/busybox (busybox-static)"
+# A dynamic busybox would find no libc in the container's root.
+if ldd /bin/busybox >/dev/null 2>&1; then skip "/bin/busybox is not static (busybox-static)"; fi
+[ -n "${EPOCHREALTIME:-}" ] || die "bash ${BASH_VERSION} has no EPOCHREALTIME (bash 5 or later needed)"
+[ -x "$SHIMCTL" ] || die "no shimctl at $SHIMCTL"
+[ -x "$SHIMRUN" ] || die "no shimrun at $SHIMRUN"
+for v in ROUNDS ITERATIONS; do
+	case ${!v} in '' | *[!0-9]* | 0) die "$v must be a positive number, not '${!v}'" ;; esac
+done
+RUNC=$(command -v runc)
+
+# libtool's wrapper script: measure the program it wraps, with the library
+# path the wrapper would set.
+notes=()
+if sed -n 3p "$SHIMRUN" 2>/dev/null | grep -q 'temporary wrapper script for \.libs/'; then
+	real=$(dirname "$SHIMRUN")/.libs/$(basename "$SHIMRUN")
+	[ -x "$real" ] || die "$SHIMRUN is libtool's wrapper, but $real does not exist"
+	libdir=$(cd "$top_builddir/libshim/.libs" 2>/dev/null && pwd) ||
+		die "$SHIMRUN is libtool's wrapper, but there is no $top_builddir/libshim/.libs"
+	notes+=("shimrun: $SHIMRUN is libtool's wrapper script: measured $real with LD_LIBRARY_PATH=$libdir (runc, exec'ed by it, inherits that)")
+	SHIMRUN=$real
+	export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+fi
+
+tmp=$(mktemp -d /tmp/bench-lifecycle.XXXXXX)
+# Searchable by all, as in bench-syscalls.sh: should a spec map root to
+# another uid, that uid must still reach the root file system.
+chmod 755 "$tmp"
+# Every runtime keeps its state in a private root, so that the containers
+# found there are ours; each lifecycle deletes its own, so this only finds
+# ones left by a failure or a killed run.  shimrun's root is runc's format.
+cleanup() {
+	set +e
+	local root id
+	for root in "$tmp/root.runc" "$tmp/root.shimrun" "$tmp/root.rss"; do
+		[ -d "$root" ] || continue
+		for id in $("$RUNC" --root "$root" list -q 2>/dev/null); do
+			"$RUNC" --root "$root" delete -f "$id" >/dev/null 2>&1
+		done
+	done
+	if [ -d "$tmp/root.runsc" ]; then
+		for id in $(runsc --root "$tmp/root.runsc" list -quiet 2>/dev/null); do
+			runsc --root "$tmp/root.runsc" --platform="$RUNSC_PLATFORM" --network=none \
+				delete -force "$id" >/dev/null 2>&1
+		done
+	fi
+	rm -rf --one-file-system -- "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---- the configurations -----------------------------------------------------------
+configs=(a b c d e)
+declare -A label=([a]=runc+hardened [b]=shimrun [c]=shimrun+rewrite [d]=runc [e]=runc+ctr [f]=runsc)
+if command -v runsc >/dev/null; then
+	configs+=(f)
+else
+	notes+=("f (runsc): skipped: runsc not installed")
+fi
+
+# rt CFG: the runtime's command line for configuration CFG, in ${rt[@]}:
+# the global flags go on every command, as containerd's shim passes them.
+rt() {
+	case $1 in
+	a | d | e) rt=("$RUNC" --root "$tmp/root.runc") ;;
+	b | c) rt=("$SHIMRUN" --delegate "$RUNC" --audit-log "$tmp/audit.log" --root "$tmp/root.shimrun") ;;
+	f) rt=(runsc --root "$tmp/root.runsc" --platform="$RUNSC_PLATFORM" --network=none) ;;
+	esac
+}
+
+# ---- the bundles -----------------------------------------------------------------
+# One read-only root file system for all: busybox, /bin/true a link to it.
+rootfs=$tmp/rootfs
+mkdir -p "$rootfs/bin" "$rootfs/dev" "$rootfs/proc" "$rootfs/sys" "$rootfs/tmp" "$rootfs/etc"
+cp /bin/busybox "$rootfs/bin/busybox"
+ln -s busybox "$rootfs/bin/true"
+ln -s busybox "$rootfs/bin/sh"
+
+# A bundle directory for each configuration, none shared: shimrun writes
+# into its bundles.
+mkdir -p "$tmp/a" "$tmp/b" "$tmp/c" "$tmp/d" "$tmp/e" "$tmp/f" "$tmp/rss"
+(cd "$tmp" && "$RUNC" spec && mv config.json spec.json)
+runc_spec_seccomp=$(jq -c '.linux.seccomp' "$tmp/spec.json")
+if [ "$runc_spec_seccomp" = null ]; then
+	notes+=("d (runc): checked: runc spec writes no linux.seccomp: no filter")
+else
+	notes+=("d (runc): runc spec wrote a linux.seccomp section; deleted for (d)")
+fi
+# The unhardened spec (d): runc spec's, running /bin/true.
+jq --arg root "$rootfs" '.process.terminal = false
+	| .process.args = ["/bin/true"]
+	| .root.path = $root
+	| del(.linux.seccomp)' "$tmp/spec.json" >"$tmp/unhardened.json"
+cp "$tmp/unhardened.json" "$tmp/d/config.json"
+cp "$tmp/unhardened.json" "$tmp/c/config.json"
+cp "$tmp/unhardened.json" "$tmp/f/config.json"
+# (e): containerd's default profile, as `ctr run --seccomp` writes it.
+jq --slurpfile ctr "$top_srcdir/tests/fixtures/ctr-seccomp.json" \
+	'.linux.seccomp = $ctr[0].linux.seccomp' "$tmp/unhardened.json" >"$tmp/e/config.json"
+# (a) and (b): the hardened spec.
+"$SHIMCTL" harden "$tmp/unhardened.json" -o "$tmp/hardened.json" >"$tmp/harden.out" 2>&1 || {
+	cat "$tmp/harden.out"
+	die "shimctl harden failed"
+}
+cp "$tmp/hardened.json" "$tmp/a/config.json"
+cp "$tmp/hardened.json" "$tmp/b/config.json"
+
+# ---- one lifecycle ---------------------------------------------------------------
+# lifecycle CFG ID: create, start, wait, delete of container ID under
+# configuration CFG; sets create, start, wait, delete (microseconds) and
+# polls (how many `state` calls the wait took).  Returns non-zero, with
+# what failed in $tmp/err, when a step fails.  The timed commands run
+# without a timeout(1) in front (it would add a fork and exec to each);
+# the wait gives up after 3000 polls.
+lifecycle() {
+	local cfg=$1 id=$2 t0 t1 t2 t3 t4 out
+	rt "$cfg"
+	: >"$tmp/err"
+	# (c): shimrun rewrote config.json last time; put the original back.
+	[ "$cfg" != c ] || cp "$tmp/unhardened.json" "$tmp/c/config.json"
+	t0=${EPOCHREALTIME/./}
+	"${rt[@]}" create --bundle "$tmp/$cfg" "$id" </dev/null >/dev/null 2>>"$tmp/err" ||
+		{ echo "create failed" >>"$tmp/err"; return 1; }
+	t1=${EPOCHREALTIME/./}
+	"${rt[@]}" start "$id" </dev/null >/dev/null 2>>"$tmp/err" ||
+		{ echo "start failed" >>"$tmp/err"; return 1; }
+	t2=${EPOCHREALTIME/./}
+	polls=0
+	while :; do
+		out=$("${rt[@]}" state "$id" </dev/null 2>>"$tmp/err") ||
+			{ echo "state failed" >>"$tmp/err"; return 1; }
+		polls=$((polls + 1))
+		[[ $out =~ \"status\":\ *\"stopped\" ]] && break
+		[ "$polls" -lt 3000 ] || { echo "still not stopped after $polls polls: $out" >>"$tmp/err"; return 1; }
+		sleep "$POLL"
+	done
+	t3=${EPOCHREALTIME/./}
+	"${rt[@]}" delete "$id" </dev/null >/dev/null 2>>"$tmp/err" ||
+		{ echo "delete failed" >>"$tmp/err"; return 1; }
+	t4=${EPOCHREALTIME/./}
+	create=$((t1 - t0)) start=$((t2 - t1)) wait=$((t3 - t2)) delete=$((t4 - t3))
+}
+
+# drop CFG: takes a configuration out of the remaining rounds and the table.
+drop() {
+	local c kept=()
+	for c in "${configs[@]}"; do [ "$c" = "$1" ] || kept+=("$c"); done
+	configs=("${kept[@]}")
+}
+
+# ---- warm-up and checks ----------------------------------------------------------
+# One untimed lifecycle each: caches warm, every runtime proven to work.
+# runsc failing here is a host that cannot run it: a missing column, not a
+# failed benchmark.
+echo "bench-lifecycle: warm-up: ${configs[*]}"
+for cfg in "${configs[@]}"; do
+	st=0
+	lifecycle "$cfg" "bench-lc-$$-$cfg-warmup" || st=$?
+	[ "$st" -eq 0 ] && continue
+	if [ "$cfg" = f ]; then
+		drop f
+		notes+=("f (runsc): skipped: runsc --platform=$RUNSC_PLATFORM cannot run /bin/true here: $(tail -n 3 "$tmp/err" | tr '\n' ' ')")
+		echo "bench-lifecycle: ${notes[-1]}"
+		continue
+	fi
+	cat "$tmp/err" >&2
+	die "${label[$cfg]} ($cfg): the warm-up lifecycle failed"
+done
+# What shimrun did with its inputs: (b) must be left as it was (already
+# hardened: nothing written), (c) rewritten to what shimctl makes of it.
+if cmp -s "$tmp/b/config.json" "$tmp/hardened.json" && [ ! -e "$tmp/b/config.json.orig" ]; then
+	notes+=("b (shimrun): checked: the hardened input was left as it was (no rewrite, no config.json.orig)")
+else
+	notes+=("b (shimrun): WARNING: shimrun rewrote the already hardened config.json: (b) measures a rewrite too")
+fi
+if cmp -s "$tmp/c/config.json" "$tmp/hardened.json" && cmp -s "$tmp/c/config.json.orig" "$tmp/unhardened.json"; then
+	notes+=("c (shimrun+rewrite): checked: shimrun wrote the same hardened config.json as shimctl harden, and the original as config.json.orig")
+else
+	notes+=("c (shimrun+rewrite): WARNING: shimrun's config.json (or config.json.orig) differs from shimctl harden's (or the original)")
+fi
+audit_lines=$(jq -r '.decision' "$tmp/audit.log" | paste -s -d ' ' -)
+[ "$audit_lines" = "hardened hardened" ] ||
+	die "the audit log after the warm-up has '$audit_lines', not one 'hardened' record each for (b) and (c)"
+
+# ---- the rounds ------------------------------------------------------------------
+# One "ROUND CFG PHASE US" line per phase and lifecycle, in the order they
+# ran; PHASE total is the sum of the four.
+data=$tmp/data
+: >"$data"
+loadavg_start=$(cut -d ' ' -f 1-3 /proc/loadavg)
+for round in $(seq "$ROUNDS"); do
+	echo "bench-lifecycle: round $round of $ROUNDS: ${configs[*]}, $ITERATIONS lifecycles each"
+	for iter in $(seq "$ITERATIONS"); do
+		for cfg in "${configs[@]}"; do
+			lifecycle "$cfg" "bench-lc-$$-$cfg-$round-$iter" || {
+				cat "$tmp/err" >&2
+				die "${label[$cfg]} ($cfg): lifecycle $iter of round $round failed"
+			}
+			printf '%s %s %s %s\n' \
+				"$round" "$cfg" create "$create" \
+				"$round" "$cfg" start "$start" \
+				"$round" "$cfg" wait "$wait" \
+				"$round" "$cfg" delete "$delete" \
+				"$round" "$cfg" total "$((create + start + wait + delete))" \
+				"$round" "$cfg" polls "$polls" >>"$data"
+		done
+	done
+done
+loadavg_end=$(cut -d ' ' -f 1-3 /proc/loadavg)
+audit_count=$(wc -l <"$tmp/audit.log")
+expected=$((2 + 2 * ROUNDS * ITERATIONS))
+[ "$audit_count" -eq "$expected" ] ||
+	notes+=("WARNING: the audit log has $audit_count records, $expected creates went through shimrun")
+
+# ---- peak memory -----------------------------------------------------------------
+# maxrss CMD...: the peak RSS (KiB) of CMD, i.e. of every program it
+# exec'ed (ru_maxrss carries over exec), and of the measuring program's
+# own pages that the child starts with before its exec: the "floor" row
+# (/bin/true alone) shows those.
+if [ -x /usr/bin/time ]; then
+	rss_tool="/usr/bin/time -f %M (GNU time forks: its child starts with time's few pages)"
+	maxrss() {
+		/usr/bin/time -f %M -o "$tmp/rss.out" "$@" </dev/null >/dev/null 2>>"$tmp/rss.err" &&
+			cat "$tmp/rss.out"
+	}
+elif command -v python3 >/dev/null; then
+	# The child starts as a copy of python (vfork or fork, its pages count
+	# at the exec): a floor of some 14 MB, above shimrun's own peak.
+	rss_tool="python3 resource.getrusage(RUSAGE_CHILDREN): its child starts as a copy of python, so a figure at the floor only says shimrun stays below it (GNU time, package time, measures shimrun's own)"
+	maxrss() {
+		python3 -c '
+import resource, subprocess, sys
+if subprocess.run(sys.argv[1:]).returncode != 0:
+    sys.exit(1)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@" </dev/null 2>>"$tmp/rss.err"
+	}
+else
+	rss_tool=
+fi
+# rss CMD...: the median of 5 runs of maxrss CMD.  With "create" for CMD:
+# shimrun's create on the bundle $tmp/rss, its config.json restored from
+# $rss_input before each run (shimrun rewrites it on the first).
+rss() {
+	local restore=false
+	if [ "$1" = create ]; then
+		restore=true
+		set -- "${s[@]}" create --bundle "$tmp/rss" bench-lc-rss
+	fi
+	: >"$tmp/rss.values"
+	for _ in 1 2 3 4 5; do
+		! $restore || cp "$tmp/$rss_input" "$tmp/rss/config.json"
+		maxrss "$@" >>"$tmp/rss.values" || return 1
+	done
+	sort -n "$tmp/rss.values" | sed -n 3p
+}
+rss_rows=()
+if [ -n "$rss_tool" ]; then
+	echo "bench-lifecycle: peak RSS of shimrun's commands"
+	s=("$SHIMRUN" --delegate /bin/true --audit-log "$tmp/rss-audit.log" --root "$tmp/root.rss")
+	{
+		rss_rows+=("floor: /bin/true alone|$(rss /bin/true)") &&
+			rss_input=unhardened.json &&
+			rss_rows+=("create (unhardened input: harden, rewrite, audit)|$(rss create)") &&
+			rss_input=hardened.json &&
+			rss_rows+=("create (hardened input: nothing written, audit)|$(rss create)") &&
+			rss_rows+=("start|$(rss "${s[@]}" start bench-lc-rss)") &&
+			rss_rows+=("state|$(rss "${s[@]}" state bench-lc-rss)") &&
+			rss_rows+=("delete|$(rss "${s[@]}" delete bench-lc-rss)")
+	} || die "shimrun --delegate /bin/true failed: $(tail -n 3 "$tmp/rss.err" | tr '\n' ' ')"
+fi
+
+# ---- the results -----------------------------------------------------------------
+# medians: "CFG PHASE MEDIAN" over all rounds, and "rCFG PHASE MEDIAN" of
+# each round (as CFG "ROUND:CFG"), from $data.
+medians() {
+	awk '{ print $2, $3, $4; print $1 ":" $2, $3, $4 }' "$data" |
+		sort -k1,1 -k2,2 -k3,3g | awk '
+		function flush() {
+			if (n) printf "%s %s %.3f\n", c, ph, n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+			n = 0
+		}
+		$1 != c || $2 != ph { flush(); c = $1; ph = $2 }
+		{ v[++n] = $3 }
+		END { flush() }'
+}
+medians >"$tmp/median"
+
+results() {
+	local cfg n
+	printf '# bench-lifecycle %s; kernel %s; CPU %s (%s cores); load average %s at the start, %s at the end\n' \
+		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(uname -r)" \
+		"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" "$(nproc)" \
+		"$loadavg_start" "$loadavg_end"
+	printf '# %s; %s; %s; %s; %s\n' \
+		"$(runc --version | head -n 1)" \
+		"$(if command -v runsc >/dev/null; then echo "$(runsc --version | head -n 1) (--platform=$RUNSC_PLATFORM)"; else echo "runsc: none"; fi)" \
+		"$("$SHIMRUN" --delegate /bin/true --version | head -n 1)" \
+		"$(/bin/busybox | head -n 1 | cut -d ' ' -f 1-2)" "bash $BASH_VERSION"
+	printf '# %s rounds x %s lifecycles per configuration, round-robin; wait: "state ID" every %ss until stopped\n' \
+		"$ROUNDS" "$ITERATIONS" "$POLL"
+	for n in "${notes[@]}"; do printf '# %s\n' "$n"; done
+	printf '# ms per lifecycle of /bin/true, median over all lifecycles (total: of the sums, not the sum of the medians);\n'
+	printf '# (ratio) to runc with the same hardened spec (a)\n'
+	printf '%-22s' configuration
+	for n in total create start wait delete; do printf ' %17s' "$n"; done
+	printf ' %6s\n' polls
+	awk -v cfgs="${configs[*]}" -v labels="$(for cfg in "${configs[@]}"; do printf '%s ' "${label[$cfg]}"; done)" '
+		BEGIN { ncfg = split(cfgs, cfg, " "); split(labels, lab, " ")
+			nph = split("total create start wait delete", ph, " ") }
+		$1 !~ /:/ { m[$1, $2] = $3 }
+		END {
+			for (j = 1; j <= ncfg; j++) {
+				c = cfg[j]
+				printf "%-22s", lab[j] " (" c ")"
+				for (i = 1; i <= nph; i++) {
+					v = m[c, ph[i]] / 1000
+					if (c == "a")
+						printf " %17.2f", v
+					else
+						printf " %8.2f (%6.2f)", v, m["a", ph[i]] ? v * 1000 / m["a", ph[i]] : 0
+				}
+				printf " %6.1f\n", m[c, "polls"]
+			}
+		}' "$tmp/median"
+	# The headline, and each round's own figure for its spread.
+	awk -v rounds="$ROUNDS" '
+		$2 == "total" { t[$1] = $3 / 1000 }
+		END {
+			printf "# shimrun'"'"'s share over runc, same hardened spec: (b - a) / a = %+.1f%% (%.2f ms; target: 5%% at most)\n",
+				(t["b"] - t["a"]) / t["a"] * 100, t["b"] - t["a"]
+			printf "#   per round:"
+			for (r = 1; r <= rounds; r++)
+				printf " %+.1f%%", (t[r ":b"] - t[r ":a"]) / t[r ":a"] * 100
+			printf "\n"
+			printf "# shimrun hardening and rewriting as well, (c - a) / a = %+.1f%%; over plain runc, (c - d) / d = %+.1f%%\n",
+				(t["c"] - t["a"]) / t["a"] * 100, (t["c"] - t["d"]) / t["d"] * 100
+		}' "$tmp/median"
+	if [ -n "$rss_tool" ]; then
+		printf '# peak RSS of shimrun --delegate /bin/true CMD (KiB, median of 5): the maximum of shimrun and of\n'
+		printf '# /bin/true it execs (ru_maxrss carries over exec); measured with %s\n' "$rss_tool"
+		for n in "${rss_rows[@]}"; do printf '%-52s %8s KiB\n' "${n%%|*}" "${n##*|}"; done
+	else
+		printf '# peak RSS: not measured (neither /usr/bin/time nor python3)\n'
+	fi
+}
+
+# rounds: every round's median, for judging the spread (results file only).
+rounds() {
+	printf '# every round'"'"'s median, ms per lifecycle (total):\n'
+	awk '$1 ~ /:/ && $2 == "total" { split($1, k, ":"); v[k[2]] = v[k[2]] sprintf(" %.2f", $3 / 1000) }
+		END { for (c in v) printf "#   %s%s\n", c, v[c] }' "$tmp/median" | sort
+}
+
+results | tee "$BENCH_OUT"
+rounds >>"$BENCH_OUT"
+echo "bench-lifecycle: results in $BENCH_OUT"
