@@ -21,13 +21,9 @@ SHIMCTL=${SHIMCTL:-$top_builddir/runtime/shimctl}
 PROBE=${PROBE:-$top_builddir/tests/probe/probe}
 export top_builddir top_srcdir
 
-skip() { echo "harden-runc: SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "must run as root"
-command -v runc >/dev/null || skip "runc not installed"
-command -v jq >/dev/null || skip "jq not installed"
-[ -x /bin/busybox ] || skip "no /bin/busybox (busybox-static)"
-# A dynamic busybox would find no libc in the container's root.
-if ldd /bin/busybox >/dev/null 2>&1; then skip "/bin/busybox is not static (busybox-static)"; fi
+# shellcheck source=tests/lib/containers.sh
+. "$top_srcdir/tests/lib/containers.sh"
+require_containers harden-runc
 [ -x "$PROBE" ] || { echo "harden-runc: FAIL: no probe at $PROBE"; exit 1; }
 [ -x "$SHIMCTL" ] || { echo "harden-runc: FAIL: no shimctl at $SHIMCTL"; exit 1; }
 
@@ -40,10 +36,7 @@ runc_root=$tmp/runc
 # on exit, so this only finds ones left by a killed run.
 cleanup() {
 	set +e
-	local id
-	for id in $(runc --root "$runc_root" list -q 2>/dev/null); do
-		runc --root "$runc_root" delete -f "$id" >/dev/null 2>&1
-	done
+	delete_containers runc "$runc_root"
 	rm -rf --one-file-system -- "$tmp"
 }
 trap cleanup EXIT

@@ -66,12 +66,9 @@ BENCH_OUT=${BENCH_OUT:-./bench-lifecycle.txt}
 
 skip() { echo "bench-lifecycle: SKIP: $*"; exit 77; }
 die() { echo "bench-lifecycle: FAIL: $*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || skip "must run as root"
-command -v runc >/dev/null || skip "runc not installed"
-command -v jq >/dev/null || skip "jq not installed"
-[ -x /bin/busybox ] || skip "no /bin/busybox (busybox-static)"
-# A dynamic busybox would find no libc in the container's root.
-if ldd /bin/busybox >/dev/null 2>&1; then skip "/bin/busybox is not static (busybox-static)"; fi
+# shellcheck source=tests/lib/containers.sh
+. "$top_srcdir/tests/lib/containers.sh"
+require_containers bench-lifecycle
 [ -n "${EPOCHREALTIME:-}" ] || die "bash ${BASH_VERSION} has no EPOCHREALTIME (bash 5 or later needed)"
 [ -x "$SHIMCTL" ] || die "no shimctl at $SHIMCTL"
 [ -x "$SHIMRUN" ] || die "no shimrun at $SHIMRUN"
@@ -104,10 +101,7 @@ cleanup() {
 	set +e
 	local root id
 	for root in "$tmp/root.runc" "$tmp/root.shimrun" "$tmp/root.rss"; do
-		[ -d "$root" ] || continue
-		for id in $("$RUNC" --root "$root" list -q 2>/dev/null); do
-			"$RUNC" --root "$root" delete -f "$id" >/dev/null 2>&1
-		done
+		[ -d "$root" ] && delete_containers "$RUNC" "$root"
 	done
 	if [ -d "$tmp/root.runsc" ]; then
 		for id in $(runsc --root "$tmp/root.runsc" list -quiet 2>/dev/null); do

@@ -41,12 +41,9 @@ BENCH_OUT=${BENCH_OUT:-./bench-syscalls.txt}
 
 skip() { echo "bench-syscalls: SKIP: $*"; exit 77; }
 die() { echo "bench-syscalls: FAIL: $*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || skip "must run as root"
-command -v runc >/dev/null || skip "runc not installed"
-command -v jq >/dev/null || skip "jq not installed"
-[ -x /bin/busybox ] || skip "no /bin/busybox (busybox-static)"
-# A dynamic busybox would find no libc in the container's root.
-if ldd /bin/busybox >/dev/null 2>&1; then skip "/bin/busybox is not static (busybox-static)"; fi
+# shellcheck source=tests/lib/containers.sh
+. "$top_srcdir/tests/lib/containers.sh"
+require_containers bench-syscalls
 [ -x "$SHIMCTL" ] || die "no shimctl at $SHIMCTL"
 case $ROUNDS in '' | *[!0-9]* | 0) die "ROUNDS must be a positive number, not '$ROUNDS'" ;; esac
 
@@ -60,14 +57,8 @@ chmod 755 "$tmp"
 cleanup() {
 	set +e
 	local id
-	for id in $(runc --root "$tmp/runc" list -q 2>/dev/null); do
-		runc --root "$tmp/runc" delete -f "$id" >/dev/null 2>&1
-	done
-	if [ -n "$SHIMRUN" ]; then
-		for id in $("$SHIMRUN" --root "$tmp/shimrun" list -q 2>/dev/null); do
-			"$SHIMRUN" --root "$tmp/shimrun" delete -f "$id" >/dev/null 2>&1
-		done
-	fi
+	delete_containers runc "$tmp/runc"
+	[ -z "$SHIMRUN" ] || delete_containers "$SHIMRUN" "$tmp/shimrun"
 	if command -v runsc >/dev/null; then
 		for id in $(runsc --root "$tmp/runsc" list -quiet 2>/dev/null); do
 			runsc --root "$tmp/runsc" delete -force "$id" >/dev/null 2>&1

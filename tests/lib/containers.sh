@@ -1,0 +1,31 @@
+# shellcheck shell=bash
+# tests/lib/containers.sh - what scripts that run busybox containers with
+# runc directly share.  Source it; do not execute it.
+#
+#   require_containers NAME   exit 77 (automake's skip) unless root with
+#                             runc, jq and a static /bin/busybox
+#   delete_containers CMD ROOT
+#                             force-delete every container under a private
+#                             state root of runc or shimrun (CMD)
+
+require_containers() {
+	local name=$1 why=
+	if [ "$(id -u)" -ne 0 ]; then why="must run as root"
+	elif ! command -v runc >/dev/null; then why="runc not installed"
+	elif ! command -v jq >/dev/null; then why="jq not installed"
+	elif [ ! -x /bin/busybox ]; then why="no /bin/busybox (busybox-static)"
+	# A dynamic busybox would find no libc in the container's root.
+	elif ldd /bin/busybox >/dev/null 2>&1; then why="/bin/busybox is not static (busybox-static)"
+	fi
+	if [ -n "$why" ]; then
+		echo "$name: SKIP: $why"
+		exit 77
+	fi
+}
+
+delete_containers() {
+	local cmd=$1 root=$2 id
+	for id in $("$cmd" --root "$root" list -q 2>/dev/null); do
+		"$cmd" --root "$root" delete -f "$id" >/dev/null 2>&1
+	done
+}
