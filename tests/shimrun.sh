@@ -54,7 +54,7 @@ has "command passed on" "$tmp/argv" "create"
 has "id passed on" "$tmp/argv" "id1"
 has "config.json hardened" "$tmp/ok/config.json" '"SCMP_ACT_ERRNO"'
 has "original kept" "$tmp/ok/config.json.orig" '"CAP_NET_RAW"'
-hasnt "no temporary files left" <(ls -a "$tmp/ok") ".shimrun-"
+hasnt "no temporary files left" <(ls -a "$tmp/ok") ".tmp-"
 cp "$tmp/ok/config.json" "$tmp/hardened-once"
 expect "retried create" 0 "$shimrun" --delegate "$tmp/delegate" create -b "$tmp/ok" id1
 expect "retry changes nothing" 0 cmp "$tmp/ok/config.json" "$tmp/hardened-once"
@@ -85,8 +85,17 @@ expect "no config.json" 1 "$shimrun" --delegate "$tmp/delegate" create -b "$tmp/
 bundle trunc ctr-default.json && truncate -s 100 "$tmp/trunc/config.json"
 expect "truncated config.json" 1 "$shimrun" --delegate "$tmp/delegate" create -b "$tmp/trunc" id3
 has "syntax error named" "$tmp/err" "line"
+bundle huge ctr-default.json && truncate -s 100M "$tmp/huge/config.json"
+expect "a 100 MB config.json" 1 "$shimrun" --delegate "$tmp/delegate" create -b "$tmp/huge" id3
+has "size limit named" "$tmp/err" "larger than the 4 MiB limit"
+bundle dup ctr-default.json && sed -i '0,/"ociVersion"/s//"hostname": "a", "hostname": "b", "ociVersion"/' "$tmp/dup/config.json"
+expect "duplicate keys" 1 "$shimrun" --delegate "$tmp/delegate" create -b "$tmp/dup" id3
+has "duplicate named" "$tmp/err" 'duplicate key "hostname"'
 mkfifo "$tmp/empty/config.json"
 expect "a FIFO as config.json" 1 "$shimrun" --delegate "$tmp/delegate" create -b "$tmp/empty" id3
+# Nothing of a refused create is left in its bundle.
+hasnt "no temporary files after refusals" <(ls -a "$tmp"/net "$tmp"/trunc "$tmp"/huge "$tmp"/dup) ".tmp-"
+hasnt "no original copy after refusals" <(ls -a "$tmp"/net "$tmp"/trunc "$tmp"/huge "$tmp"/dup) "config.json.orig"
 expect "unwritable audit log" 1 "$shimrun" --delegate "$tmp/delegate" --audit-log /proc/nope/audit create -b "$tmp/ok" id3
 printf '{"polcy": "/x"}' >"$tmp/typo.json"
 expect "misspelt config key" 1 env SHIMRUN_CONFIG="$tmp/typo.json" "$shimrun" --delegate "$tmp/delegate" state id1
