@@ -215,7 +215,7 @@ static void check_run_as_root(struct ctx *c) {
     finding(c, CONTROL_RUN_AS_ROOT, FIXABLE, "/process/user",
             "runAsUser: 0 or runAsNonRoot unset",
             "runs as %s 0 without a user namespace, i.e. as host root: "
-            "will be hardened (user namespace)",
+            "to be mapped by a user namespace (not enforced yet)",
             uid == 0 ? "uid" : "gid");
 }
 
