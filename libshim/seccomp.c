@@ -163,7 +163,7 @@ struct shim_seccomp {
   struct strlist flags;
   char *listener_path, *listener_metadata;
   struct rule *rules;
-  size_t count;
+  size_t count, cap;
   struct strlist warnings; /* syscall names this libseccomp does not know */
   char digest[65];         /* sha256 of the bytes it was read from, or "" */
 };
@@ -420,12 +420,17 @@ static int load_rule(struct loader *l, json_t *entry, size_t index) {
         ret = nomem(l);
       continue;
     }
-    struct rule *rules = realloc(p->rules, (p->count + 1) * sizeof *rules);
-    if (!rules) {
-      ret = nomem(l);
-      break;
+    if (p->count == p->cap) {
+      /* Doubling: a profile has hundreds of names, one rule each. */
+      size_t cap = p->cap ? p->cap * 2 : 256;
+      struct rule *rules = realloc(p->rules, cap * sizeof *rules);
+      if (!rules) {
+        ret = nomem(l);
+        break;
+      }
+      p->rules = rules;
+      p->cap = cap;
     }
-    p->rules = rules;
     struct rule *dst = &p->rules[p->count];
     *dst = r;
     dst->name = strdup(names.items[i]);
