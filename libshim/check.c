@@ -504,9 +504,13 @@ static void check_hooks(struct ctx *c) {
   jptr_push_key(&p, "hooks");
   jv_foreach(jv_get(c->root, "hooks"), list) {
     const char *stage = list->key;
+    bool runtime_stage = strcmp(stage, "createRuntime") == 0;
     size_t smark = jptr_push_key(&p, stage);
     size_t i = 0;
     jv_foreach_i(list, i, hook) {
+      /* The runtime's own metadata block, added by hardening. */
+      if (runtime_stage && is_metadata_hook(c->policy, hook))
+        continue;
       size_t mark = jptr_push_index(&p, i);
       finding(c, CONTROL_HOOKS, UNFIXABLE, p.buf, NULL,
               "%s hook %s would run on the host as root", stage,
@@ -557,6 +561,27 @@ static void check_apparmor(struct ctx *c) {
   }
 }
 
+/* Under a runtime that can block them (shim_policy_set_runtime), the
+ * metadata addresses must be unreachable from the container's network
+ * namespace: the runtime's hook does it.  Without one there is nothing to
+ * say: the library cannot act on a namespace. */
+static void check_metadata_server(struct ctx *c) {
+  if (!c->policy->runtime || !c->policy->metadata.count)
+    return;
+  bool netns = false, hooked = false;
+  jv_foreach(jv_get(jv_get(c->root, "linux"), "namespaces"), ns) {
+    const char *type = jv_str(jv_get(ns, "type"));
+    netns |= type && strcmp(type, "network") == 0;
+  }
+  jv_foreach(jv_get(jv_get(c->root, "hooks"), "createRuntime"), hook) {
+    hooked |= is_metadata_hook(c->policy, hook);
+  }
+  if (netns && !hooked)
+    finding(c, CONTROL_METADATA_SERVER, FIXABLE, "/hooks/createRuntime", NULL,
+            "the cloud metadata server (%s) is reachable: hardening blocks it "
+            "in the container's network namespace", c->policy->metadata.items[0]);
+}
+
 /* Each limit the policy names must be set, and no higher than its. */
 static void check_rlimits(struct ctx *c) {
   const struct jnode *have = jv_get(jv_get(c->root, "process"), "rlimits");
@@ -604,6 +629,7 @@ static const struct {
     {CONTROL_APPARMOR, check_apparmor},
     {CONTROL_PIDS_LIMIT, check_pids_limit},
     {CONTROL_RLIMITS, check_rlimits},
+    {CONTROL_METADATA_SERVER, check_metadata_server},
 };
 
 /* True when the bounding set holds what only privileged containers get:

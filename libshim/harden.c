@@ -223,6 +223,46 @@ static void harden_rlimits(struct hctx *h) {
   }
 }
 
+/* The runtime's createRuntime hook makes the metadata addresses
+ * unreachable in the container's network namespace (a new one, or the pod
+ * sandbox's, joined by path: the routes are added once, kept after). */
+static void harden_metadata(struct hctx *h) {
+  const shim_policy *policy = h->policy;
+  if (!policy->runtime || !policy->metadata.count)
+    return;
+  bool netns = false;
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(json_object_get(h->doc, "linux"), "namespaces"), i, v) {
+    const char *type = json_string_value(json_object_get(v, "type"));
+    netns |= type && strcmp(type, "network") == 0;
+  }
+  json_t *hooks = netns ? object_at(h, h->doc, "hooks") : NULL;
+  json_t *list = hooks ? json_object_get(hooks, "createRuntime") : NULL;
+  json_t *hook = hooks ? metadata_hook(policy) : NULL;
+  if (!hooks || !hook) {
+    if (hooks)
+      h->ret = -SHIM_ERR_NOMEM;
+    return;
+  }
+  json_array_foreach(list, i, v) {
+    if (json_equal(v, hook)) {
+      json_decref(hook);
+      return;
+    }
+  }
+  if (!list && (!(list = json_array()) || json_object_set_new(hooks, "createRuntime", list) < 0)) {
+    json_decref(hook);
+    h->ret = -SHIM_ERR_NOMEM;
+    return;
+  }
+  if (json_array_append_new(list, hook) < 0)
+    h->ret = -SHIM_ERR_NOMEM;
+  change(h, CONTROL_METADATA_SERVER, "/hooks/createRuntime",
+         "added the runtime's hook that makes %s unreachable from the "
+         "container's network namespace", policy->metadata.items[0]);
+}
+
 /* ---- seccomp ------------------------------------------------------------------ */
 
 
@@ -329,6 +369,8 @@ int shim_harden(const shim_policy *policy, const shim_spec *spec, char **out,
     harden_pids_limit(&h);
   if (ret == 0 && enforced(&h, CONTROL_RLIMITS))
     harden_rlimits(&h);
+  if (ret == 0 && enforced(&h, CONTROL_METADATA_SERVER))
+    harden_metadata(&h);
   if (ret == 0 && enforced(&h, CONTROL_APPARMOR))
     harden_apparmor(&h);
   if (ret == 0 && policy->mode[CONTROL_SECCOMP] != MODE_OFF)

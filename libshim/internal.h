@@ -168,7 +168,8 @@ struct shim_spec {
   X(SECCOMP, "seccomp")                                                        \
   X(APPARMOR, "apparmor")                                                      \
   X(PIDS_LIMIT, "pids-limit")                                                  \
-  X(RLIMITS, "rlimits")
+  X(RLIMITS, "rlimits")                                                        \
+  X(METADATA_SERVER, "metadata-server")
 
 enum control {
 #define X(name, id) CONTROL_##name,
@@ -219,7 +220,19 @@ struct shim_policy {
    * overlay, the seccomp profile's bytes. */
   char digest[72];
   char chain[65]; /* the digest so far, without the profile */
+  struct strlist metadata; /* metadata-server: CIDRs made unreachable */
+  char *runtime;           /* shim_policy_set_runtime: its executable */
 };
+
+/* ---- Network (netns.c) ------------------------------------------------------ */
+
+/* "169.254.169.254/32", "fd00:ec2::254/128": an address and a prefix. */
+bool cidr_is_valid(const char *cidr);
+/* The createRuntime hook hardening adds for the metadata block, as a JSON
+ * hook object; NULL when the policy has no runtime (or out of memory). */
+json_t *metadata_hook(const shim_policy *policy);
+/* Whether a spec's hook is exactly that one. */
+bool is_metadata_hook(const shim_policy *policy, const struct jnode *hook);
 
 /* ---- Capabilities (caps.c) ------------------------------------------------ */
 

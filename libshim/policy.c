@@ -33,6 +33,7 @@ enum setting_kind {
   S_BOOL,  /* bool */
   S_WORD,  /* char *, one of the setting's choices (any string if none) */
   S_RLIMITS, /* policy->rlimits: {"RLIMIT_X": {"soft": N, "hard": N}} */
+  S_CIDRS, /* struct strlist of "address/prefix" */
   S_PROFILE, /* char *: "sandbox" (embedded) or the absolute path of a
               * seccomp profile, loaded into policy->seccomp */
 };
@@ -72,6 +73,8 @@ static const struct setting {
      offsetof(struct shim_policy, seccomp_spec_allow), NULL},
     {CONTROL_RLIMITS, "limits", S_RLIMITS,
      offsetof(struct shim_policy, rlimits), NULL},
+    {CONTROL_METADATA_SERVER, "addresses", S_CIDRS,
+     offsetof(struct shim_policy, metadata), NULL},
     {CONTROL_APPARMOR, "profile", S_WORD,
      offsetof(struct shim_policy, apparmor_profile), NULL},
 };
@@ -80,12 +83,14 @@ void shim_policy_free(shim_policy *policy) {
   if (!policy)
     return;
   for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
-    if (settings[i].kind == S_PATHS || settings[i].kind == S_NAMES)
+    if (settings[i].kind == S_PATHS || settings[i].kind == S_NAMES ||
+        settings[i].kind == S_CIDRS)
       strlist_clear((struct strlist *)((char *)policy + settings[i].offset));
     else if (settings[i].kind == S_WORD || settings[i].kind == S_PROFILE)
       free(*(char **)((char *)policy + settings[i].offset));
   shim_seccomp_free(policy->seccomp);
   free(policy->rlimits);
+  free(policy->runtime);
   free(policy->name);
   free(policy);
 }
@@ -122,7 +127,7 @@ static int parse_caps(json_t *v, struct jptr *p, uint64_t *out,
   return 0;
 }
 
-static int parse_strlist(json_t *v, struct jptr *p, bool paths,
+static int parse_strlist(json_t *v, struct jptr *p, enum setting_kind kind,
                          struct strlist *out, shim_error *err) {
   int ret = expect_array(v, p, err);
   if (ret < 0)
@@ -135,12 +140,15 @@ static int parse_strlist(json_t *v, struct jptr *p, bool paths,
   json_array_foreach(v, i, item) {
     size_t mark = jptr_push_index(p, i);
     const char *s = json_string_value(item);
-    if (!s || !*s || (paths && !path_is_clean(s))) {
+    const char *why = !s || !*s ? "expected a non-empty string"
+                      : kind == S_PATHS && !path_is_clean(s)
+                          ? "expected an absolute path without \".\", \"..\" or \"//\""
+                      : kind == S_CIDRS && !cidr_is_valid(s)
+                          ? "expected an address and prefix such as 169.254.169.254/32"
+                          : NULL;
+    if (why) {
       strlist_clear(&l);
-      return error_set(err, SHIM_ERR_SCHEMA, p->buf,
-                       paths ? "expected an absolute path without \".\", "
-                               "\"..\" or \"//\""
-                             : "expected a non-empty string");
+      return error_set(err, SHIM_ERR_SCHEMA, p->buf, "%s", why);
     }
     if (!(l.items[l.count++] = strdup(s))) {
       strlist_clear(&l);
@@ -255,7 +263,8 @@ static int parse_setting(shim_policy *policy, const struct setting *s,
     return parse_caps(v, p, field, err);
   case S_PATHS:
   case S_NAMES:
-    return parse_strlist(v, p, s->kind == S_PATHS, field, err);
+  case S_CIDRS:
+    return parse_strlist(v, p, s->kind, field, err);
   case S_COUNT:
     if (!json_is_integer(v) || json_integer_value(v) < 1)
       return error_set(err, SHIM_ERR_SCHEMA, p->buf,
@@ -425,6 +434,18 @@ int shim_policy_load_data(const void *data, size_t len, shim_policy **out,
   return 0;
 }
 
+int shim_policy_set_runtime(shim_policy *policy, const char *path,
+                            shim_error *err) {
+  if (!policy || !path || path[0] != '/')
+    return error_set(err, SHIM_ERR_INVAL, NULL, "expected an absolute path");
+  char *copy = strdup(path);
+  if (!copy)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  free(policy->runtime);
+  policy->runtime = copy;
+  return 0;
+}
+
 int shim_policy_load_file(const char *path, shim_policy **out,
                           shim_error *err) {
   return LOAD_FILE(path, shim_policy_load_data, out, err);
@@ -445,7 +466,8 @@ static json_t *render_setting(const shim_policy *policy,
     return a;
   }
   case S_PATHS:
-  case S_NAMES: {
+  case S_NAMES:
+  case S_CIDRS: {
     const struct strlist *l = field;
     json_t *a = json_array();
     for (size_t i = 0; a && i < l->count; i++)

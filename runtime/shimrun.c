@@ -13,6 +13,7 @@
 #include "shimrun.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
@@ -82,8 +83,16 @@ int shimrun_fail(const struct shimrun *s, const char *fmt, ...) {
 
 int shimrun_load_policy(const struct shimrun *s, shim_policy **out) {
   shim_error err;
+  char self[PATH_MAX];
   int ret = s->policy ? shim_policy_load_file(s->policy, out, &err)
                       : shim_policy_load_default(out, &err);
+  /* This executable serves the metadata block hook that hardening adds. */
+  if (ret == 0 && (!realpath("/proc/self/exe", self) ||
+                   shim_policy_set_runtime(*out, self, &err) < 0)) {
+    shim_policy_free(*out);
+    *out = NULL;
+    return shimrun_fail(s, "shimrun: cannot name its own executable");
+  }
   if (ret < 0)
     return shimrun_fail(s, "shimrun: policy %s: %s%s%s",
                         s->policy ? s->policy : "(embedded)", err.pointer,
@@ -229,10 +238,37 @@ static int refuse(struct shimrun *s, int argc, char **argv) {
                          "elsewhere would run without the checks", argv[0]);
 }
 
+/* `shimrun hook network CIDR...`: the createRuntime hook hardening adds.
+ * runc runs it on the host after creating the container's namespaces and
+ * before the container's process starts, with the container's state (its
+ * pid) on stdin; a failure fails the create. */
+static int hook(struct shimrun *s, int argc, char **argv) {
+  if (argc < 2 || strcmp(argv[1], "network") != 0)
+    return shimrun_fail(s, "shimrun: hook: unknown hook");
+  json_error_t jerr;
+  json_t *state = json_loadf(stdin, 0, &jerr);
+  json_int_t pid = json_integer_value(json_object_get(state, "pid"));
+  json_decref(state);
+  if (pid <= 0)
+    return shimrun_fail(s, "shimrun: hook network: no container pid in the state on stdin");
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%lld/ns/net", (long long)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+    return shimrun_fail(s, "shimrun: hook network: cannot enter %s: %s", path,
+                        strerror(errno));
+  close(fd);
+  shim_error err;
+  if (shim_net_block((const char *const *)argv + 2, (size_t)argc - 2, &err) < 0)
+    return shimrun_fail(s, "shimrun: hook network: %s", err.message);
+  return 0;
+}
+
 static const struct {
   const char *name;
   shimrun_command run;
 } commands[] = {
+    {"hook", hook},
     {"create", shimrun_create}, {"run", shimrun_create},
     {"exec", shimrun_exec},     {"checkpoint", refuse},
     {"restore", refuse},        {"start", pass_through},

@@ -77,6 +77,7 @@ int main(void) {
   register_fixture_tests();
   register_seccomp_tests();
   register_harden_tests();
+  register_network_tests();
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();
   unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

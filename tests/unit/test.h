@@ -13,6 +13,7 @@ void register_control_tests(void);
 void register_fixture_tests(void);
 void register_seccomp_tests(void);
 void register_harden_tests(void);
+void register_network_tests(void);
 
 /* Adds a suite with the given tests; aborts the run if CUnit cannot. */
 struct test_case {

@@ -105,6 +105,17 @@ SHIM_API int shim_policy_load_data(const void *data, size_t len, shim_policy **o
  * shim_policy_load_data accepts again. */
 SHIM_API int shim_policy_render(const shim_policy *policy, char **out, shim_error *err);
 
+/*
+ * Tells the policy that the caller is a runtime whose executable is path
+ * (shimrun does this): hardening then adds, for the metadata-server
+ * control, a createRuntime hook `path hook network CIDR...` that the
+ * runtime serves with shim_net_block, and the checks trust exactly that
+ * hook.  Without it the library has no way to block the metadata server
+ * and the control says nothing.
+ */
+SHIM_API int shim_policy_set_runtime(shim_policy *policy, const char *path,
+                                     shim_error *err);
+
 /* "sha256:<hex>" of the rendered effective policy: names the policy that
  * judged a container in audit records. */
 SHIM_API int shim_policy_digest(const shim_policy *policy, char **out, shim_error *err);
@@ -225,6 +236,17 @@ SHIM_API int shim_harden_process(const shim_policy *policy,
                                  const shim_spec *container,
                                  const void *process, size_t len, char **out,
                                  shim_report **report, shim_error *err);
+
+/* ---- Network ------------------------------------------------------------- */
+
+/*
+ * In the calling thread's network namespace (the caller enters the
+ * container's first): brings loopback up and adds a "prohibit" route for
+ * each CIDR ("169.254.169.254/32"), so that connect() to them fails at once
+ * with EACCES.  Routes already there are fine; IPv6 CIDRs are skipped in a
+ * namespace without IPv6.  -SHIM_ERR_HOST with netlink's reason otherwise.
+ */
+SHIM_API int shim_net_block(const char *const *cidrs, size_t n, shim_error *err);
 
 /* ---- Audit records -------------------------------------------------------- */
 
