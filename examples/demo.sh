@@ -1,7 +1,8 @@
 #!/bin/bash
 # The main job in one command (`make demo`): shimrun, on the embedded
-# default policy, runs an ordinary container hardened and refuses one that
-# asks for the host's network.  Needs root, runc, jq and busybox-static
+# default policy, runs an ordinary container hardened (seccomp, no new
+# privileges, capabilities, no user namespaces, no metadata server) and
+# refuses one that asks for the host's network.  Needs root, runc, jq and busybox-static
 # (tests/deps.sh installs them); everything it makes lives in a temp dir.
 set -eu
 top_builddir=${top_builddir:-.}
@@ -19,7 +20,7 @@ ln -s busybox "$tmp/bundle/rootfs/bin/sh"
 (cd "$tmp/bundle" && runc spec)
 jq '.process.terminal = false
     | .process.args = ["/bin/busybox", "sh", "-c",
-        "/bin/busybox grep -E \"^(Seccomp|NoNewPrivs|CapEff):\" /proc/self/status; /bin/busybox unshare -U /bin/busybox true || echo \"unshare -U: denied\""]' \
+        "/bin/busybox grep -E \"^(Seccomp|NoNewPrivs|CapEff):\" /proc/self/status; /bin/busybox unshare -U /bin/busybox true || echo \"unshare -U: denied\"; /bin/busybox nc -w 2 169.254.169.254 80 </dev/null || echo \"metadata server: unreachable\""]' \
 	"$tmp/bundle/config.json" >"$tmp/c" && mv "$tmp/c" "$tmp/bundle/config.json"
 cp "$tmp/bundle/config.json" "$tmp/original.json"
 
