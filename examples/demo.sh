@@ -1,7 +1,7 @@
 #!/bin/bash
 # The main job in one command (`make demo`): shimrun, on the embedded
 # default policy, runs an ordinary container hardened (seccomp, no new
-# privileges, capabilities, no user namespaces, no metadata server) and
+# privileges, capabilities cut, unshare refused, metadata server unreachable) and
 # refuses one that asks for the host's network.  Needs root, runc, jq and busybox-static
 # (tests/deps.sh installs them); everything it makes lives in a temp dir.
 set -eu
