@@ -59,25 +59,15 @@ cleanup() {
 	local id
 	delete_containers runc "$tmp/runc"
 	[ -z "$SHIMRUN" ] || delete_containers "$SHIMRUN" "$tmp/shimrun"
-	if command -v runsc >/dev/null; then
-		for id in $(runsc --root "$tmp/runsc" list -quiet 2>/dev/null); do
-			runsc --root "$tmp/runsc" delete -force "$id" >/dev/null 2>&1
-		done
-	fi
+	delete_runsc "$tmp/runsc"
 	rm -rf --one-file-system -- "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ -z "${SYSCALLS_BIN:-}" ] && [ ! -x "$top_builddir/tests/bench/syscalls" ]; then
-	# Not built (make builds it only for `make bench`): build it here, as
-	# make would, so that the script also runs on its own.
-	SYSCALLS_BIN=$tmp/syscalls
-	echo "bench-syscalls: compiling $top_srcdir/tests/bench/syscalls.c"
-	"${CC:-cc}" -O2 -static -o "$SYSCALLS_BIN" "$top_srcdir/tests/bench/syscalls.c" ||
-		die "cannot compile tests/bench/syscalls.c statically (glibc's static libraries: libc6-dev)"
-fi
-SYSCALLS_BIN=${SYSCALLS_BIN:-$top_builddir/tests/bench/syscalls}
+# make builds it only for `make bench`; the script also runs on its own.
+SYSCALLS_BIN=${SYSCALLS_BIN:-$(static_program bench-syscalls "$top_builddir/tests/bench/syscalls" \
+	"$top_srcdir/tests/bench/syscalls.c" "$tmp")}
 [ -x "$SYSCALLS_BIN" ] || die "no syscalls program at $SYSCALLS_BIN"
 
 # ---- the configurations -----------------------------------------------------------

@@ -29,3 +29,31 @@ delete_containers() {
 		"$cmd" --root "$root" delete -f "$id" >/dev/null 2>&1
 	done
 }
+
+# delete_runsc ROOT [GLOBAL FLAGS...]: the same for runsc, whose flags differ
+delete_runsc() {
+	local root=$1 id
+	shift
+	command -v runsc >/dev/null || return 0
+	for id in $(runsc --root "$root" "$@" list -quiet 2>/dev/null); do
+		runsc --root "$root" "$@" delete -force "$id" >/dev/null 2>&1
+	done
+}
+
+# static_program NAME BUILT SOURCE DIR: prints BUILT when make built it,
+# else compiles SOURCE statically into DIR (as make would) and prints that;
+# NAME is the script's, for messages.  The programs run inside busybox
+# containers, which have no libc.
+static_program() {
+	local name=$1 built=$2 source=$3 dir=$4
+	if [ -x "$built" ]; then
+		echo "$built"
+		return
+	fi
+	echo "$name: compiling $source" >&2
+	"${CC:-cc}" -O2 -static -o "$dir/$(basename "$built")" "$source" || {
+		echo "$name: FAIL: cannot compile $source statically (glibc's static libraries: libc6-dev)" >&2
+		exit 1
+	}
+	echo "$dir/$(basename "$built")"
+}

@@ -38,29 +38,8 @@
 #include <linux/perf_event.h>
 #include <linux/userfaultfd.h>
 
-static const char *errname(int e)
-{
-	static char buf[32];
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
-	const char *n = strerrorname_np(e);
-	if (n)
-		return n;
-#else
-	switch (e) { /* the answers the test expects, or is likely to see */
-	case EPERM: return "EPERM";
-	case ENOSYS: return "ENOSYS";
-	case EINVAL: return "EINVAL";
-	case EFAULT: return "EFAULT";
-	case EACCES: return "EACCES";
-	case ENOENT: return "ENOENT";
-	case ESRCH: return "ESRCH";
-	case ENOKEY: return "ENOKEY";
-	case EBUSY: return "EBUSY";
-	}
-#endif
-	snprintf(buf, sizeof buf, "%d", e);
-	return buf;
-}
+#include "../lib/errname.h"
+
 
 /* The parent's half of every fork-like probe: wait for the child, which
  * exits at once with 0 or with the errno of its own probe. */

@@ -71,6 +71,8 @@
 #include <linux/perf_event.h>
 #include <linux/userfaultfd.h>
 
+#include "../lib/errname.h"
+
 /* Calls that older C libraries have no number for: the numbers of the
  * calls added since Linux 5.0 are the same on every architecture. */
 #ifndef SYS_fsopen
@@ -104,30 +106,6 @@ struct result {
 /* The write end of that pipe, which grandchildren close. */
 static int result_fd = -1;
 
-static const char *errname(int e)
-{
-	static char buf[32];
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
-	const char *n = strerrorname_np(e);
-	if (n)
-		return n;
-#else
-	switch (e) {
-	case EPERM: return "EPERM";
-	case EACCES: return "EACCES";
-	case ENOSYS: return "ENOSYS";
-	case EINVAL: return "EINVAL";
-	case EFAULT: return "EFAULT";
-	case ENOENT: return "ENOENT";
-	case EROFS: return "EROFS";
-	case EBADF: return "EBADF";
-	case ENETUNREACH: return "ENETUNREACH";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	}
-#endif
-	snprintf(buf, sizeof buf, "errno%d", e);
-	return buf;
-}
 
 static void note(struct result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends to the result's note ("; " between parts). */

@@ -48,14 +48,10 @@ RUNSC_PLATFORM=${RUNSC_PLATFORM:-ptrace}
 SECURITY_RUNSC=${SECURITY_RUNSC:-1}
 SECURITY_OUT=${SECURITY_OUT:-./security-table.txt}
 
-skip() { echo "security: SKIP: $*"; exit 77; }
 die() { echo "security: FAIL: $*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || skip "must run as root"
-command -v runc >/dev/null || skip "runc not installed"
-command -v jq >/dev/null || skip "jq not installed"
-[ -x /bin/busybox ] || skip "no /bin/busybox (busybox-static)"
-# A dynamic busybox would find no libc in the container's root.
-if ldd /bin/busybox >/dev/null 2>&1; then skip "/bin/busybox is not static (busybox-static)"; fi
+# shellcheck source=tests/lib/containers.sh
+. "$top_srcdir/tests/lib/containers.sh"
+require_containers security
 [ -x "$SHIMRUN" ] || die "no shimrun at $SHIMRUN"
 SHIMRUN=$(realpath "$SHIMRUN")
 
@@ -68,32 +64,17 @@ chmod 755 "$tmp"
 # left by a killed run.
 cleanup() {
 	set +e
-	local id
-	for id in $(runc --root "$tmp/runc" list -q 2>/dev/null); do
-		runc --root "$tmp/runc" delete -f "$id" >/dev/null 2>&1
-	done
-	for id in $("$SHIMRUN" --root "$tmp/shimrun" list -q 2>/dev/null); do
-		"$SHIMRUN" --root "$tmp/shimrun" delete -f "$id" >/dev/null 2>&1
-	done
-	if command -v runsc >/dev/null; then
-		for id in $(runsc --root "$tmp/runsc" list -quiet 2>/dev/null); do
-			runsc --root "$tmp/runsc" delete -force "$id" >/dev/null 2>&1
-		done
-	fi
+	delete_containers runc "$tmp/runc"
+	delete_containers "$SHIMRUN" "$tmp/shimrun"
+	delete_runsc "$tmp/runsc"
 	rm -rf --one-file-system -- "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # ---- the probe ---------------------------------------------------------------
-if [ -z "${ESCAPE_BIN:-}" ] && [ ! -x "$top_builddir/tests/security/escape" ]; then
-	# Not built by make: built here, as make would.
-	ESCAPE_BIN=$tmp/escape
-	echo "security: compiling $top_srcdir/tests/security/escape.c"
-	"${CC:-cc}" -O2 -static -o "$ESCAPE_BIN" "$top_srcdir/tests/security/escape.c" ||
-		die "cannot compile tests/security/escape.c statically (glibc's static libraries: libc6-dev)"
-fi
-ESCAPE_BIN=${ESCAPE_BIN:-$top_builddir/tests/security/escape}
+ESCAPE_BIN=${ESCAPE_BIN:-$(static_program security "$top_builddir/tests/security/escape" \
+	"$top_srcdir/tests/security/escape.c" "$tmp")}
 [ -x "$ESCAPE_BIN" ] || die "no escape probe at $ESCAPE_BIN"
 # The primitives, in the probe's order (this only prints names).
 mapfile -t prims < <("$ESCAPE_BIN" --list)
