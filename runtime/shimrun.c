@@ -132,26 +132,6 @@ int shimrun_audit(const struct shimrun *s, const shim_policy *policy,
   return 0;
 }
 
-const char *shimrun_flag_value(int argc, char **argv, int *i, const char *name,
-                               const char *alias) {
-  /* Go's flag package takes -name and --name alike. */
-  const char *a = argv[*i];
-  if (a[0] != '-')
-    return NULL;
-  a += a[1] == '-' ? 2 : 1;
-  for (int k = 0; k < 2; k++) {
-    const char *n = k ? alias : name;
-    size_t len = n ? strlen(n) : 0;
-    if (!n || strncmp(a, n, len) != 0)
-      continue;
-    if (a[len] == '=')
-      return a + len + 1;
-    if (a[len] == '\0' && *i + 1 < argc)
-      return argv[++*i];
-  }
-  return NULL;
-}
-
 /* ---- Settings --------------------------------------------------------------- */
 
 /* The config file: {"policy": ..., "delegate": ..., "auditLog": ...}.  An
@@ -314,50 +294,21 @@ int main(int argc, char **argv) {
 
   /* Global flags: runc's are passed on, shimrun's own are not. */
   int i = 1;
-  for (; i < argc && argv[i][0] == '-'; i++) {
-    const char *v;
-    const char *a = argv[i];
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-      usage();
-      return 0;
-    }
-    if (strcmp(a, "--version") == 0 || strcmp(a, "-v") == 0) {
-      printf("shimrun %s (libshim %s)\n", PACKAGE_VERSION, shim_version());
-      fflush(stdout);
-      s.argc = 1;
-      shimrun_push(&s, "--version");
-      break; /* the delegate's version follows */
-    }
-    if ((v = shimrun_flag_value(argc, argv, &i, "policy", NULL))) {
-      s.policy = v;
-    } else if ((v = shimrun_flag_value(argc, argv, &i, "delegate", NULL))) {
-      s.delegate = v;
-    } else if ((v = shimrun_flag_value(argc, argv, &i, "audit-log", NULL))) {
-      s.audit_log = v;
-    } else {
-      int first = i;
-      static const char *const valued[] = {"root", "log", "log-format", "criu", "rootless"};
-      static const char *const booleans[] = {"debug", "systemd-cgroup"};
-      bool known = false;
-      for (size_t k = 0; !known && k < sizeof valued / sizeof valued[0]; k++)
-        if ((v = shimrun_flag_value(argc, argv, &i, valued[k], NULL))) {
-          known = true;
-          if (strcmp(valued[k], "root") == 0)
-            s.root = v;
-          else if (strcmp(valued[k], "log") == 0)
-            s.log = v;
-          else if (strcmp(valued[k], "log-format") == 0)
-            s.log_json = strcmp(v, "json") == 0;
-        }
-      const char *name = a + (a[1] == '-' ? 2 : 1);
-      for (size_t k = 0; !known && k < sizeof booleans / sizeof booleans[0]; k++)
-        known = strncmp(name, booleans[k], strlen(booleans[k])) == 0 &&
-                (name[strlen(booleans[k])] == '\0' || name[strlen(booleans[k])] == '=');
-      if (!known)
-        return shimrun_fail(&s, "shimrun: unknown global flag %s", a);
-      for (int k = first; k <= i; k++)
-        shimrun_push(&s, argv[k]);
-    }
+  switch (shimrun_parse_globals(&s, argc, argv, &i)) {
+  case SHIMRUN_HELP:
+    usage();
+    return 0;
+  case SHIMRUN_VERSION:
+    printf("shimrun %s (libshim %s)\n", PACKAGE_VERSION, shim_version());
+    fflush(stdout);
+    s.argc = 1; /* the delegate's version follows */
+    shimrun_push(&s, "--version");
+    break;
+  case SHIMRUN_UNKNOWN_FLAG:
+    return shimrun_fail(&s, "shimrun: unknown global flag %s", argv[i]);
+  case SHIMRUN_COMMAND:
+  case SHIMRUN_NO_COMMAND:
+    break;
   }
   char delegate[PATH_MAX];
   if (resolve_delegate(&s, delegate, sizeof delegate) != 0)

@@ -47,9 +47,29 @@ int shimrun_audit(const struct shimrun *s, const shim_policy *policy,
                   const shim_spec *spec, const shim_report *report,
                   const shim_audit_event *event);
 
+/* ---- The command line (shimrun_args.c: no output, no exit) ---- */
+
 /* The value of a flag at argv[*i] ("--name=v", "--name v", "-name v");
  * NULL when argv[*i] is not that flag.  Advances *i past a separate value. */
 const char *shimrun_flag_value(int argc, char **argv, int *i, const char *name,
                                const char *alias);
+
+enum shimrun_globals {
+  SHIMRUN_COMMAND,      /* argv[*next] is the command */
+  SHIMRUN_NO_COMMAND,   /* flags only */
+  SHIMRUN_HELP,         /* --help at argv[*next] */
+  SHIMRUN_VERSION,      /* --version at argv[*next] */
+  SHIMRUN_UNKNOWN_FLAG, /* argv[*next] is a flag neither runc nor we know */
+};
+
+/* Reads the global flags: shimrun's into s, runc's pushed on s->argv as
+ * they came (at most one push per argument). */
+enum shimrun_globals shimrun_parse_globals(struct shimrun *s, int argc,
+                                           char **argv, int *next);
+
+/* create's and run's bundle ("." when not given) and container id (NULL
+ * when none). */
+void shimrun_scan_create(int argc, char **argv, const char **bundle,
+                         const char **id);
 
 #endif

@@ -85,21 +85,8 @@ static int load_spec(const struct shimrun *s, int dirfd, const char *bundle,
 }
 
 int shimrun_create(struct shimrun *s, int argc, char **argv) {
-  const char *bundle_arg = ".", *id = NULL;
-  for (int i = 1; i < argc; i++) {
-    const char *v;
-    if ((v = shimrun_flag_value(argc, argv, &i, "bundle", "b"))) {
-      bundle_arg = v;
-    } else if (argv[i][0] == '-') {
-      /* The other flags with a value; the rest are booleans. */
-      static const char *const valued[] = {"console-socket", "pid-file", "preserve-fds"};
-      for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
-        if (shimrun_flag_value(argc, argv, &i, valued[k], NULL))
-          break;
-    } else if (!id) {
-      id = argv[i];
-    }
-  }
+  const char *bundle_arg, *id;
+  shimrun_scan_create(argc, argv, &bundle_arg, &id);
   char bundle[PATH_MAX];
   if (!realpath(bundle_arg, bundle))
     return shimrun_fail(s, "shimrun: bundle %s: %s", bundle_arg, strerror(errno));

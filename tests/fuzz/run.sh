@@ -7,6 +7,7 @@
 #   fuzz_spec     OCI specs: load, render, check, harden (+ property)
 #   fuzz_policy   policy overlays: load, render, reload (+ property)
 #   fuzz_seccomp  seccomp profiles: load, compile, explain, harden
+#   fuzz_cli      shimrun's command line (argv split at NUL bytes)
 #
 # Environment:
 #   top_srcdir    the source tree (default: two levels above this script)
@@ -36,7 +37,7 @@ top=$(cd "$top" && pwd)
 here=$top/tests/fuzz
 seconds=${FUZZ_SECONDS:-60}
 cc=${CC:-clang}
-targets=${*:-fuzz_spec fuzz_policy fuzz_seccomp}
+targets=${*:-fuzz_spec fuzz_policy fuzz_seccomp fuzz_cli}
 case $cc in *clang*) ;; *) cc=clang ;; esac # configure's CC may be gcc
 
 say() { printf 'fuzz: %s\n' "$*"; }
@@ -100,9 +101,16 @@ for src in "$top"/libshim/*.c "$build/default_policy.c" "$build/sandbox_seccomp.
 done
 for t in $targets; do
   [ -f "$here/$t.c" ] || { say "unknown target $t"; exit 2; }
-  # The targets see the public header only.
+  # The library's targets see its public header only; fuzz_cli reads
+  # shimrun's command line (runtime/shimrun_args.c, shimrun_push).
+  extra=
+  if [ "$t" = fuzz_cli ]; then
+    printf '#include "shimrun.h"\nvoid shimrun_push(struct shimrun *s, const char *a) {\n  s->argv[s->argc++] = (char *)a;\n  s->argv[s->argc] = 0;\n}\n' \
+      > "$build/push.c"
+    extra="-I$build -I$top/runtime -include $build/config.h $top/runtime/shimrun_args.c $build/push.c"
+  fi
   "$cc" -g -O1 $san -fsanitize=fuzzer -std=gnu11 -Wall -Wextra \
-    -I"$top/libshim/include" -I"$here" "$here/$t.c" $objs $dep_libs -o "$build/$t"
+    -I"$top/libshim/include" -I"$here" "$here/$t.c" $extra $objs $dep_libs -o "$build/$t"
 done
 
 # ---- run

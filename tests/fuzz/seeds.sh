@@ -14,7 +14,13 @@ out=${1:?usage: seeds.sh OUTDIR}
 top=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 here=$top/tests/fuzz
 
-mkdir -p "$out/fuzz_spec" "$out/fuzz_policy" "$out/fuzz_seccomp"
+mkdir -p "$out/fuzz_spec" "$out/fuzz_policy" "$out/fuzz_seccomp" "$out/fuzz_cli"
+# fuzz_cli: command lines as containerd's runc shim gives them, NUL-separated.
+printf '%s\0' --root /run/containerd/runc/k8s.io --log /run/log.json --log-format json \
+  --systemd-cgroup create --bundle /run/b --pid-file /run/pid id1 > "$out/fuzz_cli/create"
+printf '%s\0' --root=/r --delegate /usr/sbin/runc exec --process /tmp/p --detach --pid-file /p id1 \
+  > "$out/fuzz_cli/exec"
+printf '%s\0' -debug -root /r run -b . -d id2 > "$out/fuzz_cli/run"
 
 # Copies a file under a name that says where it came from.
 seed() { cp "$2" "$out/$1/$(echo "$2" | sed "s|^$top/||; s|/|_|g")"; }
@@ -71,3 +77,4 @@ src=$top/libshim
 dict fuzz_spec "$src/schema.c" "$src/check.c" "$src/policy.c"
 dict fuzz_policy "$src/policy.c" "$src/check.c" "$src/harden.c" "$top/profiles/policy/default.json"
 dict fuzz_seccomp "$src/seccomp.c"
+dict fuzz_cli "$top/runtime/shimrun_args.c"
