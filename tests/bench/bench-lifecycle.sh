@@ -9,7 +9,10 @@
 # configuration alike.  The table gives each configuration's median over
 # all its lifecycles, in total and per phase, and its ratio to (a).
 #
-#   a  runc+hardened   runc, running what `shimctl harden` makes of (d)
+#   a  runc+hardened   runc, running what shimrun makes of (d) (written
+#                      once by `shimrun --delegate /bin/true create`: the
+#                      hardened spec with shimrun's metadata-block hook,
+#                      which runc then runs too)
 #   b  shimrun         $SHIMRUN in front of runc with (a)'s hardened spec
 #                      as input: it checks, re-hardens (idempotent, writes
 #                      nothing), audits and execs runc - the wrapper's
@@ -41,8 +44,7 @@
 #
 # Environment: top_builddir (default .), top_srcdir (default: two
 # directories above this script), SHIMRUN (default
-# $top_builddir/runtime/shimrun), SHIMCTL (default
-# $top_builddir/runtime/shimctl), ROUNDS (default 5), ITERATIONS
+# $top_builddir/runtime/shimrun), ROUNDS (default 5), ITERATIONS
 # (lifecycles per configuration and round, default 20), POLL (seconds
 # between two `state` calls, default 0.01), RUNSC_PLATFORM (default
 # ptrace: works without KVM), BENCH_OUT (the results file, default
@@ -57,7 +59,6 @@ export LC_ALL=C # EPOCHREALTIME with a '.', awk's numbers alike
 top_builddir=${top_builddir:-.}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 SHIMRUN=${SHIMRUN:-$top_builddir/runtime/shimrun}
-SHIMCTL=${SHIMCTL:-$top_builddir/runtime/shimctl}
 ROUNDS=${ROUNDS:-5}
 ITERATIONS=${ITERATIONS:-20}
 POLL=${POLL:-0.01}
@@ -70,7 +71,6 @@ die() { echo "bench-lifecycle: FAIL: $*" >&2; exit 1; }
 . "$top_srcdir/tests/lib/containers.sh"
 require_containers bench-lifecycle
 [ -n "${EPOCHREALTIME:-}" ] || die "bash ${BASH_VERSION} has no EPOCHREALTIME (bash 5 or later needed)"
-[ -x "$SHIMCTL" ] || die "no shimctl at $SHIMCTL"
 [ -x "$SHIMRUN" ] || die "no shimrun at $SHIMRUN"
 for v in ROUNDS ITERATIONS; do
 	case ${!v} in '' | *[!0-9]* | 0) die "$v must be a positive number, not '${!v}'" ;; esac
@@ -162,11 +162,14 @@ cp "$tmp/unhardened.json" "$tmp/f/config.json"
 # (e): containerd's default profile, as `ctr run --seccomp` writes it.
 jq --slurpfile ctr "$top_srcdir/tests/fixtures/ctr-seccomp.json" \
 	'.linux.seccomp = $ctr[0].linux.seccomp' "$tmp/unhardened.json" >"$tmp/e/config.json"
-# (a) and (b): the hardened spec.
-"$SHIMCTL" harden "$tmp/unhardened.json" -o "$tmp/hardened.json" >"$tmp/harden.out" 2>&1 || {
+# (a) and (b): the hardened spec, as shimrun writes it (with its hook).
+mkdir -p "$tmp/h" && cp "$tmp/unhardened.json" "$tmp/h/config.json"
+"$SHIMRUN" --delegate /bin/true --audit-log "$tmp/h.audit" create --bundle "$tmp/h" \
+	"harden-$$" >"$tmp/harden.out" 2>&1 || {
 	cat "$tmp/harden.out"
-	die "shimctl harden failed"
+	die "shimrun could not harden the spec"
 }
+cp "$tmp/h/config.json" "$tmp/hardened.json"
 cp "$tmp/hardened.json" "$tmp/a/config.json"
 cp "$tmp/hardened.json" "$tmp/b/config.json"
 
@@ -232,16 +235,16 @@ for cfg in "${configs[@]}"; do
 	die "${label[$cfg]} ($cfg): the warm-up lifecycle failed"
 done
 # What shimrun did with its inputs: (b) must be left as it was (already
-# hardened: nothing written), (c) rewritten to what shimctl makes of it.
+# hardened: nothing written), (c) rewritten to (a)'s spec.
 if cmp -s "$tmp/b/config.json" "$tmp/hardened.json" && [ ! -e "$tmp/b/config.json.orig" ]; then
 	notes+=("b (shimrun): checked: the hardened input was left as it was (no rewrite, no config.json.orig)")
 else
 	notes+=("b (shimrun): WARNING: shimrun rewrote the already hardened config.json: (b) measures a rewrite too")
 fi
 if cmp -s "$tmp/c/config.json" "$tmp/hardened.json" && cmp -s "$tmp/c/config.json.orig" "$tmp/unhardened.json"; then
-	notes+=("c (shimrun+rewrite): checked: shimrun wrote the same hardened config.json as shimctl harden, and the original as config.json.orig")
+	notes+=("c (shimrun+rewrite): checked: shimrun wrote the same hardened config.json as (a) runs, and the original as config.json.orig")
 else
-	notes+=("c (shimrun+rewrite): WARNING: shimrun's config.json (or config.json.orig) differs from shimctl harden's (or the original)")
+	notes+=("c (shimrun+rewrite): WARNING: shimrun's config.json (or config.json.orig) differs from (a)'s (or the original)")
 fi
 audit_lines=$(jq -r '.decision' "$tmp/audit.log" | paste -s -d ' ' -)
 [ "$audit_lines" = "hardened hardened" ] ||
