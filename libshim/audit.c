@@ -7,20 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-int shim_policy_digest(const shim_policy *policy, char **out, shim_error *err) {
-  if (!policy || !out)
-    return error_set(err, SHIM_ERR_INVAL, NULL, "no policy or output pointer");
-  if (!(*out = strdup(policy->digest)))
-    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  return 0;
-}
-
-const char *shim_spec_annotation(const shim_spec *spec, const char *key) {
-  if (!spec || !key)
-    return NULL;
-  return jv_str(jv_get(jv_get(spec->tree.nodes, "annotations"), key));
-}
-
 /* The pod a Kubernetes container belongs to, from the CRI annotations
  * containerd sets: raw container ids alone are what makes audit logs of
  * seccomp tools hard to use. */

@@ -434,6 +434,14 @@ int shim_policy_load_data(const void *data, size_t len, shim_policy **out,
   return 0;
 }
 
+int shim_policy_digest(const shim_policy *policy, char **out, shim_error *err) {
+  if (!policy || !out)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no policy or output pointer");
+  if (!(*out = strdup(policy->digest)))
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  return 0;
+}
+
 int shim_policy_set_runtime(shim_policy *policy, const char *path,
                             shim_error *err) {
   if (!policy || !path || path[0] != '/')

@@ -42,6 +42,12 @@ void shim_spec_free(shim_spec *spec) {
   free(spec);
 }
 
+const char *shim_spec_annotation(const shim_spec *spec, const char *key) {
+  if (!spec || !key)
+    return NULL;
+  return jv_str(jv_get(jv_get(spec->tree.nodes, "annotations"), key));
+}
+
 int shim_spec_render(const shim_spec *spec, char **out, shim_error *err) {
   if (!spec || !out)
     return error_set(err, SHIM_ERR_INVAL, NULL, "no spec or output pointer");

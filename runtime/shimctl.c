@@ -2,7 +2,7 @@
  * its own file (cmd_*.c). */
 #include "config.h"
 #include "shimctl.h"
-#include "atomic_write.h"
+#include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>

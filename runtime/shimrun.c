@@ -248,7 +248,6 @@ static const struct {
   const char *name;
   shimrun_command run;
 } commands[] = {
-    {"hook", hook},
     {"create", shimrun_create}, {"run", shimrun_create},
     {"exec", shimrun_exec},     {"checkpoint", refuse},
     {"restore", refuse},        {"start", pass_through},
@@ -273,6 +272,10 @@ static void usage(void) {
 
 int main(int argc, char **argv) {
   struct shimrun s = {.delegate = "runc", .audit_log = DEFAULT_AUDIT_LOG};
+  /* The hook needs no delegate and no settings: it runs in every create,
+   * with the environment runc gives hooks (none). */
+  if (argc > 1 && strcmp(argv[1], "hook") == 0)
+    return hook(&s, argc - 1, argv + 1);
   /* The delegate's argv never has more entries than ours, plus room for
    * what commands add (one each at most) and the final NULL. */
   s.argv = calloc((size_t)argc + 8, sizeof *s.argv);

@@ -10,7 +10,7 @@
  */
 #include "config.h"
 #include "shimrun.h"
-#include "atomic_write.h"
+#include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,26 +57,12 @@ static void rejection_text(const shim_report *report, char *buf, size_t size) {
 /* Reads config.json from the open bundle directory: a regular file only. */
 static int load_spec(const struct shimrun *s, int dirfd, const char *bundle,
                      char **data, size_t *len, shim_spec **spec) {
-  int fd = openat(dirfd, "config.json", O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  struct stat st;
-  if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-    int saved = fd < 0 ? errno : EINVAL;
-    if (fd >= 0)
-      close(fd);
+  if (read_regular_at(dirfd, "config.json", data, len) < 0)
     return shimrun_fail(s, "shimrun: %s/config.json: %s", bundle,
-                        saved == EINVAL ? "not a regular file" : strerror(saved));
-  }
-  *data = malloc((size_t)st.st_size + 1);
-  ssize_t n = *data && st.st_size <= (off_t)SHIM_MAX_DOCUMENT_BYTES
-                  ? pread(fd, *data, (size_t)st.st_size + 1, 0)
-                  : -1;
-  close(fd);
-  if (n != st.st_size)
-    return shimrun_fail(s, "shimrun: %s/config.json: %s", bundle,
-                        st.st_size > (off_t)SHIM_MAX_DOCUMENT_BYTES
-                            ? "larger than the 4 MiB limit"
-                            : "changed or unreadable while read");
-  *len = (size_t)n;
+                        errno == EINVAL ? "not a regular file"
+                        : errno == EFBIG ? "larger than the 4 MiB limit"
+                        : errno == EIO   ? "changed or unreadable while read"
+                                         : strerror(errno));
   shim_error err;
   if (shim_spec_load_data(*data, *len, spec, &err) < 0)
     return shimrun_fail(s, "shimrun: %s/config.json: %s%s%s", bundle,

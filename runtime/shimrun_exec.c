@@ -11,6 +11,7 @@
  */
 #include "config.h"
 #include "shimrun.h"
+#include "files.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -62,23 +63,6 @@ static int bundle_of(struct shimrun *s, const char *id, char *out, size_t size) 
   return 0;
 }
 
-static int read_all(const char *path, char **data, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f)
-    return -1;
-  char *buf = malloc(SHIM_MAX_DOCUMENT_BYTES + 1);
-  size_t n = buf ? fread(buf, 1, SHIM_MAX_DOCUMENT_BYTES + 1, f) : 0;
-  fclose(f);
-  if (!buf || n > SHIM_MAX_DOCUMENT_BYTES) {
-    free(buf);
-    errno = EFBIG;
-    return -1;
-  }
-  *data = buf;
-  *len = n;
-  return 0;
-}
-
 /* --process FILE: harden the process against its container. */
 static int harden_process_file(struct shimrun *s, const char *id,
                                const char *path, char *fd_path, size_t size) {
@@ -98,7 +82,7 @@ static int harden_process_file(struct shimrun *s, const char *id,
   int rc = 0, ret;
   if (shim_spec_load_file(config, &spec, &err) < 0) {
     rc = shimrun_fail(s, "shimrun: exec: %s: %s", config, err.message);
-  } else if (read_all(path, &data, &len) < 0) {
+  } else if (read_regular_at(AT_FDCWD, path, &data, &len) < 0) {
     rc = shimrun_fail(s, "shimrun: exec: %s: %s", path, strerror(errno));
   } else if ((ret = shim_harden_process(policy, spec, data, len, &out, &report, &err)) < 0) {
     if (ret == -SHIM_ERR_REJECTED) {
