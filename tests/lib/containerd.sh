@@ -2,9 +2,15 @@
 # tests/lib/containerd.sh - helpers for integration tests that need a real
 # containerd.  Source it; do not execute it.
 #
-#   ctrd_start DIR          private containerd, everything under DIR
+#   ctrd_start DIR [CRI.toml]
+#                           private containerd, everything under DIR; with
+#                           CRI.toml, the CRI plugin is on, configured by
+#                           that file's [plugins."io.containerd.grpc.v1.cri"]
+#                           tables (appended to the config as they are)
 #   ctr_ ARGS...            ctr bound to that containerd (namespace shimtest)
-#   busybox_image DIR [REF] build + import a busybox image, print REF
+#   busybox_image DIR [REF [CMD...]]
+#                           build + import a busybox image (command CMD,
+#                           default /bin/sh), print REF
 #   ctrd_stop DIR           stop it, unmount leftovers, remove DIR
 #
 # Only tools from Debian's archive are used: containerd/ctr, runc, umoci,
@@ -47,16 +53,18 @@ _ctrd_ctr() {
 }
 
 # Everything that could collide with a system containerd (root, state,
-# sockets, opt plugin dir, temp) is pointed into DIR.  CRI is disabled: it
-# wants CNI and would only slow start-up and add noise to the log.
+# sockets, opt plugin dir, temp) is pointed into DIR.  CRI is disabled
+# unless asked for: it wants CNI and would only slow start-up and add
+# noise to the log.
 _ctrd_write_config() {
-	local dir=$1
-	cat >"$dir/config.toml" <<TOML
+	local dir=$1 cri=${2:-} disabled='disabled_plugins = ["io.containerd.grpc.v1.cri"]'
+	[ -z "$cri" ] || disabled=
+	cat >"$dir/config.toml" <<TOML || return 1
 version = 2
 root = "$dir/root"
 state = "$dir/state"
 temp = "$dir/tmp"
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
+$disabled
 
 [grpc]
   address = "$dir/containerd.sock"
@@ -71,6 +79,7 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
 [plugins."io.containerd.internal.v1.opt"]
   path = "$dir/opt"
 TOML
+	[ -z "$cri" ] || cat -- "$cri" >>"$dir/config.toml"
 }
 
 # True while PID is the containerd we started for DIR; guards against
@@ -98,11 +107,11 @@ _ctrd_find_pid() {
 
 ctrd_start() {
 	local dir i launcher
-	dir=$(_ctrd_abs "${1:?usage: ctrd_start DIR}")
+	dir=$(_ctrd_abs "${1:?usage: ctrd_start DIR [CRI.toml]}")
 	mkdir -p "$dir/root" "$dir/state" "$dir/tmp" "$dir/opt" || return 1
 	# Remember whether the shim socket dir (see header) is ours to remove.
 	[ -e /run/containerd ] || : >"$dir/created-run-containerd"
-	_ctrd_write_config "$dir"
+	_ctrd_write_config "$dir" "${2:-}" || return 1
 
 	# setsid: a Ctrl-C aimed at the test must not kill the daemon before
 	# the trap has had a chance to shut it down in order.
@@ -299,9 +308,12 @@ _busybox_rootfs() {
 # The tag is the full reference: ctr import keeps a ref.name containing
 # '/' or ':' verbatim, so no --base-name is needed to name the image.
 busybox_image() {
-	local dir ref build
-	dir=$(_ctrd_abs "${1:?usage: busybox_image DIR [REF]}")
+	local dir ref build arg cmd=()
+	dir=$(_ctrd_abs "${1:?usage: busybox_image DIR [REF [CMD...]]}")
 	ref=${2:-$CTRD_BUSYBOX_REF}
+	shift $(($# < 2 ? $# : 2))
+	# umoci appends each --config.cmd to the command line.
+	for arg in "${@:-/bin/sh}"; do cmd+=(--config.cmd "$arg"); done
 	build=$dir/busybox-build
 	rm -rf -- "$build" && mkdir -p "$build" || return 1
 	{
@@ -310,7 +322,7 @@ busybox_image() {
 			umoci new --image "$build/layout:$ref" &&
 			umoci insert --image "$build/layout:$ref" "$build/rootfs" / &&
 			umoci config --image "$build/layout:$ref" \
-				--config.cmd /bin/sh \
+				"${cmd[@]}" \
 				--config.env PATH=/bin:/usr/bin:/sbin:/usr/sbin \
 				--config.workingdir / &&
 			umoci gc --layout "$build/layout" &&

@@ -1,0 +1,473 @@
+#!/bin/bash
+# shimrun on the Kubernetes path: a private containerd with its CRI plugin,
+# driven over the CRI gRPC API as kubelet drives it (tests/integration/cri/
+# cri.py; there is no kubelet or crictl here), shimrun as the runtime
+# class "shim" (runc v2 shim, BinaryName), CNI bridge networking, a pause
+# image and a busybox image built here and imported (nothing is pulled).
+#
+# Proves:
+#   - an ordinary pod runs: RunPodSandbox, then CreateContainer and
+#     StartContainer of an app container, hardened (Seccomp 2, NoNewPrivs 1
+#     in its init process and in an ExecSync'd one); a second app container
+#     joins the sandbox's namespaces by path and runs too;
+#   - containerd runs the sandbox's create in RunPodSandbox: a hostNetwork
+#     pod fails there, with shimrun's message in the gRPC error, and leaves
+#     no sandbox behind; a sandbox marked privileged (for privileged
+#     containers) runs, as its pause container is not privileged;
+#   - containerd runs an app container's create and start in
+#     StartContainer: a container mounting the host's /, adding
+#     CAP_SYS_ADMIN, with procMount Unmasked or privileged is created,
+#     fails to start with shimrun's message, and its status is EXITED,
+#     reason StartError, with the message;
+#   - the audit log names pod, namespace and container (CRI annotations)
+#     for each decision;
+#   - removing the pods leaves no mount, netns or shim behind.
+#
+# Environment: top_builddir (runtime/shimrun; default .), top_srcdir,
+# CNI_BIN_DIR (default: /usr/lib/cni, Debian's, else /opt/cni/bin);
+# CRI_TIMEOUT: seconds a CRI call may take (default 60); CRI_KEEP=1 leaves
+# containerd, its directory and the bridge for inspection when the test
+# ends early.
+# Needs root, containerd (1.6), ctr, runc, umoci, jq, busybox-static,
+# protoc (protobuf-compiler), python3 with grpcio and protobuf
+# (python3-grpcio), CNI's bridge, host-local and loopback plugins
+# (containernetworking-plugins); exits 77 (skip) without them.
+set -eu
+top_builddir=${top_builddir:-.}
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+SHIMRUN=$(realpath "${SHIMRUN:-$top_builddir/runtime/shimrun}")
+CRI_PY=$top_srcdir/tests/integration/cri/cri.py
+# Debian's python3, whatever else PATH offers: grpcio comes from the archive.
+PYTHON=${PYTHON:-/usr/bin/python3}
+# Seconds a CRI call may take (kubelet's default is 2 minutes).
+CRI_TIMEOUT=${CRI_TIMEOUT:-60}
+# Kubernetes' containerd namespace: the CRI plugin works in no other.
+CTRD_NAMESPACE=k8s.io
+
+# shellcheck source=tests/lib/containers.sh
+. "$top_srcdir/tests/lib/containers.sh"
+# shellcheck source=tests/lib/containerd.sh
+. "$top_srcdir/tests/lib/containerd.sh"
+
+skip() { echo "cri: SKIP: $*"; exit 77; }
+require_containers cri
+for tool in containerd ctr umoci protoc ip; do
+	command -v "$tool" >/dev/null || skip "$tool not installed"
+done
+"$PYTHON" -c 'import grpc, google.protobuf' 2>/dev/null ||
+	skip "$PYTHON cannot import grpc and google.protobuf (python3-grpcio)"
+if [ -z "${CNI_BIN_DIR:-}" ]; then
+	CNI_BIN_DIR=/usr/lib/cni
+	[ -x $CNI_BIN_DIR/bridge ] || CNI_BIN_DIR=/opt/cni/bin
+fi
+for plugin in bridge host-local loopback; do
+	[ -x "$CNI_BIN_DIR/$plugin" ] || skip "no CNI plugin $CNI_BIN_DIR/$plugin (containernetworking-plugins)"
+done
+[ -x "$SHIMRUN" ] || { echo "cri: FAIL: no shimrun at $SHIMRUN"; exit 1; }
+
+started=$(date +%s.%N)
+D=$(mktemp -d /tmp/shim-cri.XXXXXX)
+# The bridge the pods' veths hang on: a name of ours (15 bytes at most)
+# that no other instance uses.  No gateway address and no masquerading:
+# the host's routes and iptables stay as they were.
+BRIDGE=shimcri$(($$ % 100000))
+# Outside $D, CNI keeps its result cache in /var/lib/cni/results (libcni's
+# default; containerd 1.6 cannot move it) and the CRI plugin the pods'
+# network namespaces in /var/run/netns: both are emptied as the pods go,
+# and the directories removed at the end when this test created them.
+host_dirs=
+for dir in /var/lib/cni/results /var/lib/cni /var/run/netns; do
+	[ -e "$dir" ] || host_dirs="$host_dirs $dir"
+done
+# "ID NETNS-PATH" of every sandbox containerd still knows, from the
+# metadata the CRI plugin keeps with the sandbox container (there before
+# the runtime is called).  A RunPodSandbox still running when the test
+# gives up (a runtime that hangs) has made its network namespace and CNI
+# cache entries, and tears them down only if containerd lives long enough.
+sandbox_records() {
+	local c
+	for c in $(ctr_ containers ls -q 2>/dev/null); do
+		ctr_ containers info "$c" 2>/dev/null | jq -r '
+			.Extensions["io.cri-containerd.sandbox.metadata"].value // empty
+			| @base64d | fromjson | .Metadata | "\(.ID) \(.NetNSPath)"'
+	done
+}
+# forget_sandboxes RECORDS: what sandbox_records named, once containerd is
+# gone: the network namespace (only where the CRI plugin puts them) and
+# the CNI result cache of that sandbox id, for each network.
+forget_sandboxes() {
+	local id netns
+	while read -r id netns; do
+		[ -n "$id" ] || continue
+		case $netns in
+		/var/run/netns/cni-* | /run/netns/cni-*)
+			[ -e "$netns" ] && ip netns del "${netns##*/}" &&
+				echo "cri: removed the network namespace $netns of sandbox $id" ;;
+		esac
+		rm -f /var/lib/cni/results/*-"$id"-*
+	done <<<"$1"
+}
+cleanup() {
+	set +e
+	trap - ERR
+	if [ -n "${CRI_KEEP:-}" ]; then
+		echo "cri: CRI_KEEP: containerd left running on $D (clean up: CTRD_NAMESPACE=k8s.io; . tests/lib/containerd.sh; ctrd_stop $D; ip link del $BRIDGE)"
+		return
+	fi
+	local sandboxes=
+	if [ -S "$D/containerd.sock" ]; then
+		remove_pods >/dev/null 2>&1
+		sandboxes=$(sandbox_records)
+	fi
+	ctrd_stop "$D" >/dev/null 2>&1
+	forget_sandboxes "$sandboxes"
+	[ -e "/sys/class/net/$BRIDGE" ] && ip link del "$BRIDGE" 2>/dev/null
+	# shellcheck disable=SC2086 # a list of paths without blanks
+	[ -z "$host_dirs" ] || rmdir $host_dirs 2>/dev/null
+	return 0
+}
+trap cleanup EXIT
+# set -e ends the test on an unexpected failure; say where.
+trap 'echo "cri: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
+
+passed=0 failed=0
+ok() { passed=$((passed + 1)); echo "  ok: $1"; }
+bad() { failed=$((failed + 1)); echo "  FAIL: $1"; shift; [ $# -gt 0 ] && printf '    %s\n' "$@"; return 0; }
+check() { # NAME COMMAND...: passes when the command succeeds
+	local name=$1; shift
+	if "$@"; then ok "$name"; else bad "$name"; fi
+}
+die() {
+	echo "cri: FAIL: $*"
+	[ -r "$D/containerd.log" ] && tail -n 20 "$D/containerd.log" | sed 's/^/    /'
+	exit 1
+}
+
+# ---- shimrun as a runtime class ---------------------------------------------
+
+# What the runtime class's BinaryName points at: the runc v2 shim passes no
+# flags of ours, so the settings come from the environment.  SHIMRUN_CONFIG
+# keeps a host's /etc/shim/shimrun.json out of the test.
+AUDIT=$D/audit.log
+echo '{}' >"$D/shimrun.json"
+cat >"$D/shimrun-wrapper" <<EOF
+#!/bin/sh
+SHIMRUN_CONFIG='$D/shimrun.json' SHIMRUN_POLICY='$D/policy.json' \\
+SHIMRUN_AUDIT_LOG='$AUDIT' SHIMRUN_DELEGATE='$(command -v runc)' \\
+	exec '$SHIMRUN' "\$@"
+EOF
+chmod 755 "$D/shimrun-wrapper"
+# The default policy allows bind mounts from containerd's default CRI
+# directories (the pod's hosts, hostname, resolv.conf and /dev/shm); this
+# containerd keeps them under $D, which a node with another root would
+# have to allow the same way.
+jq -n --arg root "$D/root/io.containerd.grpc.v1.cri/sandboxes" \
+	--arg state "$D/state/io.containerd.grpc.v1.cri/sandboxes" '
+	{version: 1, name: "cri-test",
+	 controls: {"host-mounts": {allowedSources: ["/var/lib/kubelet/pods", $root, $state]}}}' \
+	>"$D/policy.json"
+
+# ---- containerd with CRI ----------------------------------------------------
+
+PAUSE=registry.k8s.io/pause:shimtest
+BUSYBOX=docker.io/library/busybox:shimtest
+mkdir -p "$D/cni" "$D/logs"
+jq -n --arg bridge "$BRIDGE" --arg ipam "$D/cni-ipam" '
+	{cniVersion: "0.4.0", name: "shimtest-cri",
+	 plugins: [{type: "bridge", bridge: $bridge, isGateway: false, ipMasq: false,
+	            ipam: {type: "host-local", subnet: "10.213.0.0/24", dataDir: $ipam}}]}' \
+	>"$D/cni/10-shimtest.conflist"
+# The runtime class "shim", also the default so that nothing reaches plain
+# runc; runc's state (Root) under $D; the stream server (ExecSync) on a
+# free loopback port.  restrict_oom_score_adj: the CRI plugin gives pause
+# containers oom_score_adj -998, which needs CAP_SYS_RESOURCE in the
+# initial user namespace; where the test runs in a container or VM sandbox
+# without it, runc init dies ("failed to update /proc/self/oom_score_adj")
+# before shimrun's hardening matters.  Restricted, it is never lower than
+# containerd's own.
+cat >"$D/cri.toml" <<TOML
+[plugins."io.containerd.grpc.v1.cri"]
+  sandbox_image = "$PAUSE"
+  stream_server_address = "127.0.0.1"
+  stream_server_port = "0"
+  restrict_oom_score_adj = true
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    snapshotter = "overlayfs"
+    default_runtime_name = "shim"
+    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.shim]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.shim.options]
+        BinaryName = "$D/shimrun-wrapper"
+        Root = "$D/runc"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "$CNI_BIN_DIR"
+    conf_dir = "$D/cni"
+    max_conf_num = 1
+TOML
+
+ctrd_start "$D" "$D/cri.toml" >/dev/null || die "containerd did not start"
+# The pause container only has to stay up; busybox's sleep does (the CRI
+# plugin kills it with SIGKILL).
+busybox_image "$D" "$PAUSE" /bin/sleep 2147483647 >/dev/null || die "no pause image"
+busybox_image "$D" "$BUSYBOX" >/dev/null || die "no busybox image"
+
+cri() { "$PYTHON" "$CRI_PY" --address "$CTRD_ADDRESS" --pb-dir "$D/pb" --timeout "$CRI_TIMEOUT" "$@"; }
+CRI_TIMEOUT=30 cri wait "$PAUSE" "$BUSYBOX" >"$D/out" ||
+	die "the CRI plugin is not ready: $(cat "$D/out")"
+echo "CRI: $(cri Version '{}' | jq -r '"\(.runtime_name) \(.runtime_version), CRI \(.runtime_api_version)"')"
+
+# ---- what kubelet would send ------------------------------------------------
+
+# pod_config NAME [JQ-FILTER]: a PodSandboxConfig as kubelet writes it for
+# pod NAME in namespace shimtest (v1 pods get their own pid namespace per
+# container), changed by the filter.
+pod_config() {
+	jq -n --arg name "$1" --arg logs "$D/logs/$1" "
+	{metadata: {name: \$name, uid: \"uid-\(\$name)\", namespace: \"shimtest\", attempt: 0},
+	 hostname: \$name, log_directory: \$logs, labels: {\"shimtest\": \"cri\"},
+	 linux: {security_context: {namespace_options: {network: \"POD\", pid: \"CONTAINER\", ipc: \"POD\"}}}}
+	| ${2:-.}"
+}
+# run_pod CONFIG: RunPodSandbox with the runtime class; the response or the
+# error as JSON, status returned.
+run_pod() {
+	cri RunPodSandbox "$(jq -n --argjson c "$1" '{config: $c, runtime_handler: "shim"}')"
+}
+# kubelet's masked and read-only paths for procMount: Default, which it
+# always sends: containerd's CRI plugin clears its own defaults for app
+# containers (not for sandboxes), so a container without them has /proc
+# unmasked (procMount: Unmasked).
+MASKED_PATHS='["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
+	"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+	"/proc/sched_debug", "/proc/scsi", "/sys/firmware"]'
+READONLY_PATHS='["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]'
+# create_container POD-ID POD-CONFIG NAME [JQ-FILTER]: CreateContainer of a
+# busybox container NAME that sleeps, changed by the filter.
+create_container() {
+	cri CreateContainer "$(jq -n --arg pod "$1" --argjson pc "$2" --arg name "$3" \
+		--arg image "$BUSYBOX" --argjson masked "$MASKED_PATHS" --argjson ro "$READONLY_PATHS" "
+	{pod_sandbox_id: \$pod, sandbox_config: \$pc,
+	 config: ({metadata: {name: \$name, attempt: 0}, image: {image: \$image},
+	   command: [\"/bin/sh\", \"-c\", \"sleep 300\"], log_path: \"\(\$name).log\",
+	   linux: {security_context: {
+	     namespace_options: {network: \"POD\", pid: \"CONTAINER\", ipc: \"POD\"},
+	     masked_paths: \$masked, readonly_paths: \$ro}}}
+	   | ${4:-.})}")"
+}
+container_status() { cri ContainerStatus "{\"container_id\": \"$1\", \"verbose\": true}"; }
+sandbox_status() { cri PodSandboxStatus "{\"pod_sandbox_id\": \"$1\", \"verbose\": true}"; }
+# The host pid of a container's or sandbox's init, from the verbose info.
+pid_of() { jq -r '.info.info | fromjson | .pid'; }
+# A field of /proc/PID/status (or of the same text on stdin when PID is -).
+status_field() {
+	if [ "$1" = - ]; then awk -v f="$2:" '$1 == f {print $2}'
+	else awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; fi
+}
+
+remove_pods() {
+	local id
+	for id in $(cri ListPodSandbox '{}' | jq -r '.items[].id'); do
+		cri StopPodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null
+		cri RemovePodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null
+	done
+}
+
+# ---- 1. an ordinary pod -----------------------------------------------------
+
+echo "an ordinary pod: sandbox and app container"
+WEB=$(pod_config web)
+rc=0; run_pod "$WEB" >"$D/out" || rc=$?
+POD=$(jq -r '.pod_sandbox_id // empty' "$D/out")
+{ [ $rc -eq 0 ] && [ -n "$POD" ]; } || die "RunPodSandbox failed: $(cat "$D/out")"
+ok "RunPodSandbox"
+sandbox_status "$POD" >"$D/pod.json"
+check "sandbox ready" [ "$(jq -r .status.state "$D/pod.json")" = SANDBOX_READY ]
+check "sandbox has a pod IP" grep -q '^10\.213\.0\.' <<<"$(jq -r .status.network.ip "$D/pod.json")"
+SANDBOX_PID=$(pid_of <"$D/pod.json")
+NETNS=$(jq -r '.info.info | fromjson | .runtimeSpec.linux.namespaces[] | select(.type == "network") | .path' "$D/pod.json")
+check "the pause process is hardened (Seccomp 2, NoNewPrivs 1)" \
+	[ "$(status_field "$SANDBOX_PID" Seccomp) $(status_field "$SANDBOX_PID" NoNewPrivs)" = "2 1" ]
+
+rc=0; create_container "$POD" "$WEB" app >"$D/out" || rc=$?
+APP=$(jq -r '.container_id // empty' "$D/out")
+{ [ $rc -eq 0 ] && [ -n "$APP" ]; } || die "CreateContainer failed: $(cat "$D/out")"
+ok "CreateContainer"
+rc=0; cri StartContainer "{\"container_id\": \"$APP\"}" >"$D/out" || rc=$?
+[ $rc -eq 0 ] || die "StartContainer failed: $(cat "$D/out")"
+ok "StartContainer"
+container_status "$APP" >"$D/app.json"
+check "ContainerStatus RUNNING" [ "$(jq -r .status.state "$D/app.json")" = CONTAINER_RUNNING ]
+APP_PID=$(pid_of <"$D/app.json")
+check "app init: Seccomp 2" [ "$(status_field "$APP_PID" Seccomp)" = 2 ]
+check "app init: NoNewPrivs 1" [ "$(status_field "$APP_PID" NoNewPrivs)" = 1 ]
+cri ExecSync "{\"container_id\": \"$APP\", \"cmd\": [\"cat\", \"/proc/self/status\"], \"timeout\": 20}" >"$D/exec.json" || true
+check "ExecSync runs" [ "$(jq -r .exit_code "$D/exec.json")" = 0 ]
+jq -r .stdout "$D/exec.json" >"$D/exec-status"
+check "ExecSync'd process: Seccomp 2" [ "$(status_field - Seccomp <"$D/exec-status")" = 2 ]
+check "ExecSync'd process: NoNewPrivs 1" [ "$(status_field - NoNewPrivs <"$D/exec-status")" = 1 ]
+
+# ---- 2. a second app container joins the sandbox ----------------------------
+
+echo "a second app container in the same pod"
+rc=0; create_container "$POD" "$WEB" sidecar >"$D/out" || rc=$?
+SIDECAR=$(jq -r '.container_id // empty' "$D/out")
+if [ $rc -eq 0 ] && cri StartContainer "{\"container_id\": \"$SIDECAR\"}" >"$D/out"; then
+	ok "created and started"
+else
+	bad "created and started" "$(cat "$D/out")"
+fi
+container_status "$SIDECAR" >"$D/sidecar.json"
+check "ContainerStatus RUNNING" [ "$(jq -r .status.state "$D/sidecar.json")" = CONTAINER_RUNNING ]
+SIDECAR_PID=$(pid_of <"$D/sidecar.json")
+# The namespaces CRI makes a pod's containers share by path (pid is per
+# container, as for v1 pods).  Once shimrun puts pods in a user namespace,
+# "user" belongs here too, with a check that /proc/PID/uid_map of each is
+# not the identity ("0 0 4294967295") and equal to the sandbox's.
+POD_SHARED_NS="net ipc uts"
+for ns in $POD_SHARED_NS; do
+	for pid in "$APP_PID" "$SIDECAR_PID"; do
+		check "pid $pid shares the sandbox's $ns namespace" \
+			[ "$(readlink "/proc/$pid/ns/$ns")" = "$(readlink "/proc/$SANDBOX_PID/ns/$ns")" ]
+	done
+done
+check "the pod's network namespace is not the host's" \
+	[ "$(readlink "/proc/$SANDBOX_PID/ns/net")" != "$(readlink /proc/self/ns/net)" ]
+echo "  (uid_map of sandbox, app, sidecar: $(for p in "$SANDBOX_PID" "$APP_PID" "$SIDECAR_PID"; do
+	tr -s ' ' <"/proc/$p/uid_map" | sed 's/^ //'; done | paste -sd '|'))"
+
+# ---- 3. rejected sandboxes: RunPodSandbox fails -----------------------------
+
+# expect_pod_rejected NAME CONFIG TEXT...: RunPodSandbox fails with a gRPC
+# error whose message has shimrun's rejection and each TEXT (fixed
+# strings), and no sandbox of that name is left.
+expect_pod_rejected() {
+	local name=$1 config=$2 msg text good=1 rc=0
+	shift 2
+	run_pod "$config" >"$D/out" || rc=$?
+	msg=$(jq -r '.error.message // empty' "$D/out")
+	echo "  RunPodSandbox($name): $(jq -r '.error.code // "OK"' "$D/out"): $msg"
+	[ $rc -ne 0 ] && grep -qF 'shimrun: rejected:' <<<"$msg" || good=
+	for text; do grep -qF -- "$text" <<<"$msg" || good=; done
+	if [ -n "$good" ]; then ok "$name pod rejected at RunPodSandbox"; else
+		bad "$name pod rejected at RunPodSandbox" "$(cat "$D/out")"; fi
+	check "no $name sandbox left" [ -z "$(cri ListPodSandbox '{}' |
+		jq -r --arg n "$name" '.items[] | select(.metadata.name == $n) | .id')" ]
+}
+echo "rejected pods"
+expect_pod_rejected hostnet \
+	"$(pod_config hostnet '.linux.security_context.namespace_options.network = "NODE" | del(.hostname)')" \
+	'(hostNetwork: true)' '[host-namespaces]'
+
+# privileged: true on a container makes kubelet mark the sandbox
+# privileged, which the CRI plugin requires for privileged containers; the
+# pause container itself does not become privileged, so shimrun accepts
+# the sandbox and rejects the container (below).
+echo "a pod that may hold privileged containers"
+PRIV=$(pod_config priv '.linux.security_context.privileged = true')
+rc=0; run_pod "$PRIV" >"$D/out" || rc=$?
+PRIV_POD=$(jq -r '.pod_sandbox_id // empty' "$D/out")
+{ [ $rc -eq 0 ] && [ -n "$PRIV_POD" ]; } || die "RunPodSandbox (privileged) failed: $(cat "$D/out")"
+ok "RunPodSandbox"
+PRIV_PID=$(sandbox_status "$PRIV_POD" | pid_of)
+check "its pause process is hardened like any other (Seccomp, NoNewPrivs, CapEff)" [ \
+	"$(for f in Seccomp NoNewPrivs CapEff CapBnd; do status_field "$PRIV_PID" $f; done)" = \
+	"$(for f in Seccomp NoNewPrivs CapEff CapBnd; do status_field "$SANDBOX_PID" $f; done)" ]
+
+# ---- 4. rejected app containers: StartContainer fails -----------------------
+
+# expect_start_rejected POD-ID POD-CONFIG NAME JQ-FILTER TEXT:
+# CreateContainer succeeds (containerd does not run the runtime there),
+# StartContainer fails with shimrun's message, and ContainerStatus says
+# EXITED, StartError, with the same message.
+expect_start_rejected() {
+	local name=$3 filter=$4 text=$5 id msg rc=0
+	create_container "$1" "$2" "$name" "$filter" >"$D/out" || rc=$?
+	id=$(jq -r '.container_id // empty' "$D/out")
+	if [ $rc -ne 0 ] || [ -z "$id" ]; then
+		bad "$name: CreateContainer" "$(cat "$D/out")"
+		return 0
+	fi
+	ok "$name: CreateContainer succeeds"
+	rc=0; cri StartContainer "{\"container_id\": \"$id\"}" >"$D/out" || rc=$?
+	msg=$(jq -r '.error.message // empty' "$D/out")
+	echo "  StartContainer($name): $(jq -r '.error.code // "OK"' "$D/out"): $msg"
+	if [ $rc -ne 0 ] && grep -qF 'shimrun: rejected:' <<<"$msg" && grep -qF -- "$text" <<<"$msg"; then
+		ok "$name: StartContainer fails with shimrun's message"
+	else
+		bad "$name: StartContainer fails with shimrun's message" "$(cat "$D/out")"
+	fi
+	container_status "$id" >"$D/out"
+	echo "  ContainerStatus($name): $(jq -c '.status | {state, reason, exit_code, message}' "$D/out")"
+	check "$name: EXITED, reason StartError" \
+		[ "$(jq -r '"\(.status.state) \(.status.reason)"' "$D/out")" = "CONTAINER_EXITED StartError" ]
+	check "$name: the status message has shimrun's" [ "$(jq --arg t "$text" \
+		'.status.message | contains("shimrun: rejected:") and contains($t)' "$D/out")" = true ]
+	cri RemoveContainer "{\"container_id\": \"$id\"}" >/dev/null || bad "$name: RemoveContainer"
+}
+echo "rejected app containers"
+expect_start_rejected "$POD" "$WEB" host-root \
+	'.mounts = [{container_path: "/host", host_path: "/", readonly: false}]' \
+	'bind-mounts host path / (hostPath volume /)'
+expect_start_rejected "$POD" "$WEB" sys-admin \
+	'.linux.security_context.capabilities = {add_capabilities: ["SYS_ADMIN"]}' \
+	'CAP_SYS_ADMIN'
+expect_start_rejected "$POD" "$WEB" proc-unmasked \
+	'.linux.security_context.masked_paths = [] | .linux.security_context.readonly_paths = []' \
+	'(procMount: Unmasked) [proc-unmasked]'
+expect_start_rejected "$PRIV_POD" "$PRIV" privileged \
+	'.linux.security_context.privileged = true' \
+	'privileged: true'
+check "the pod's other containers still run" [ "$(cri ListContainers \
+	"{\"filter\": {\"pod_sandbox_id\": \"$POD\", \"state\": {\"state\": \"CONTAINER_RUNNING\"}}}" |
+	jq '.containers | length')" -eq 2 ]
+
+# ---- 5. the audit log -------------------------------------------------------
+
+echo "audit"
+# True when some record satisfies the jq condition (jq 1.6's -e judges only
+# the last line's output, so slurp the log).
+audit_has() { jq -e -s "any(.[]; $1)" "$AUDIT" >/dev/null; }
+pod_is() { echo ".pod.namespace == \"shimtest\" and .pod.name == \"$1\""; }
+check "sandbox web: hardened, type sandbox" \
+	audit_has ".command == \"create\" and .id == \"$POD\" and .decision == \"hardened\" and $(pod_is web) and .pod.type == \"sandbox\""
+for c in app sidecar; do
+	check "container $c: hardened, with pod and container name" \
+		audit_has ".command == \"create\" and .decision == \"hardened\" and $(pod_is web) and .pod.container == \"$c\" and .pod.sandboxId == \"$POD\""
+done
+check "ExecSync recorded with pod and container" \
+	audit_has ".command == \"exec\" and .id == \"$APP\" and $(pod_is web) and .pod.container == \"app\""
+check "pod hostnet: rejected, with findings" \
+	audit_has ".decision == \"rejected\" and $(pod_is hostnet) and .pod.type == \"sandbox\" and (.findings | length > 0)"
+check "sandbox priv: hardened" \
+	audit_has ".id == \"$PRIV_POD\" and .decision == \"hardened\" and $(pod_is priv) and .pod.type == \"sandbox\""
+for pc in web/host-root web/sys-admin web/proc-unmasked priv/privileged; do
+	check "container $pc: rejected, with pod and container name" \
+		audit_has ".decision == \"rejected\" and $(pod_is "${pc%/*}") and .pod.container == \"${pc#*/}\" and (.findings | length > 0)"
+done
+
+# ---- 6. clean-up ------------------------------------------------------------
+
+echo "clean-up"
+# Shims of this containerd, by the address on their command line.
+shims() { pgrep -f -- "containerd-shim.* -address $CTRD_ADDRESS( |\$)"; }
+check "the pods' shims are found (so that \"no shim left\" means something)" eval 'shims >/dev/null'
+remove_pods
+check "no pods left" [ -z "$(cri ListPodSandbox '{}' | jq -r '.items[].id')" ]
+gone() { [ -n "$1" ] && [ ! -e "$1" ]; }
+check "the pod's network namespace is gone ($NETNS)" gone "$NETNS"
+for _ in $(seq 50); do # the shims exit once their tasks are deleted
+	shims >/dev/null || break
+	sleep 0.1
+done
+check "no shim left" eval '! shims >/dev/null'
+check "nothing mounted under $D" [ -z "$(_ctrd_mounts_under "$D")" ]
+check "runc's state is empty" [ -z "$(ls -A "$D/runc/$CTRD_NAMESPACE" 2>/dev/null)" ]
+ctrd_stop "$D"
+check "containerd stopped, $D removed" [ ! -e "$D" ]
+# The bridge plugin creates the bridge and never removes it.
+ip link del "$BRIDGE" 2>/dev/null || true
+check "bridge $BRIDGE removed" [ ! -e "/sys/class/net/$BRIDGE" ]
+
+echo "cri: $passed passed, $failed failed, $(awk -v a="$started" -v b="$(date +%s.%N)" \
+	'BEGIN {printf "%.1f", b - a}') s"
+[ $failed -eq 0 ] || exit 1
