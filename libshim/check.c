@@ -211,12 +211,71 @@ static void check_run_as_root(struct ctx *c) {
   }
   int64_t uid = jv_int(jv_get(user, "uid")); /* absent: 0 */
   int64_t gid = jv_int(jv_get(user, "gid"));
-  if ((uid == 0 || gid == 0) && !userns)
-    finding(c, CONTROL_RUN_AS_ROOT, FIXABLE, "/process/user",
+  /* With user-namespace enforced, its finding says the same and more. */
+  if ((uid == 0 || gid == 0) && !userns && !on(c, CONTROL_USER_NAMESPACE))
+    finding(c, CONTROL_RUN_AS_ROOT, UNFIXABLE, "/process/user",
             "runAsUser: 0 or runAsNonRoot unset",
-            "runs as %s 0 without a user namespace, i.e. as host root: "
-            "to be mapped by a user namespace (not enforced yet)",
+            "runs as %s 0 without a user namespace, i.e. as host root "
+            "(the user-namespace control would map it)",
             uid == 0 ? "uid" : "gid");
+}
+
+/* ---- user-namespace ------------------------------------------------------- */
+
+static void check_user_namespace(struct ctx *c) {
+  const struct jnode *linux_ = jv_get(c->root, "linux");
+  const struct jnode *entry = NULL;
+  size_t i = 0, at = 0;
+  jv_foreach_i(jv_get(linux_, "namespaces"), i, ns) {
+    const char *type = jv_str(jv_get(ns, "type"));
+    if (type && strcmp(type, "user") == 0 && !entry) {
+      entry = ns;
+      at = i;
+    }
+  }
+  if (!entry) {
+    finding(c, CONTROL_USER_NAMESPACE, FIXABLE, "/linux/namespaces",
+            "hostUsers: true",
+            "no user namespace: the container's ids are the host's; the "
+            "runtime gives it a range of the pool");
+    return;
+  }
+  char ptr[64];
+  const char *path = jv_str(jv_get(entry, "path"));
+  if (path && *path) {
+    /* Host-namespaces judges the host's own; here: whose ids is it? */
+    shim_userns joined;
+    char why[PATH_MAX + 128];
+    snprintf(ptr, sizeof ptr, "/linux/namespaces/%zu", at);
+    if (userns_read_joined(path, &joined, why, sizeof why) < 0)
+      finding(c, CONTROL_USER_NAMESPACE, UNFIXABLE, ptr, NULL,
+              "the joined user namespace cannot be verified: %s", why);
+    else if (!userns_in_pool(c->policy, joined.host_id, joined.size))
+      finding(c, CONTROL_USER_NAMESPACE, UNFIXABLE, ptr, NULL,
+              "joins a user namespace whose ids (host %u, %u ids) lie outside "
+              "the pool", joined.host_id, joined.size);
+    return;
+  }
+  static const char *const maps[] = {"uidMappings", "gidMappings"};
+  for (size_t m = 0; m < ARRAY_SIZE(maps); m++) {
+    const struct jnode *list = jv_get(linux_, maps[m]);
+    snprintf(ptr, sizeof ptr, "/linux/%s", maps[m]);
+    if (!jv_count(list))
+      finding(c, CONTROL_USER_NAMESPACE, FIXABLE, ptr, NULL,
+              "a user namespace without %s: the runtime gives it a range of "
+              "the pool", maps[m]);
+    size_t k = 0;
+    jv_foreach_i(list, k, map) {
+      int64_t host = jv_int(jv_get(map, "hostID"));
+      int64_t size = jv_int(jv_get(map, "size"));
+      if (!userns_in_pool(c->policy, host, size)) {
+        snprintf(ptr, sizeof ptr, "/linux/%s/%zu", maps[m], k);
+        finding(c, CONTROL_USER_NAMESPACE, UNFIXABLE, ptr, NULL,
+                "maps host ids %lld..%lld, outside the pool", (long long)host,
+                (long long)(host + size - 1));
+      }
+    }
+  }
 }
 
 /* ---- host-devices --------------------------------------------------------- */
@@ -393,6 +452,23 @@ static void check_bind_source(struct ctx *c, const char *ptr,
   }
 }
 
+/* The host's /sys, read-only, at /sys, for a container in a user
+ * namespace: hardening's stand-in for a sysfs mount the kernel refuses
+ * there (the joined network namespace belongs to another user namespace).
+ * Its user namespace leaves the container nobody in there. */
+static bool is_userns_sysfs(const struct ctx *c, const struct jnode *m) {
+  const char *source = jv_str(jv_get(m, "source"));
+  const char *dest = jv_str(jv_get(m, "destination"));
+  const struct jnode *options = jv_get(m, "options");
+  bool userns = false;
+  jv_foreach(jv_get(jv_get(c->root, "linux"), "namespaces"), ns)
+    userns |= jv_str(jv_get(ns, "type")) && strcmp(jv_str(jv_get(ns, "type")), "user") == 0;
+  return userns && source && dest && strcmp(source, "/sys") == 0 &&
+         strcmp(dest, "/sys") == 0 && mount_is_ro(options) &&
+         jv_has_string(options, "nosuid") && jv_has_string(options, "nodev") &&
+         jv_has_string(options, "noexec");
+}
+
 static void check_mounts(struct ctx *c) {
   struct jptr p = {0};
   jptr_push_key(&p, "mounts");
@@ -405,7 +481,9 @@ static void check_mounts(struct ctx *c) {
     const struct jnode *options = jv_get(m, "options");
     bool bind = (type && strcmp(type, "bind") == 0) ||
                 jv_has_string(options, "bind") || jv_has_string(options, "rbind");
-    if (bind) {
+    if (bind && is_userns_sysfs(c, m)) {
+      /* what shim_harden_userns puts in sysfs's place */
+    } else if (bind) {
       check_bind_source(c, p.buf, source ? source : "");
     } else if (!is_pseudo_fs(type)) {
       if (on(c, CONTROL_HOST_MOUNTS))
@@ -620,6 +698,7 @@ static const struct {
     {CONTROL_HOST_NAMESPACES, check_host_namespaces},
     {CONTROL_CAPABILITIES, check_capabilities},
     {CONTROL_RUN_AS_ROOT, check_run_as_root},
+    {CONTROL_USER_NAMESPACE, check_user_namespace},
     {CONTROL_HOST_DEVICES, check_host_devices},
     {CONTROL_PROC_UNMASKED, check_proc_unmasked},
     {CONTROL_SYSCTLS, check_sysctls},

@@ -14,6 +14,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 struct hctx {
   const shim_policy *policy;
@@ -134,29 +135,156 @@ static void harden_proc_paths(struct hctx *h) {
   }
 }
 
-static void harden_cgroup_namespace(struct hctx *h) {
+/* The linux.namespaces entry of this type, appended ({"type": type}) when
+ * absent and add is set; NULL otherwise (or out of memory). */
+static json_t *namespace_entry(struct hctx *h, const char *type, bool add) {
   json_t *linux_ = object_at(h, h->doc, "linux");
   json_t *nss = linux_ ? json_object_get(linux_, "namespaces") : NULL;
   size_t i;
   json_t *ns;
   json_array_foreach(nss, i, ns) {
-    const char *type = json_string_value(json_object_get(ns, "type"));
-    if (type && strcmp(type, "cgroup") == 0)
-      return;
+    const char *t = json_string_value(json_object_get(ns, "type"));
+    if (t && strcmp(t, type) == 0)
+      return ns;
   }
-  if (!linux_)
+  if (!linux_ || !add)
+    return NULL;
+  if (!nss && (!(nss = json_array()) || json_object_set_new(linux_, "namespaces", nss) < 0)) {
+    h->ret = -SHIM_ERR_NOMEM;
+    return NULL;
+  }
+  ns = json_pack("{s:s}", "type", type);
+  if (!ns || json_array_append_new(nss, ns) < 0) {
+    h->ret = -SHIM_ERR_NOMEM;
+    return NULL;
+  }
+  return ns;
+}
+
+static void harden_cgroup_namespace(struct hctx *h) {
+  if (namespace_entry(h, "cgroup", false))
     return;
-  if (!nss) {
-    nss = json_array();
-    if (!nss || json_object_set_new(linux_, "namespaces", nss) < 0) {
+  if (namespace_entry(h, "cgroup", true))
+    change(h, CONTROL_HOST_NAMESPACES, "/linux/namespaces",
+           "added a cgroup namespace: the host's cgroup tree stays hidden");
+}
+
+/* ---- user-namespace ------------------------------------------------------- */
+
+static bool has_option(const json_t *options, const char *option) {
+  size_t i;
+  json_t *o;
+  json_array_foreach(options, i, o)
+    if (json_string_value(o) && strcmp(json_string_value(o), option) == 0)
+      return true;
+  return false;
+}
+
+/* In a user namespace the flags of a bind source's mount are locked: a
+ * remount (runc remounts binds that add "ro" and the like) must repeat
+ * them or fail with EPERM, which runc 1.1 does not do.  So say them. */
+static void harden_userns_binds(struct hctx *h) {
+  static const struct {
+    unsigned long flag;
+    const char *option;
+  } locked[] = {{ST_RDONLY, "ro"}, {ST_NOSUID, "nosuid"}, {ST_NODEV, "nodev"},
+                {ST_NOEXEC, "noexec"}};
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(h->doc, "mounts"), i, m) {
+    json_t *options = json_object_get(m, "options");
+    const char *type = json_string_value(json_object_get(m, "type"));
+    const char *source = json_string_value(json_object_get(m, "source"));
+    bool bind = type && strcmp(type, "bind") == 0;
+    for (size_t k = 0; k < json_array_size(options); k++) {
+      const char *o = json_string_value(json_array_get(options, k));
+      bind |= o && (strcmp(o, "bind") == 0 || strcmp(o, "rbind") == 0);
+    }
+    struct statvfs st;
+    if (!bind || !source || statvfs(source, &st) < 0)
+      continue;
+    for (size_t k = 0; k < ARRAY_SIZE(locked); k++) {
+      if (!(st.f_flag & locked[k].flag) || has_option(options, locked[k].option))
+        continue;
+      if (!options && (!(options = json_array()) || json_object_set_new(m, "options", options) < 0)) {
+        h->ret = -SHIM_ERR_NOMEM;
+        return;
+      }
+      if (json_array_append_new(options, json_string(locked[k].option)) < 0)
+        h->ret = -SHIM_ERR_NOMEM;
+      char ptr[64];
+      snprintf(ptr, sizeof ptr, "/mounts/%zu/options", i);
+      change(h, CONTROL_USER_NAMESPACE, ptr,
+             "added \"%s\", locked on the source's mount in a user namespace",
+             locked[k].option);
+    }
+  }
+}
+
+static void harden_user_namespace(struct hctx *h, const shim_userns *userns) {
+  json_t *entry = namespace_entry(h, "user", true);
+  json_t *linux_ = json_object_get(h->doc, "linux");
+  if (!entry)
+    return;
+  json_t *path = json_object_get(entry, "path");
+  const char *had = json_string_value(path) ? json_string_value(path) : "";
+  if (strcmp(had, userns->join) != 0) {
+    if ((*userns->join ? json_object_set_new(entry, "path", json_string(userns->join))
+                       : json_object_del(entry, "path")) < 0)
+      h->ret = -SHIM_ERR_NOMEM;
+    if (*userns->join)
+      change(h, CONTROL_USER_NAMESPACE, "/linux/namespaces",
+             "joins the pod's user namespace %s", userns->join);
+    else
+      change(h, CONTROL_USER_NAMESPACE, "/linux/namespaces",
+             "a user namespace of its own");
+  }
+  static const char *const maps[] = {"uidMappings", "gidMappings"};
+  for (size_t m = 0; m < ARRAY_SIZE(maps); m++) {
+    json_t *want = json_pack("[{s:i, s:I, s:I}]", "containerID", 0, "hostID",
+                             (json_int_t)userns->host_id, "size",
+                             (json_int_t)userns->size);
+    if (!want) {
       h->ret = -SHIM_ERR_NOMEM;
       return;
     }
+    if (json_equal(json_object_get(linux_, maps[m]), want)) {
+      json_decref(want);
+      continue;
+    }
+    if (json_object_set_new(linux_, maps[m], want) < 0)
+      h->ret = -SHIM_ERR_NOMEM;
+    char ptr[64];
+    snprintf(ptr, sizeof ptr, "/linux/%s", maps[m]);
+    change(h, CONTROL_USER_NAMESPACE, ptr,
+           "container ids 0..%u are host ids %u..%u", userns->size - 1,
+           userns->host_id, userns->host_id + userns->size - 1);
   }
-  if (json_array_append_new(nss, json_pack("{s:s}", "type", "cgroup")) < 0)
-    h->ret = -SHIM_ERR_NOMEM;
-  change(h, CONTROL_HOST_NAMESPACES, "/linux/namespaces",
-         "added a cgroup namespace: the host's cgroup tree stays hidden");
+  harden_userns_binds(h);
+  /* sysfs may only be mounted by the user namespace that owns the
+   * network namespace; one joined by path (CRI's pod network) is owned by
+   * another. */
+  json_t *net = namespace_entry(h, "network", false);
+  if (!net || !json_string_length(json_object_get(net, "path")))
+    return;
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(h->doc, "mounts"), i, m) {
+    const char *type = json_string_value(json_object_get(m, "type"));
+    if (!type || strcmp(type, "sysfs") != 0)
+      continue;
+    if (json_object_set_new(m, "type", json_string("bind")) < 0 ||
+        json_object_set_new(m, "source", json_string("/sys")) < 0 ||
+        json_object_set_new(m, "options",
+                            json_pack("[s,s,s,s,s]", "rbind", "ro", "nosuid",
+                                      "nodev", "noexec")) < 0)
+      h->ret = -SHIM_ERR_NOMEM;
+    char ptr[64];
+    snprintf(ptr, sizeof ptr, "/mounts/%zu", i);
+    change(h, CONTROL_USER_NAMESPACE, ptr,
+           "the host's /sys bound read-only in place of sysfs, which a user "
+           "namespace cannot mount for a network namespace it joins");
+  }
 }
 
 static void harden_pids_limit(struct hctx *h) {
@@ -317,10 +445,10 @@ static int harden_seccomp(struct hctx *h, uint64_t bounding, shim_error *err) {
 
 /* ---- driver --------------------------------------------------------------------- */
 
-/* After hardening, only what hardening cannot fix here may remain:
- * run-as-root (shimrun's user namespace fixes it) and warnings. */
+/* After hardening, only warnings may remain, and without a user namespace
+ * to apply, the user-namespace control's findings (the runtime's part). */
 static int verify(const shim_policy *policy, const char *text,
-                  shim_error *err) {
+                  const shim_userns *userns, shim_error *err) {
   shim_spec *again = NULL;
   shim_report *recheck = NULL;
   int ret = shim_spec_load_data(text, strlen(text), &again, err);
@@ -329,7 +457,7 @@ static int verify(const shim_policy *policy, const char *text,
   for (size_t i = 0; ret == 0 && i < shim_report_count(recheck); i++) {
     const shim_finding *f = shim_report_get(recheck, i);
     if (f->verdict >= SHIM_VERDICT_HARDEN &&
-        strcmp(f->control, control_ids[CONTROL_RUN_AS_ROOT]) != 0)
+        (userns || strcmp(f->control, control_ids[CONTROL_USER_NAMESPACE]) != 0))
       ret = error_set(err, SHIM_ERR_INVAL, f->pointer,
                       "hardening left a finding unfixed (%s): %s", f->control,
                       f->message);
@@ -341,6 +469,12 @@ static int verify(const shim_policy *policy, const char *text,
 
 int shim_harden(const shim_policy *policy, const shim_spec *spec, char **out,
                 shim_report **report_out, shim_error *err) {
+  return shim_harden_userns(policy, spec, NULL, out, report_out, err);
+}
+
+int shim_harden_userns(const shim_policy *policy, const shim_spec *spec,
+                       const shim_userns *userns, char **out,
+                       shim_report **report_out, shim_error *err) {
   if (!policy || !spec || !out || !report_out)
     return error_set(err, SHIM_ERR_INVAL, NULL, "no policy, spec or output pointer");
   shim_report *report = NULL;
@@ -365,6 +499,10 @@ int shim_harden(const shim_policy *policy, const shim_spec *spec, char **out,
     harden_proc_paths(&h);
   if (ret == 0 && enforced(&h, CONTROL_HOST_NAMESPACES))
     harden_cgroup_namespace(&h);
+  if (!enforced(&h, CONTROL_USER_NAMESPACE))
+    userns = NULL;
+  if (ret == 0 && userns)
+    harden_user_namespace(&h, userns);
   if (ret == 0 && enforced(&h, CONTROL_PIDS_LIMIT))
     harden_pids_limit(&h);
   if (ret == 0 && enforced(&h, CONTROL_RLIMITS))
@@ -380,7 +518,7 @@ int shim_harden(const shim_policy *policy, const shim_spec *spec, char **out,
   char *text = NULL;
   if (ret == 0)
     ret = json_render(doc, true, &text, err);
-  if (ret == 0 && (ret = verify(policy, text, err)) < 0)
+  if (ret == 0 && (ret = verify(policy, text, userns, err)) < 0)
     free(text);
   if (ret < 0) {
     shim_report_free(report);

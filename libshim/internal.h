@@ -156,6 +156,7 @@ struct shim_spec {
   X(HOST_NAMESPACES, "host-namespaces")                                        \
   X(CAPABILITIES, "capabilities")                                              \
   X(RUN_AS_ROOT, "run-as-root")                                                \
+  X(USER_NAMESPACE, "user-namespace")                                          \
   X(HOST_DEVICES, "host-devices")                                              \
   X(HOST_MOUNTS, "host-mounts")                                                \
   X(RUNTIME_SOCKETS, "runtime-sockets")                                        \
@@ -222,7 +223,27 @@ struct shim_policy {
   char chain[65]; /* the digest so far, without the profile */
   struct strlist metadata; /* metadata-server: CIDRs made unreachable */
   char *runtime;           /* shim_policy_set_runtime: its executable */
+  /* user-namespace: the pool of host ids, `ranges` ranges of `range_size`
+   * ids from `host_id_start` on. */
+  int64_t userns_start, userns_range_size, userns_ranges;
 };
+
+/* ---- User namespaces (userns.c, idmap.c) --------------------------------------- */
+
+/* Reads /proc/PID/{uid,gid}_map of the process behind a "/proc/PID/ns/user"
+ * path: both must be one line "0 HOST SIZE" with the same range.  Returns
+ * 0 and fills *out (join = path), or -1 with why[] filled. */
+int userns_read_joined(const char *path, shim_userns *out, char *why,
+                       size_t why_size);
+/* Whether host ids [host_id, host_id + size) lie inside the policy's pool. */
+bool userns_in_pool(const shim_policy *policy, int64_t host_id, int64_t size);
+/* A user namespace descriptor with ns's mapping: the one to join, or a
+ * fresh one made by a short-lived child.  Returns an fd or -errno. */
+int idmap_userns_fd(const shim_userns *ns);
+/* Stacks on rootfs the idmapped view of it (shim_userns_mount_rootfs);
+ * *mount_id is that mount's. */
+int idmap_rootfs(const char *rootfs, const shim_userns *ns, uint64_t *mount_id,
+                 shim_error *err);
 
 /* ---- Network (netns.c) ------------------------------------------------------ */
 

@@ -75,6 +75,12 @@ static const struct setting {
      offsetof(struct shim_policy, rlimits), NULL},
     {CONTROL_METADATA_SERVER, "addresses", S_CIDRS,
      offsetof(struct shim_policy, metadata), NULL},
+    {CONTROL_USER_NAMESPACE, "hostIDStart", S_COUNT,
+     offsetof(struct shim_policy, userns_start), NULL},
+    {CONTROL_USER_NAMESPACE, "rangeSize", S_COUNT,
+     offsetof(struct shim_policy, userns_range_size), NULL},
+    {CONTROL_USER_NAMESPACE, "ranges", S_COUNT,
+     offsetof(struct shim_policy, userns_ranges), NULL},
     {CONTROL_APPARMOR, "profile", S_WORD,
      offsetof(struct shim_policy, apparmor_profile), NULL},
 };
@@ -385,8 +391,17 @@ static int policy_apply(shim_policy *policy, const char *data, size_t len,
   return 0;
 }
 
-/* The digest names the policy in audit records: its inputs, in order. */
+/* The digest names the policy in audit records: its inputs, in order.
+ * Settings that constrain each other are checked here, once all overlays
+ * are in. */
 static int finish_digest(shim_policy *policy, shim_error *err) {
+  /* Host id 4294967295 is (uid_t)-1, "no id": the pool must end below. */
+  if (policy->userns_range_size > UINT32_MAX || policy->userns_ranges > UINT32_MAX ||
+      policy->userns_start + policy->userns_range_size * policy->userns_ranges >=
+          (int64_t)UINT32_MAX)
+    return error_set(err, SHIM_ERR_SCHEMA, "/controls/user-namespace",
+                     "the pool (hostIDStart + rangeSize * ranges) must end "
+                     "below host id 4294967295");
   char hex[65];
   memcpy(hex, policy->chain, sizeof hex);
   const char *profile = policy->seccomp ? seccomp_digest(policy->seccomp) : "";

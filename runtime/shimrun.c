@@ -5,9 +5,10 @@
  * every other runc command goes to the delegate unchanged.
  *
  * Settings, strongest first: flags (--policy, --delegate, --audit-log),
- * environment (SHIMRUN_POLICY, SHIMRUN_DELEGATE, SHIMRUN_AUDIT_LOG), the
- * config file (SHIMRUN_CONFIG, default /etc/shim/shimrun.json), defaults
- * (embedded policy, runc from PATH, /var/log/shimrun/audit.log).
+ * environment (SHIMRUN_POLICY, SHIMRUN_DELEGATE, SHIMRUN_AUDIT_LOG,
+ * SHIMRUN_STATE_DIR), the config file (SHIMRUN_CONFIG, default
+ * /etc/shim/shimrun.json), defaults (embedded policy, runc from PATH,
+ * /var/log/shimrun/audit.log, /run/shimrun).
  */
 #include "config.h"
 #include "shimrun.h"
@@ -27,6 +28,7 @@
 
 #define DEFAULT_CONFIG "/etc/shim/shimrun.json"
 #define DEFAULT_AUDIT_LOG "/var/log/shimrun/audit.log"
+#define DEFAULT_STATE_DIR "/run/shimrun"
 
 void shimrun_push(struct shimrun *s, const char *arg) {
   /* argv is sized for every argument at start-up (main): no reallocation. */
@@ -157,7 +159,8 @@ static int load_config(struct shimrun *s, json_t **keep) {
     size_t offset;
   } keys[] = {{"policy", offsetof(struct shimrun, policy)},
               {"delegate", offsetof(struct shimrun, delegate)},
-              {"auditLog", offsetof(struct shimrun, audit_log)}};
+              {"auditLog", offsetof(struct shimrun, audit_log)},
+              {"stateDir", offsetof(struct shimrun, state_dir)}};
   const char *key;
   json_t *v;
   json_object_foreach(doc, key, v) {
@@ -252,7 +255,7 @@ static const struct {
     {"exec", shimrun_exec},     {"checkpoint", refuse},
     {"restore", refuse},        {"start", pass_through},
     {"state", pass_through},    {"kill", pass_through},
-    {"delete", pass_through},   {"ps", pass_through},
+    {"delete", shimrun_delete}, {"ps", pass_through},
     {"pause", pass_through},    {"resume", pass_through},
     {"update", pass_through},   {"events", pass_through},
     {"features", pass_through}, {"spec", pass_through},
@@ -267,11 +270,12 @@ static void usage(void) {
          "it; exec processes get the container's restrictions; checkpoint\n"
          "and restore are refused; other commands go to the delegate.\n\n"
          "Environment: SHIMRUN_POLICY, SHIMRUN_DELEGATE, SHIMRUN_AUDIT_LOG,\n"
-         "SHIMRUN_CONFIG (default " DEFAULT_CONFIG ").\n");
+         "SHIMRUN_STATE_DIR, SHIMRUN_CONFIG (default " DEFAULT_CONFIG ").\n");
 }
 
 int main(int argc, char **argv) {
-  struct shimrun s = {.delegate = "runc", .audit_log = DEFAULT_AUDIT_LOG};
+  struct shimrun s = {.delegate = "runc", .audit_log = DEFAULT_AUDIT_LOG,
+                      .state_dir = DEFAULT_STATE_DIR};
   /* The hook needs no delegate and no settings: it runs in every create,
    * with the environment runc gives hooks (none). */
   if (argc > 1 && strcmp(argv[1], "hook") == 0)
@@ -290,7 +294,8 @@ int main(int argc, char **argv) {
     size_t offset;
   } envs[] = {{"SHIMRUN_POLICY", offsetof(struct shimrun, policy)},
               {"SHIMRUN_DELEGATE", offsetof(struct shimrun, delegate)},
-              {"SHIMRUN_AUDIT_LOG", offsetof(struct shimrun, audit_log)}};
+              {"SHIMRUN_AUDIT_LOG", offsetof(struct shimrun, audit_log)},
+              {"SHIMRUN_STATE_DIR", offsetof(struct shimrun, state_dir)}};
   for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++)
     if (getenv(envs[i].env))
       *(const char **)((char *)&s + envs[i].offset) = getenv(envs[i].env);

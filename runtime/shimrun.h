@@ -13,6 +13,7 @@ struct shimrun {
   const char *delegate;   /* absolute path of the real runtime */
   const char *policy;     /* policy file, NULL for the embedded default */
   const char *audit_log;  /* where decisions go, "" for nowhere */
+  const char *state_dir;  /* shimrun's own state (user namespace pool) */
   const char *root;       /* runc --root, NULL if not given */
   const char *log;        /* runc --log: where containerd reads errors */
   bool log_json;          /* --log-format json */
@@ -27,6 +28,10 @@ typedef int (*shimrun_command)(struct shimrun *s, int argc, char **argv);
 
 int shimrun_create(struct shimrun *s, int argc, char **argv); /* also run */
 int shimrun_exec(struct shimrun *s, int argc, char **argv);
+int shimrun_delete(struct shimrun *s, int argc, char **argv);
+
+/* The delegate's state root: --root, or runc's default. */
+const char *shimrun_root(const struct shimrun *s);
 
 /* Appends to the delegate's command line (the strings are borrowed). */
 void shimrun_push(struct shimrun *s, const char *arg);

@@ -7,6 +7,13 @@
  * create sees either the original or the hardened spec, never half a file;
  * hardening is idempotent, so both give the same result.  The original is
  * kept beside it as config.json.orig for debugging.
+ *
+ * With the user-namespace control enforced, the container also gets its
+ * user namespace here: a range of host ids claimed from the pool (or its
+ * pod's, joined), and a rootfs idmapped to it, so that runc sees an
+ * ordinary rootfs path and plain uid/gid mappings.  Whatever was claimed
+ * or mounted is given back if the create fails before runc runs; after
+ * that, delete (shimrun_delete.c) or the pool's reclaiming does it.
  */
 #include "config.h"
 #include "shimrun.h"
@@ -18,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -70,6 +78,60 @@ static int load_spec(const struct shimrun *s, int dirfd, const char *bundle,
   return 0;
 }
 
+const char *shimrun_root(const struct shimrun *s) {
+  /* runc's default state root when running as root. */
+  return s->root ? s->root : "/run/runc";
+}
+
+/* The hardened spec's root.path as an absolute, resolved path. */
+static int rootfs_path(const char *bundle, const char *hardened, char *out) {
+  json_t *doc = json_loads(hardened, 0, NULL);
+  const char *path = json_string_value(json_object_get(json_object_get(doc, "root"), "path"));
+  char joined[PATH_MAX * 2];
+  snprintf(joined, sizeof joined, "%s%s%s", path && path[0] == '/' ? "" : bundle,
+           path && path[0] == '/' ? "" : "/", path ? path : "");
+  int ret = path && realpath(joined, out) ? 0 : -1;
+  json_decref(doc);
+  return ret;
+}
+
+/* runc mounts the rootfs from inside the user namespace, as the
+ * container's root, which must be able to pass through the bundle
+ * directory (0700 from containerd 1.6): group = the container root's host
+ * gid, mode 0710, what containerd 1.7 does for its own user namespaces. */
+static int bundle_for_userns(int dirfd, const char *hardened) {
+  json_t *doc = json_loads(hardened, 0, NULL);
+  json_t *map = json_array_get(json_object_get(json_object_get(doc, "linux"), "gidMappings"), 0);
+  json_int_t gid = json_integer_value(json_object_get(map, "hostID"));
+  json_decref(doc);
+  if (gid <= 0) {
+    errno = EINVAL;
+    return -1;
+  }
+  return fchown(dirfd, (uid_t)-1, (gid_t)gid) < 0 || fchmod(dirfd, 0710) < 0 ? -1 : 0;
+}
+
+/* Claims the container's user namespace (plan: shim_userns_plan's), and
+ * hardens with it.  *claimed tells whether there is a claim to give back. */
+static int harden_in_userns(const struct shimrun *s, const shim_policy *policy,
+                            const shim_spec *spec, const char *id, char **hardened,
+                            shim_report **report, bool *claimed, shim_error *err) {
+  shim_userns userns;
+  int plan = shim_userns_plan(policy, spec, &userns, err);
+  if (plan < 0 || plan == SHIM_USERNS_NONE)
+    return plan < 0 ? plan : shim_harden(policy, spec, hardened, report, err);
+  if (!id) {
+    snprintf(err->message, sizeof err->message, "no container id");
+    err->pointer[0] = '\0';
+    return -SHIM_ERR_INVAL;
+  }
+  int ret = shim_userns_claim(policy, s->state_dir, shimrun_root(s), id, &userns, err);
+  if (ret < 0)
+    return ret;
+  *claimed = true;
+  return shim_harden_userns(policy, spec, &userns, hardened, report, err);
+}
+
 int shimrun_create(struct shimrun *s, int argc, char **argv) {
   const char *bundle_arg, *id;
   shimrun_scan_create(argc, argv, &bundle_arg, &id);
@@ -93,13 +155,19 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
   shim_report *report = NULL;
   shim_error err;
   int rc = load_spec(s, dirfd, bundle, &data, &len, &spec);
-  int hret = rc == 0 ? shim_harden(policy, spec, &hardened, &report, &err) : 0;
+  bool claimed = false;
+  int hret = rc == 0 ? harden_in_userns(s, policy, spec, id, &hardened, &report,
+                                        &claimed, &err)
+                     : 0;
   if (rc != 0) {
     event.decision = "error";
     event.error = "config.json unreadable or invalid";
   } else if (hret == -SHIM_ERR_REJECTED) {
     char msg[4096];
-    rejection_text(report, msg, sizeof msg);
+    if (report)
+      rejection_text(report, msg, sizeof msg);
+    else /* shim_userns_plan's: the namespaces lead nowhere safe */
+      snprintf(msg, sizeof msg, "shimrun: rejected: %s [user-namespace]", err.message);
     event.decision = "rejected";
     rc = shimrun_fail(s, "%s", msg);
   } else if (hret < 0) {
@@ -111,14 +179,33 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
     event.decision = "hardened";
     /* Already hardened (a retried create): nothing to write. */
     bool same = strlen(hardened) == len && memcmp(hardened, data, len) == 0;
+    char rootfs[PATH_MAX];
     if (!same && (atomic_write_at(dirfd, "config.json.orig", data, len) < 0 ||
                   atomic_write_at(dirfd, "config.json", hardened, strlen(hardened)) < 0)) {
       event.decision = "error";
       event.error = strerror(errno);
       rc = shimrun_fail(s, "shimrun: %s: cannot write the hardened config.json: %s",
                         bundle, strerror(errno));
+    } else if (claimed && rootfs_path(bundle, hardened, rootfs) < 0) {
+      event.decision = "error";
+      event.error = "rootfs missing";
+      rc = shimrun_fail(s, "shimrun: %s: the spec's root.path cannot be resolved",
+                        bundle);
+    } else if (claimed && bundle_for_userns(dirfd, hardened) < 0) {
+      event.decision = "error";
+      event.error = strerror(errno);
+      rc = shimrun_fail(s, "shimrun: bundle %s: cannot open it to the container's "
+                           "root: %s", bundle, strerror(errno));
+    } else if (claimed && shim_userns_mount_rootfs(s->state_dir, shimrun_root(s), id,
+                                                   rootfs, &err) < 0) {
+      event.decision = "error";
+      event.error = err.message;
+      rc = shimrun_fail(s, "shimrun: cannot give the container its user "
+                           "namespace: %s", err.message);
     }
   }
+  if (rc != 0 && claimed && shim_userns_release(s->state_dir, shimrun_root(s), id, &err) < 0)
+    shimrun_fail(s, "shimrun: %s", err.message);
   /* Recorded before the delegate runs: a record of every decision, even if
    * the delegate then fails for reasons of its own. */
   if (shimrun_audit(s, policy, spec, report, &event) != 0)

@@ -6,7 +6,13 @@ set -u
 shimrun="$top_builddir/runtime/shimrun"
 fx="$top_srcdir/tests/fixtures"
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# Creates stack an idmapped rootfs (user namespaces); the fake delegate
+# deletes nothing, so unmount what is left before removing.
+cleanup() {
+	findmnt -rn -o TARGET | grep "^$tmp/" | sort -r | xargs -r umount -l
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 pass=0 fail=0
 
 # The fake delegate: writes its arguments, one per line, and what the
@@ -21,6 +27,7 @@ chmod 755 "$tmp/delegate"
 export SHIMRUN_CONFIG="$tmp/none.json"
 printf '{}' >"$SHIMRUN_CONFIG"
 export SHIMRUN_AUDIT_LOG="$tmp/audit.log"
+export SHIMRUN_STATE_DIR="$tmp/state"
 
 expect() { # NAME EXIT_CODE COMMAND...
 	local name=$1 want=$2
@@ -41,7 +48,7 @@ hasnt() { # NAME FILE FIXED-STRING
 }
 
 bundle() { # NAME FIXTURE: a bundle directory holding the fixture
-	mkdir -p "$tmp/$1" && cp "$fx/$2" "$tmp/$1/config.json"
+	mkdir -p "$tmp/$1/rootfs" && cp "$fx/$2" "$tmp/$1/config.json"
 }
 
 # create: hardened in place, original kept, flags passed on unchanged

@@ -9,7 +9,7 @@
  *   2. shim_harden(policy, H) succeeds and gives byte-identical output
  *      ("hardening it again changes nothing"),
  *   3. shim_check(policy, H) has no REJECT finding and no HARDEN finding
- *      other than control "run-as-root" (fixed by shimrun's user namespace,
+ *      other than control "user-namespace" (fixed by shimrun's user namespace,
  *      not by the rewrite).
  * With FUZZ_STRICT set in the environment, shim_harden failing its own
  * re-check (an accepted spec it cannot fix) is a violation too.
@@ -112,7 +112,7 @@ static inline int fuzz_harden_property(const shim_policy *policy,
     FUZZ_FAIL("[%s] hardened output does not load again", policy_name);
   }
 
-  /* 3. Its re-check leaves only run-as-root to harden, nothing to reject. */
+  /* 3. Its re-check leaves only user-namespace to harden, nothing to reject. */
   shim_report *recheck = NULL;
   ret = shim_check(policy, again, &recheck, &err2);
   if (ret < 0) {
@@ -123,7 +123,7 @@ static inline int fuzz_harden_property(const shim_policy *policy,
     const shim_finding *f = shim_report_get(recheck, i);
     if (f->verdict == SHIM_VERDICT_REJECT ||
         (f->verdict == SHIM_VERDICT_HARDEN &&
-         strcmp(f->control, "run-as-root") != 0)) {
+         strcmp(f->control, "user-namespace") != 0)) {
       fprintf(stderr, "%s\n", out);
       FUZZ_FAIL("[%s] hardened output re-checks with %s %s %s: %s",
                 policy_name, shim_verdict_name(f->verdict), f->control,

@@ -9,7 +9,7 @@
  *   - the hardened output loads again,
  *   - hardening it again succeeds and gives byte-identical output,
  *   - its re-check has no REJECT finding and no HARDEN finding but
- *     "run-as-root".
+ *     "user-namespace".
  *
  * FUZZ_SPEC_POLICIES (environment) picks policies by name, comma-separated
  * ("default,extras"); all of them when unset.

@@ -67,6 +67,9 @@ done
 
 started=$(date +%s.%N)
 D=$(mktemp -d /tmp/shim-cri.XXXXXX)
+# Traversable: the containers' root (a user namespace's, not host root)
+# walks through it to its rootfs, as through containerd's /run (0711).
+chmod 711 "$D"
 # The bridge the pods' veths hang on: a name of ours (15 bytes at most)
 # that no other instance uses.  No gateway address and no masquerading:
 # the host's routes and iptables stay as they were.

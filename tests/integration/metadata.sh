@@ -21,6 +21,9 @@ require_containers metadata
 command -v ip >/dev/null || { echo "metadata: SKIP: ip (iproute2) not installed"; exit 77; }
 
 tmp=$(mktemp -d /tmp/shim-metadata.XXXXXX)
+# Traversable: the containers' root (a user namespace's, not host root)
+# walks through it to its rootfs, as through containerd's /run (0711).
+chmod 711 "$tmp"
 chmod 755 "$tmp"
 srv=shimtest-srv-$$ ctn=shimtest-ctn-$$
 httpd=

@@ -30,12 +30,15 @@ done
 . "$top_srcdir/tests/lib/containerd.sh"
 
 D=$(mktemp -d /tmp/shimrun-ctrd.XXXXXX)
+# Traversable: the containers' root (a user namespace's, not host root)
+# walks through it to its rootfs, as through containerd's /run (0711).
+chmod 711 "$D"
 AUDIT=$D/audit.log
 # What a runtime class's BinaryName would point at: shimrun with its
 # settings, since the runc shim passes no flags of ours.
 cat >"$D/shimrun-wrapper" <<EOF
 #!/bin/sh
-exec "$SHIMRUN" --audit-log "$AUDIT" "\$@"
+SHIMRUN_STATE_DIR="$D/shimrun" exec "$SHIMRUN" --audit-log "$AUDIT" "\$@"
 EOF
 chmod 755 "$D/shimrun-wrapper"
 trap 'ctrd_stop "$D" >/dev/null 2>&1' EXIT
@@ -80,6 +83,17 @@ check "NoNewPrivs 1" [ "$(field NoNewPrivs)" = 1 ]
 check "CapEff is the allowed set" [ "$(field CapEff)" = $WANT_CAPS ]
 check "CapBnd is the allowed set" [ "$(field CapBnd)" = $WANT_CAPS ]
 check "CapAmb empty" [ "$(field CapAmb)" = 0000000000000000 ]
+
+echo "user namespace"
+srun "$IMG" userns sh -c 'cat /proc/self/uid_map; touch /from-container && echo wrote;
+	stat -c "owner %u" /bin/busybox; mknod /dev/sda1 b 8 1 2>/dev/null || echo "mknod refused";
+	echo 1 > /proc/sys/kernel/panic_on_oops 2>/dev/null || echo "sysctl refused"; ps -o pid= | wc -l'
+check "uid_map: container 0 is a non-zero host id" awk 'NR == 1 && $1 == 0 && $2 >= 100000 {found = 1} END {exit !found}' "$D/out"
+check "root writes its rootfs" grep -qx wrote "$D/out"
+check "image files are root's inside (idmapped)" grep -qx "owner 0" "$D/out"
+check "no host device node" grep -qx "mknod refused" "$D/out"
+check "no host sysctl" grep -qx "sysctl refused" "$D/out"
+check "only its own processes" [ "$(tail -1 "$D/out")" -le 3 ]
 
 echo "rejected containers: the message reaches ctr"
 expect_rejected() { # NAME TEXT CTR-ARGS...
@@ -138,7 +152,7 @@ echo "20 containers in parallel"
 srun_one() {
 	timeout 120 "${CTR[@]}" run --rm --fifo-dir "$D/fifo" --runc-root "$D/runc" \
 		--runc-binary "$D/shimrun-wrapper" "$IMG" "par-$1" \
-		sh -c 'grep -q "^Seccomp:.2" /proc/self/status' >"$D/par-$1.out" 2>&1
+		sh -c 'grep -q "^Seccomp:.2" /proc/self/status && sleep 2 && cat /proc/self/uid_map' >"$D/par-$1.out" 2>&1
 	echo $? >"$D/par-$1.rc"
 }
 pids=()
@@ -151,6 +165,9 @@ wait "${pids[@]}"
 okn=0
 for n in $(seq 20); do [ "$(cat "$D/par-$n.rc")" = 0 ] && okn=$((okn + 1)); done
 check "all 20 ran hardened ($okn)" [ $okn -eq 20 ]
+ranges=$(cat "$D"/par-*.out | awk '$1 == 0 {print $2}' | sort -u | wc -l)
+check "20 disjoint user namespace ranges ($ranges)" [ "$ranges" -eq 20 ]
+check "the pool is empty again" [ -z "$(ls "$D/shimrun/userns" | grep -v '^lock$')" ]
 left=$(find "$D/runc/$CTRD_NAMESPACE" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
 check "nothing left in runc's state dir ($left)" [ "$left" -eq 0 ]
 check "no containers left" [ -z "$(ctr_ container ls -q)" ]

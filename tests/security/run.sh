@@ -36,10 +36,10 @@
 # (runc, runc+ctr, shimrun) did not.
 set -eu
 
-# Primitives shimrun does not block yet: uid 0 maps to host root until
-# issue 5's user namespaces (README.md, "Status").  Remove a name once that
-# work blocks it: this test fails while a blocked primitive is listed.
-EXPECTED_GAPS="uid-map-host-root"
+# Primitives shimrun does not block yet (none since user namespaces closed
+# uid-map-host-root).  Remove a name once it is blocked: this test fails
+# while a blocked primitive is listed.
+EXPECTED_GAPS=""
 
 top_builddir=${top_builddir:-.}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}

@@ -40,7 +40,10 @@ static json_t *base(void) {
       "   {\"destination\":\"/etc/hosts\",\"type\":\"bind\","
       "    \"source\":\"/var/lib/kubelet/pods/uid/etc-hosts\",\"options\":[\"rbind\",\"rprivate\"]}],"
       " \"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},"
-      "   {\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"cgroup\"}],"
+      "   {\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"},{\"type\":\"cgroup\"},"
+      "   {\"type\":\"user\"}],"
+      "   \"uidMappings\":[{\"containerID\":0,\"hostID\":165536,\"size\":65536}],"
+      "   \"gidMappings\":[{\"containerID\":0,\"hostID\":165536,\"size\":65536}],"
       "   \"resources\":{\"pids\":{\"limit\":100},\"devices\":["
       "     {\"allow\":false,\"access\":\"rwm\"},"
       "     {\"allow\":true,\"type\":\"c\",\"major\":1,\"minor\":3,\"access\":\"rwm\"},"
@@ -224,7 +227,7 @@ static void test_ns_without_type(void) {
   json_array_append_new(at(doc, "linux/namespaces"), parse("{\"path\":\"/proc/1/ns/net\"}"));
   json_object_set_new(at(doc, "process/user"), "uid", json_integer(0));
   shim_report *r = check_doc(doc, NULL);
-  expect_one(r, "host-namespaces", SHIM_VERDICT_REJECT, "/linux/namespaces/6");
+  expect_one(r, "host-namespaces", SHIM_VERDICT_REJECT, "/linux/namespaces/7");
   shim_report_free(r);
 }
 
@@ -232,7 +235,7 @@ static void test_ns_duplicate(void) {
   json_t *doc = base();
   json_array_append_new(at(doc, "linux/namespaces"), parse("{\"type\":\"pid\"}"));
   shim_report *r = check_doc(doc, NULL);
-  expect_one(r, "host-namespaces", SHIM_VERDICT_REJECT, "/linux/namespaces/6");
+  expect_one(r, "host-namespaces", SHIM_VERDICT_REJECT, "/linux/namespaces/7");
   shim_report_free(r);
 }
 
@@ -291,25 +294,81 @@ static void test_caps_all_is_privileged(void) {
 
 /* ---- run-as-root ---- */
 
-static void test_root_without_userns(void) {
+/* Without its user namespace, the container's ids are the host's. */
+static json_t *without_userns(void) {
   json_t *doc = base();
+  json_array_remove(at(doc, "linux/namespaces"), 6);
+  json_object_del(at(doc, "linux"), "uidMappings");
+  json_object_del(at(doc, "linux"), "gidMappings");
+  return doc;
+}
+
+static void test_root_without_userns(void) {
+  json_t *doc = without_userns();
   json_object_set_new(at(doc, "process/user"), "uid", json_integer(0));
-  shim_report *r = check_doc(doc, NULL);
-  const shim_finding *f = expect_one(r, "run-as-root", SHIM_VERDICT_HARDEN, "/process/user");
-  CU_ASSERT_PTR_NOT_NULL(strstr(f->message, "to be mapped by a user namespace"));
+  shim_report *r = check_doc(json_deep_copy(doc), NULL);
+  const shim_finding *f = expect_one(r, "user-namespace", SHIM_VERDICT_HARDEN, "/linux/namespaces");
+  CU_ASSERT_STRING_EQUAL(f->k8s, "hostUsers: true");
+  CU_ASSERT_EQUAL(count_findings(r, "run-as-root", SHIM_VERDICT_ALLOW, NULL), 0);
   shim_report_free(r);
+  /* With user namespaces off, root is host root: run-as-root rejects. */
+  const char *off = "{\"version\":1,\"controls\":{\"user-namespace\":{\"mode\":\"off\"}}}";
+  shim_policy *p = NULL;
+  CU_ASSERT_FATAL(shim_policy_load_data(off, strlen(off), &p, NULL) == 0);
+  r = check_doc(doc, p);
+  expect_one(r, "run-as-root", SHIM_VERDICT_REJECT, "/process/user");
+  shim_report_free(r);
+  shim_policy_free(p);
 }
 
 static void test_root_with_userns(void) {
   json_t *doc = base();
   json_object_set_new(at(doc, "process/user"), "uid", json_integer(0));
-  json_array_append_new(at(doc, "linux/namespaces"), parse("{\"type\":\"user\"}"));
-  json_object_set_new(at(doc, "linux"), "uidMappings",
-                      parse("[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]"));
-  json_object_set_new(at(doc, "linux"), "gidMappings",
-                      parse("[{\"containerID\":0,\"hostID\":100000,\"size\":65536}]"));
   shim_report *r = check_doc(doc, NULL);
   expect_clean(r);
+  shim_report_free(r);
+}
+
+static void test_userns_outside_pool(void) {
+  json_t *doc = base();
+  json_object_set_new(at(doc, "linux"), "gidMappings",
+                      parse("[{\"containerID\":0,\"hostID\":1000,\"size\":65536}]"));
+  shim_report *r = check_doc(doc, NULL);
+  expect_one(r, "user-namespace", SHIM_VERDICT_REJECT, "/linux/gidMappings/0");
+  shim_report_free(r);
+  /* Joining a namespace whose ids are the host's: ours. */
+  doc = base();
+  json_object_set_new(json_array_get(at(doc, "linux/namespaces"), 6), "path",
+                      json_string("/proc/self/ns/user"));
+  r = check_doc(doc, NULL);
+  expect_one(r, "user-namespace", SHIM_VERDICT_REJECT, "/linux/namespaces/6");
+  CU_ASSERT(count_findings(r, "host-namespaces", SHIM_VERDICT_REJECT, NULL) == 1);
+  shim_report_free(r);
+}
+
+static void test_userns_pool_settings(void) {
+  const char *over = "{\"version\":1,\"controls\":{\"user-namespace\":"
+                     "{\"hostIDStart\":4294000000,\"ranges\":1024}}}";
+  shim_policy *p = NULL;
+  shim_error err;
+  CU_ASSERT_EQUAL(shim_policy_load_data(over, strlen(over), &p, &err), -SHIM_ERR_SCHEMA);
+  CU_ASSERT_STRING_EQUAL(err.pointer, "/controls/user-namespace");
+}
+
+/* The host's /sys bound read-only stands in for sysfs in a user
+ * namespace only. */
+static void test_userns_sysfs(void) {
+  const char *sys = "{\"destination\":\"/sys\",\"type\":\"bind\",\"source\":\"/sys\","
+                    "\"options\":[\"rbind\",\"ro\",\"nosuid\",\"nodev\",\"noexec\"]}";
+  json_t *doc = base();
+  json_array_set_new(at(doc, "mounts"), 1, parse(sys));
+  shim_report *r = check_doc(doc, NULL);
+  expect_clean(r);
+  shim_report_free(r);
+  doc = without_userns();
+  json_array_set_new(at(doc, "mounts"), 1, parse(sys));
+  r = check_doc(doc, NULL);
+  expect_one(r, "host-mounts", SHIM_VERDICT_REJECT, "/mounts/1");
   shim_report_free(r);
 }
 
@@ -707,6 +766,9 @@ void register_control_tests(void) {
       {"hardenable", test_hardenable},
       {"apparmor and rlimits", test_apparmor_and_rlimits},
       {"net devices", test_net_devices},
+      {"userns: outside the pool", test_userns_outside_pool},
+      {"userns: pool settings", test_userns_pool_settings},
+      {"userns: sysfs stand-in", test_userns_sysfs},
       {"modes", test_modes},
       {"render", test_render},
   };

@@ -19,12 +19,12 @@ static const struct fixture_case {
   struct expect findings[6];
 } cases[] = {
     {"runc-spec.json", SHIM_VERDICT_HARDEN,
-     {{"seccomp", SHIM_VERDICT_HARDEN, NULL}, {"run-as-root", SHIM_VERDICT_HARDEN, NULL}}},
+     {{"seccomp", SHIM_VERDICT_HARDEN, NULL}, {"user-namespace", SHIM_VERDICT_HARDEN, "hostUsers: true"}}},
     {"ctr-default.json", SHIM_VERDICT_HARDEN,
      {{"seccomp", SHIM_VERDICT_HARDEN, "seccompProfile: Unconfined"},
       {"capabilities", SHIM_VERDICT_HARDEN, NULL},
       {"pids-limit", SHIM_VERDICT_HARDEN, NULL},
-      {"run-as-root", SHIM_VERDICT_HARDEN, NULL}}},
+      {"user-namespace", SHIM_VERDICT_HARDEN, "hostUsers: true"}}},
     {"ctr-seccomp.json", SHIM_VERDICT_HARDEN,
      {{"capabilities", SHIM_VERDICT_HARDEN, NULL}}},
     {"ctr-privileged.json", SHIM_VERDICT_REJECT,

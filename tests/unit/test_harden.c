@@ -82,9 +82,9 @@ static void harden_twice(const shim_policy *policy, const char *fixture) {
   CU_ASSERT_FATAL(shim_harden(policy, spec, &twice, &r2, NULL) == 0);
   CU_ASSERT_STRING_EQUAL(once, twice);
   CU_ASSERT_EQUAL(shim_report_change_count(r2), 0);
-  /* Only run-as-root is left, for shimrun's user namespace. */
+  /* Only user-namespace is left, for shimrun's user namespace. */
   for (size_t k = 0; k < shim_report_count(r2); k++)
-    CU_ASSERT_STRING_EQUAL(shim_report_get(r2, k)->control, "run-as-root");
+    CU_ASSERT_STRING_EQUAL(shim_report_get(r2, k)->control, "user-namespace");
   shim_spec_free(spec);
   shim_report_free(r1);
   shim_report_free(r2);

@@ -224,6 +224,86 @@ SHIM_API const shim_finding *shim_report_change_get(const shim_report *report,
 SHIM_API int shim_harden(const shim_policy *policy, const shim_spec *spec,
                          char **out, shim_report **report, shim_error *err);
 
+/* ---- User namespaces ---------------------------------------------------------- */
+
+/*
+ * A container's user namespace: container ids 0..size-1 are host ids
+ * host_id..host_id+size-1, for uids and gids alike.  join is "" for a new
+ * namespace, or the "/proc/PID/ns/user" of the pod's namespace to join.
+ * A plain value: nothing to free.
+ */
+typedef struct shim_userns {
+  unsigned int host_id;
+  unsigned int size;
+  char join[64];
+} shim_userns;
+
+/*
+ * shim_harden, and with the user-namespace control enforced, puts the
+ * container in userns: the user namespace entry and both mappings are set
+ * to it (a range of the spec's own inside the pool is replaced), and a
+ * container that joins its network namespace by path, which its user
+ * namespace does not own and so cannot mount sysfs for, gets the host's
+ * /sys bound read-only instead (what rootless containers get).  With
+ * userns NULL this is shim_harden: the user namespace is left to the
+ * runtime, and its findings stay in the report.
+ */
+SHIM_API int shim_harden_userns(const shim_policy *policy, const shim_spec *spec,
+                                const shim_userns *userns, char **out,
+                                shim_report **report, shim_error *err);
+
+/*
+ * What user namespace a container gets under the policy:
+ *   SHIM_USERNS_NONE  none to give: the user-namespace control is not
+ *                     enforced, or a Kubernetes pod (CRI annotation
+ *                     io.kubernetes.cri.container-type), not yet supported
+ *                     (runc 1.1 cannot join a user namespace and then
+ *                     CRI's pod network namespace);
+ *   SHIM_USERNS_JOIN  *out: the one of the process whose namespaces the spec
+ *                     joins by /proc/PID/ns/... paths (`ctr run --with-ns`
+ *                     joins a container to another's this way), or the one
+ *                     its user entry names, with ids in the pool;
+ *   SHIM_USERNS_NEW   a new one: claim a range (shim_userns_claim).
+ * -SHIM_ERR_REJECTED when it joins namespaces of several processes, or a
+ * user namespace outside the pool.
+ */
+enum { SHIM_USERNS_NONE, SHIM_USERNS_JOIN, SHIM_USERNS_NEW };
+SHIM_API int shim_userns_plan(const shim_policy *policy, const shim_spec *spec,
+                              shim_userns *out, shim_error *err);
+
+/*
+ * The pool of host id ranges, kept in state_dir/userns (created 0700): one
+ * record per container, keyed by the delegate's state root and container
+ * id, taken under an exclusive lock on state_dir/userns/lock so parallel
+ * creates never collide.  A range is busy while any record names it.
+ *
+ * shim_userns_claim records container (root, id).  With want->join "" it
+ * takes the lowest free range (or the one this container already holds:
+ * a retried create); otherwise the container shares want's range.  Before
+ * choosing, records of containers that no longer exist (no root/id
+ * directory, and the process that claimed is gone) are reclaimed, with
+ * their rootfs mounts.  -SHIM_ERR_LIMIT when the pool is exhausted.
+ *
+ * shim_userns_mount_rootfs makes rootfs (a directory, or the mount point of
+ * an overlay as containerd's snapshotter mounts it) show the image's files
+ * owned as the container's ids, without copying or chowning: an idmapped
+ * mount stacked on rootfs (open_tree, mount_setattr MOUNT_ATTR_IDMAP; for
+ * an overlay, each layer is idmapped and a new overlay mounted from them).
+ * Linux 5.19 or later; a file system that refuses gives -SHIM_ERR_HOST.
+ * Done twice, the second call changes nothing.
+ *
+ * shim_userns_release unmounts what mount_rootfs stacked and drops the
+ * record (nothing to do when there is none).
+ */
+SHIM_API int shim_userns_claim(const shim_policy *policy, const char *state_dir,
+                               const char *root, const char *id,
+                               shim_userns *inout, shim_error *err);
+SHIM_API int shim_userns_mount_rootfs(const char *state_dir, const char *root,
+                                      const char *id, const char *rootfs,
+                                      shim_error *err);
+SHIM_API int shim_userns_release(const char *state_dir, const char *root,
+                                 const char *id, shim_error *err);
+
 /*
  * Hardens a process that is to join a running container (`runc exec
  * --process FILE`): process is that JSON object, container the container's

@@ -1,0 +1,275 @@
+/*
+ * Idmapped rootfs: the image's files, owned by host root on disk, show up
+ * owned by the container's root (host id H) without a copy or a chown.
+ *
+ * A directory is cloned (open_tree) with MOUNT_ATTR_IDMAP set from a user
+ * namespace that maps 0 to H, and the clone is stacked on it.  An overlay
+ * (containerd's snapshotter mounts one at BUNDLE/rootfs) cannot be
+ * idmapped itself (EINVAL), but since Linux 5.19 its layers can: each
+ * lowerdir and the directory holding upperdir and workdir (one mount:
+ * overlayfs renames between them) are cloned and idmapped, and a new
+ * overlay of those clones, reached as /proc/self/fd/N, is stacked on the
+ * old one.  The runtime then sees an ordinary rootfs path.
+ */
+#include "config.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/fsuid.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Writes all of text to path (a /proc map file wants one write). */
+static int write_text(const char *path, const char *text) {
+  _cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC);
+  size_t len = strlen(text);
+  return fd >= 0 && write(fd, text, len) == (ssize_t)len ? 0 : -1;
+}
+
+int idmap_userns_fd(const shim_userns *ns) {
+  if (*ns->join) {
+    int fd = open(ns->join, O_RDONLY | O_CLOEXEC);
+    return fd < 0 ? -errno : fd;
+  }
+  /* A child enters a new user namespace and waits while we map it and
+   * take a descriptor; the namespace outlives it through that. */
+  int ready[2], done[2];
+  if (pipe2(ready, O_CLOEXEC) < 0)
+    return -errno;
+  if (pipe2(done, O_CLOEXEC) < 0) {
+    int e = errno;
+    close(ready[0]);
+    close(ready[1]);
+    return -e;
+  }
+  pid_t pid = fork();
+  if (pid == 0) {
+    /* Only the parent may hold done's write end: its close is the signal. */
+    close(done[1]);
+    close(ready[0]);
+    char c = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
+    if (write(ready[1], &c, 1) == 1)
+      (void)!read(done[0], &c, 1);
+    _exit(0);
+  }
+  close(ready[1]);
+  close(done[0]);
+  int fd = -EAGAIN;
+  char c = 'n';
+  if (pid > 0 && read(ready[0], &c, 1) == 1 && c == 'y') {
+    char path[64], map[64];
+    snprintf(map, sizeof map, "0 %u %u\n", ns->host_id, ns->size);
+    snprintf(path, sizeof path, "/proc/%d/uid_map", (int)pid);
+    int ok = write_text(path, map);
+    snprintf(path, sizeof path, "/proc/%d/gid_map", (int)pid);
+    ok = ok == 0 ? write_text(path, map) : ok;
+    snprintf(path, sizeof path, "/proc/%d/ns/user", (int)pid);
+    fd = ok == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    if (fd < 0)
+      fd = -errno;
+  } else if (pid < 0) {
+    fd = -errno;
+  }
+  close(ready[0]);
+  close(done[1]); /* lets the child exit */
+  if (pid > 0)
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+  return fd;
+}
+
+/* A detached clone of the mount at path (not its submounts), idmapped. */
+static int idmapped_clone(const char *path, int userns_fd) {
+  int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
+  if (mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) {
+    int e = errno;
+    close(fd);
+    return -e;
+  }
+  return fd;
+}
+
+struct overlay {
+  char *lower[128]; /* into opts */
+  size_t nlower;
+  const char *upper, *work;
+  bool index_off;
+  char opts[4096];
+};
+
+/* The top mount at rootfs, when it is an overlay: its layers from
+ * /proc/self/mountinfo.  0: an overlay; 1: not one; <0: an error. */
+static int find_overlay(const char *rootfs, struct overlay *ov, shim_error *err) {
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (!f)
+    return error_sys(err, SHIM_ERR_HOST, errno, NULL, "cannot read /proc/self/mountinfo");
+  char line[8192];
+  bool top_is_overlay = false;
+  while (fgets(line, sizeof line, f)) {
+    char mountpoint[PATH_MAX], fstype[64], super[4096];
+    /* id parent dev root mountpoint options [optional...] - type source super */
+    const char *dash = strstr(line, " - ");
+    if (!dash || sscanf(line, "%*s %*s %*s %*s %4095s", mountpoint) != 1 ||
+        sscanf(dash, " - %63s %*s %4095s", fstype, super) != 2)
+      continue;
+    /* mountinfo escapes space, tab, newline and backslash as \ooo; such
+     * a rootfs path is not one we compare. */
+    if (strcmp(mountpoint, rootfs) != 0)
+      continue;
+    top_is_overlay = strcmp(fstype, "overlay") == 0;
+    if (top_is_overlay)
+      snprintf(ov->opts, sizeof ov->opts, "%s", super);
+  }
+  fclose(f);
+  if (!top_is_overlay)
+    return 1;
+  if (strchr(ov->opts, '\\'))
+    return error_set(err, SHIM_ERR_HOST, NULL,
+                     "rootfs %s: overlay layer paths with escaped characters "
+                     "are not supported", rootfs);
+  ov->nlower = 0;
+  ov->upper = ov->work = NULL;
+  for (char *save = NULL, *opt = strtok_r(ov->opts, ",", &save); opt;
+       opt = strtok_r(NULL, ",", &save)) {
+    if (strncmp(opt, "lowerdir=", 9) == 0) {
+      for (char *s2 = NULL, *dir = strtok_r(opt + 9, ":", &s2); dir;
+           dir = strtok_r(NULL, ":", &s2)) {
+        if (ov->nlower == ARRAY_SIZE(ov->lower))
+          return error_set(err, SHIM_ERR_LIMIT, NULL, "rootfs %s: more than %zu layers",
+                           rootfs, ARRAY_SIZE(ov->lower));
+        ov->lower[ov->nlower++] = dir;
+      }
+    } else if (strncmp(opt, "upperdir=", 9) == 0) {
+      ov->upper = opt + 9;
+    } else if (strncmp(opt, "workdir=", 8) == 0) {
+      ov->work = opt + 8;
+    } else if (strcmp(opt, "index=off") == 0) {
+      ov->index_off = true;
+    }
+  }
+  if (!ov->nlower || !ov->upper != !ov->work)
+    return error_set(err, SHIM_ERR_HOST, NULL, "rootfs %s: an overlay without "
+                     "lowerdir, or with only one of upperdir and workdir", rootfs);
+  return 0;
+}
+
+/* Length of path's parent ("/a/b/fs" -> 4); 0 when it has none. */
+static size_t parent_len(const char *path) {
+  const char *slash = strrchr(path, '/');
+  return slash && slash != path ? (size_t)(slash - path) : 0;
+}
+
+/* Mounts, on rootfs, an overlay of idmapped clones of ov's layers. */
+static int mount_idmapped_overlay(const char *rootfs, const struct overlay *ov,
+                                  int userns_fd, const shim_userns *ns,
+                                  shim_error *err) {
+  int fds[ARRAY_SIZE(ov->lower) + 1];
+  size_t nfds = 0;
+  char opts[8192];
+  size_t used = (size_t)snprintf(opts, sizeof opts, "lowerdir=");
+  int ret = 0;
+  for (size_t i = 0; ret == 0 && i < ov->nlower; i++) {
+    int fd = idmapped_clone(ov->lower[i], userns_fd);
+    if (fd < 0)
+      ret = error_sys(err, SHIM_ERR_HOST, -fd, NULL,
+                      "rootfs %s: cannot idmap layer %s", rootfs, ov->lower[i]);
+    else
+      used += (size_t)snprintf(opts + used, sizeof opts - used, "%s/proc/self/fd/%d",
+                               i ? ":" : "", fds[nfds++] = fd);
+  }
+  if (ret == 0 && ov->upper) {
+    size_t n = parent_len(ov->upper);
+    char parent[PATH_MAX];
+    snprintf(parent, sizeof parent, "%.*s", (int)n, ov->upper);
+    int fd = -EINVAL;
+    if (!n || parent_len(ov->work) != n || strncmp(ov->upper, ov->work, n) != 0)
+      ret = error_set(err, SHIM_ERR_HOST, NULL, "rootfs %s: upperdir and workdir "
+                      "are not in one directory", rootfs);
+    else if ((fd = idmapped_clone(parent, userns_fd)) < 0)
+      ret = error_sys(err, SHIM_ERR_HOST, -fd, NULL,
+                      "rootfs %s: cannot idmap %s", rootfs, parent);
+    else
+      used += (size_t)snprintf(opts + used, sizeof opts - used,
+                               ",upperdir=/proc/self/fd/%d%s,workdir=/proc/self/fd/%d%s",
+                               fds[nfds++] = fd, ov->upper + n, fd, ov->work + n);
+  }
+  if (ret == 0 && ov->index_off)
+    used += (size_t)snprintf(opts + used, sizeof opts - used, ",index=off");
+  if (ret == 0 && used >= sizeof opts)
+    ret = error_set(err, SHIM_ERR_LIMIT, NULL, "rootfs %s: too many layers", rootfs);
+  if (ret == 0) {
+    /* overlayfs works on the upper layer with the mounter's credentials,
+     * and host root has no id in the idmapped mount (EOVERFLOW): mount as
+     * the container's root, capabilities kept, then switch back. */
+    struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct saved[2], raised[2];
+    int r = (int)syscall(SYS_capget, &hdr, saved);
+    memcpy(raised, saved, sizeof raised);
+    raised[0].effective = saved[0].permitted;
+    raised[1].effective = saved[1].permitted;
+    setfsgid(ns->host_id);
+    setfsuid(ns->host_id);
+    if (r == 0)
+      r = (int)syscall(SYS_capset, &hdr, raised);
+    if (r == 0)
+      r = mount("overlay", rootfs, "overlay", 0, opts);
+    int e = errno;
+    setfsuid(0);
+    setfsgid(0);
+    syscall(SYS_capset, &hdr, saved);
+    if (r < 0)
+      ret = error_sys(err, SHIM_ERR_HOST, e, NULL,
+                      "rootfs %s: cannot mount the idmapped overlay (Linux 5.19+)", rootfs);
+  }
+  for (size_t i = 0; i < nfds; i++)
+    close(fds[i]);
+  return ret;
+}
+
+int idmap_rootfs(const char *rootfs, const shim_userns *ns, uint64_t *mount_id,
+                 shim_error *err) {
+  _cleanup_close_ int userns_fd = idmap_userns_fd(ns);
+  if (userns_fd < 0)
+    return error_sys(err, SHIM_ERR_HOST, -userns_fd, NULL,
+                     "cannot make a user namespace to idmap rootfs with");
+  struct overlay ov = {0};
+  int ret = find_overlay(rootfs, &ov, err);
+  if (ret < 0)
+    return ret;
+  if (ret == 0) {
+    ret = mount_idmapped_overlay(rootfs, &ov, userns_fd, ns, err);
+  } else {
+    _cleanup_close_ int fd = idmapped_clone(rootfs, userns_fd);
+    if (fd < 0)
+      return error_sys(err, SHIM_ERR_HOST, -fd, NULL,
+                       "rootfs %s: its file system cannot be idmapped", rootfs);
+    ret = move_mount(fd, "", AT_FDCWD, rootfs, MOVE_MOUNT_F_EMPTY_PATH) < 0
+              ? error_sys(err, SHIM_ERR_HOST, errno, NULL,
+                          "rootfs %s: cannot stack the idmapped mount", rootfs)
+              : 0;
+  }
+  if (ret < 0)
+    return ret;
+  struct statx stx;
+  if (statx(AT_FDCWD, rootfs, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) < 0 ||
+      !(stx.stx_mask & STATX_MNT_ID)) {
+    int e = errno;
+    umount2(rootfs, MNT_DETACH | UMOUNT_NOFOLLOW);
+    return error_sys(err, SHIM_ERR_HOST, e, NULL, "rootfs %s: no mount id", rootfs);
+  }
+  *mount_id = stx.stx_mnt_id;
+  return 0;
+}

@@ -1,0 +1,48 @@
+/*
+ * delete: the delegate deletes the container, then shimrun gives back what
+ * create took for it: the idmapped rootfs and its user namespace range.
+ *
+ * The delegate runs as a child here (every other command execs it), since
+ * the release must wait for its verdict: a container that is still there
+ * (delete without --force of a running one) keeps its range.
+ */
+#include "config.h"
+#include "shimrun.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+int shimrun_delete(struct shimrun *s, int argc, char **argv) {
+  /* runc delete [--force|-f] ID: the id is the one argument that is not
+   * a flag (delete's flags take no value). */
+  const char *id = NULL;
+  for (int i = 1; i < argc; i++)
+    if (argv[i][0] != '-')
+      id = argv[i];
+  for (int i = 0; i < argc; i++)
+    shimrun_push(s, argv[i]);
+  pid_t pid = fork();
+  if (pid < 0)
+    return shimrun_fail(s, "shimrun: delete: cannot fork: %s", strerror(errno));
+  if (pid == 0) {
+    shimrun_exec_delegate(s);
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return shimrun_fail(s, "shimrun: delete: %s", strerror(errno));
+  int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  char state[PATH_MAX * 2];
+  snprintf(state, sizeof state, "%s/%s", shimrun_root(s), id ? id : "");
+  if (id && access(state, F_OK) != 0) {
+    shim_error err;
+    if (shim_userns_release(s->state_dir, shimrun_root(s), id, &err) < 0)
+      rc = shimrun_fail(s, "shimrun: delete %s: %s", id, err.message);
+  }
+  return rc;
+}

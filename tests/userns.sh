@@ -1,0 +1,115 @@
+#!/bin/bash
+# The user namespace pool and the idmapped rootfs, through shimrun's create
+# and delete, with a fake delegate that plays runc's part in the state root
+# (a directory per live container): parallel creates get disjoint ranges, a
+# retried create keeps its range, a create that dies between the claim and
+# runc is reclaimed, delete gives everything back, an exhausted pool
+# refuses.  Real containers: tests/integration/shimrun-containerd.sh.
+set -u
+. "$top_srcdir/tests/lib/containers.sh"
+[ "$(id -u)" -eq 0 ] || { echo "userns: SKIP: must run as root"; exit 77; }
+shimrun="$top_builddir/runtime/shimrun"
+fx="$top_srcdir/tests/fixtures"
+tmp=$(mktemp -d)
+cleanup() {
+	findmnt -rn -o TARGET | grep "^$tmp/" | sort -r | xargs -r umount -l
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+pass=0 fail=0
+check() { # NAME COMMAND...
+	local name=$1
+	shift
+	if "$@"; then pass=$((pass + 1)); else echo "FAIL: $name"; fail=$((fail + 1)); fi
+}
+
+# runc's part: create leaves ROOT/ID behind (unless told to die first),
+# delete removes it.
+cat >"$tmp/delegate" <<'EOF'
+#!/bin/sh
+root=/run/runc
+while [ $# -gt 0 ]; do
+	case $1 in
+	--root) root=$2; shift 2 ;;
+	--*) shift ;;
+	*) break ;;
+	esac
+done
+cmd=$1; shift
+for id; do :; done
+case $cmd in
+create) [ -n "${DIE:-}" ] && kill -9 $$; sleep "${SLOW:-0}"; mkdir -p "$root/$id" ;;
+delete) rm -rf "${root:?}/$id" ;;
+esac
+EOF
+chmod 755 "$tmp/delegate"
+export SHIMRUN_CONFIG="$tmp/none.json" SHIMRUN_AUDIT_LOG="$tmp/audit.log"
+export SHIMRUN_STATE_DIR="$tmp/state" SHIMRUN_DELEGATE="$tmp/delegate"
+printf '{}' >"$SHIMRUN_CONFIG"
+root="$tmp/runc"
+records() { ls "$tmp/state/userns" | grep -cv '^lock$'; }
+host_id() { jq -r '.linux.uidMappings[0].hostID' "$tmp/$1/config.json"; }
+bundle() { # NAME: a bundle whose rootfs holds a root-owned file
+	mkdir -p "$tmp/$1/rootfs/etc" && cp "$fx/ctr-default.json" "$tmp/$1/config.json"
+	echo "$1" >"$tmp/$1/rootfs/etc/hostname"
+}
+create() { "$shimrun" --root "$root" create --bundle "$tmp/$1" "$1"; }
+
+echo "one container"
+bundle a && create a
+check "create succeeds" [ $? -eq 0 ]
+check "first range of the pool" [ "$(host_id a)" = 100000 ]
+check "user namespace entry" jq -e '.linux.namespaces | any(.type == "user")' "$tmp/a/config.json" >/dev/null
+check "rootfs idmapped" findmnt -n -o OPTIONS "$tmp/a/rootfs" | grep -q idmapped
+check "image files owned by the container's root" [ "$(stat -c %u "$tmp/a/rootfs/etc/hostname")" = 100000 ]
+check "bundle open to the container's root" [ "$(stat -c %a:%g "$tmp/a")" = 710:100000 ]
+create a
+check "retried create keeps its range" [ "$(host_id a)" = 100000 ]
+check "and stacks no second mount" [ "$(findmnt -rn -o TARGET | grep -c "^$tmp/a/rootfs$")" = 1 ]
+
+echo "20 creates in parallel"
+for i in $(seq 1 20); do bundle "p$i"; done
+for i in $(seq 1 20); do SLOW=0.2 create "p$i" & done
+wait
+check "21 records" [ "$(records)" = 21 ]
+ids=$(for i in $(seq 1 20); do host_id "p$i"; done; host_id a)
+check "all ranges disjoint" [ "$(echo "$ids" | sort -u | wc -l)" = 21 ]
+for i in $(seq 1 20); do "$shimrun" --root "$root" delete "p$i"; done
+check "delete gives back 20" [ "$(records)" = 1 ]
+check "and unmounts" [ -z "$(findmnt -rn -o TARGET | grep "^$tmp/p")" ]
+
+echo "a create that dies between the claim and runc"
+bundle crash && DIE=1 create crash
+check "the claim is left behind" [ "$(records)" = 2 ]
+bundle b && create b
+check "the next create reclaims it" [ "$(records)" = 2 ]
+check "its mount is gone" [ -z "$(findmnt -rn -o TARGET | grep "^$tmp/crash")" ]
+check "and its range is reused" [ "$(host_id b)" = "$(host_id crash)" ]
+
+echo "a pod's container shares its sandbox's range"
+# A process in b's user namespace stands in for the sandbox.
+unshare --user --net sleep 30 &
+sandbox=$!
+while [ "$(readlink /proc/$sandbox/ns/user)" = "$(readlink /proc/self/ns/user)" ]; do sleep 0.05; done
+echo "0 $(host_id b) 65536" >/proc/$sandbox/uid_map
+echo "0 $(host_id b) 65536" >/proc/$sandbox/gid_map
+bundle c
+jq --arg p "/proc/$sandbox/ns/net" '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
+	"$tmp/c/config.json" >"$tmp/c.json" && mv "$tmp/c.json" "$tmp/c/config.json"
+create c
+check "joins it" jq -e --arg p "/proc/$sandbox/ns/user" '.linux.namespaces | any(.type == "user" and .path == $p)' "$tmp/c/config.json" >/dev/null
+check "with its mappings" [ "$(host_id c)" = "$(host_id b)" ]
+check "sysfs replaced by the host's /sys, read-only" jq -e '.mounts | any(.destination == "/sys" and .type == "bind" and (.options | index("ro")))' "$tmp/c/config.json" >/dev/null
+kill $sandbox
+
+echo "pool exhausted"
+printf '{"version":1,"controls":{"user-namespace":{"ranges":2}}}' >"$tmp/small.json"
+bundle d && SHIMRUN_POLICY="$tmp/small.json" create d 2>"$tmp/err"
+check "refused" [ $? -ne 0 ]
+check "saying so" grep -q "pool is exhausted" "$tmp/err"
+check "nothing claimed" [ ! -e "$tmp/d/config.json.orig" ]
+
+for id in a b c; do "$shimrun" --root "$root" delete "$id"; done
+check "empty pool at the end" [ "$(records)" = 0 ]
+echo "userns: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
