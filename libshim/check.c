@@ -173,6 +173,20 @@ static void check_capabilities(struct ctx *c) {
 
 /* ---- run-as-root ---------------------------------------------------------- */
 
+/* The spec's first user namespace entry and its index; NULL if none. */
+static const struct jnode *user_ns_entry(const struct jnode *root, size_t *index) {
+  size_t i = 0;
+  jv_foreach_i(jv_get(jv_get(root, "linux"), "namespaces"), i, ns) {
+    const char *type = jv_str(jv_get(ns, "type"));
+    if (type && strcmp(type, "user") == 0) {
+      if (index)
+        *index = i;
+      return ns;
+    }
+  }
+  return NULL;
+}
+
 /* True when the mappings give host id 0 to anything in the container;
  * *covers_zero tells whether container id 0 is mapped at all. */
 static bool maps_host_root(const struct jnode *maps, bool *covers_zero) {
@@ -192,12 +206,7 @@ static bool maps_host_root(const struct jnode *maps, bool *covers_zero) {
 static void check_run_as_root(struct ctx *c) {
   const struct jnode *linux_ = jv_get(c->root, "linux");
   const struct jnode *user = jv_get(jv_get(c->root, "process"), "user");
-  bool userns = false;
-  jv_foreach(jv_get(linux_, "namespaces"), ns) {
-    const char *type = jv_str(jv_get(ns, "type"));
-    if (type && strcmp(type, "user") == 0)
-      userns = true;
-  }
+  bool userns = user_ns_entry(c->root, NULL) != NULL;
 
   static const char *const maps[] = {"uidMappings", "gidMappings"};
   for (size_t m = 0; m < ARRAY_SIZE(maps); m++) {
@@ -224,15 +233,8 @@ static void check_run_as_root(struct ctx *c) {
 
 static void check_user_namespace(struct ctx *c) {
   const struct jnode *linux_ = jv_get(c->root, "linux");
-  const struct jnode *entry = NULL;
-  size_t i = 0, at = 0;
-  jv_foreach_i(jv_get(linux_, "namespaces"), i, ns) {
-    const char *type = jv_str(jv_get(ns, "type"));
-    if (type && strcmp(type, "user") == 0 && !entry) {
-      entry = ns;
-      at = i;
-    }
-  }
+  size_t at = 0;
+  const struct jnode *entry = user_ns_entry(c->root, &at);
   if (!entry) {
     finding(c, CONTROL_USER_NAMESPACE, FIXABLE, "/linux/namespaces",
             "hostUsers: true",
@@ -460,10 +462,7 @@ static bool is_userns_sysfs(const struct ctx *c, const struct jnode *m) {
   const char *source = jv_str(jv_get(m, "source"));
   const char *dest = jv_str(jv_get(m, "destination"));
   const struct jnode *options = jv_get(m, "options");
-  bool userns = false;
-  jv_foreach(jv_get(jv_get(c->root, "linux"), "namespaces"), ns)
-    userns |= jv_str(jv_get(ns, "type")) && strcmp(jv_str(jv_get(ns, "type")), "user") == 0;
-  return userns && source && dest && strcmp(source, "/sys") == 0 &&
+  return user_ns_entry(c->root, NULL) && source && dest && strcmp(source, "/sys") == 0 &&
          strcmp(dest, "/sys") == 0 && mount_is_ro(options) &&
          jv_has_string(options, "nosuid") && jv_has_string(options, "nodev") &&
          jv_has_string(options, "noexec");

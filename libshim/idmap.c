@@ -36,13 +36,10 @@ static int write_text(const char *path, const char *text) {
   return fd >= 0 && write(fd, text, len) == (ssize_t)len ? 0 : -1;
 }
 
-int idmap_userns_fd(const shim_userns *ns) {
-  if (*ns->join) {
-    int fd = open(ns->join, O_RDONLY | O_CLOEXEC);
-    return fd < 0 ? -errno : fd;
-  }
-  /* A child enters a new user namespace and waits while we map it and
-   * take a descriptor; the namespace outlives it through that. */
+/* A user namespace descriptor with ns's mapping, to idmap with: a child
+ * enters a new user namespace and waits while we map it and take a
+ * descriptor; the namespace outlives it through that.  An fd or -errno. */
+static int idmap_userns_fd(const shim_userns *ns) {
   int ready[2], done[2];
   if (pipe2(ready, O_CLOEXEC) < 0)
     return -errno;

@@ -237,9 +237,6 @@ int userns_read_joined(const char *path, shim_userns *out, char *why,
                        size_t why_size);
 /* Whether host ids [host_id, host_id + size) lie inside the policy's pool. */
 bool userns_in_pool(const shim_policy *policy, int64_t host_id, int64_t size);
-/* A user namespace descriptor with ns's mapping: the one to join, or a
- * fresh one made by a short-lived child.  Returns an fd or -errno. */
-int idmap_userns_fd(const shim_userns *ns);
 /* Stacks on rootfs the idmapped view of it (shim_userns_mount_rootfs);
  * *mount_id is that mount's. */
 int idmap_rootfs(const char *rootfs, const shim_userns *ns, uint64_t *mount_id,

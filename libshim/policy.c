@@ -391,10 +391,10 @@ static int policy_apply(shim_policy *policy, const char *data, size_t len,
   return 0;
 }
 
-/* The digest names the policy in audit records: its inputs, in order.
- * Settings that constrain each other are checked here, once all overlays
- * are in. */
-static int finish_digest(shim_policy *policy, shim_error *err) {
+/* Once all overlays are in: checks the settings that constrain each
+ * other, and seals the digest that names the policy in audit records (its
+ * inputs, in order). */
+static int policy_finish(shim_policy *policy, shim_error *err) {
   /* Host id 4294967295 is (uid_t)-1, "no id": the pool must end below. */
   if (policy->userns_range_size > UINT32_MAX || policy->userns_ranges > UINT32_MAX ||
       policy->userns_start + policy->userns_range_size * policy->userns_ranges >=
@@ -427,7 +427,7 @@ int shim_policy_load_default(shim_policy **out, shim_error *err) {
       return error_set(err, SHIM_ERR_SCHEMA, "/controls",
                        "no mode for control \"%s\"",
                        control_ids[c]);
-  if ((ret = finish_digest(policy, err)) < 0)
+  if ((ret = policy_finish(policy, err)) < 0)
     return ret;
   *out = steal_ptr(policy);
   return 0;
@@ -442,7 +442,7 @@ int shim_policy_load_data(const void *data, size_t len, shim_policy **out,
   bool has_mode[CONTROL_COUNT] = {0};
   ret = policy_apply(policy, data, len, has_mode, err);
   if (ret == 0)
-    ret = finish_digest(policy, err);
+    ret = policy_finish(policy, err);
   if (ret < 0)
     return ret;
   *out = steal_ptr(policy);

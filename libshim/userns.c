@@ -222,14 +222,18 @@ static int record_write(int dirfd, const struct record *r, shim_error *err) {
   return 0;
 }
 
-/* Undoes the idmapped rootfs a record names: only while the mount on top
- * of rootfs is still the one it recorded. */
-static void record_unmount(const struct record *r) {
-  if (!r->mount_id || !*r->rootfs)
-    return;
+/* Whether the mount on top of the record's rootfs is still the idmapped
+ * one it recorded (and not, say, a later container's). */
+static bool record_mounted(const struct record *r) {
   struct statx stx;
-  if (statx(AT_FDCWD, r->rootfs, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) == 0 &&
-      (stx.stx_mask & STATX_MNT_ID) && (long long)stx.stx_mnt_id == r->mount_id)
+  return r->mount_id && *r->rootfs &&
+         statx(AT_FDCWD, r->rootfs, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) == 0 &&
+         (stx.stx_mask & STATX_MNT_ID) && (long long)stx.stx_mnt_id == r->mount_id;
+}
+
+/* Undoes the idmapped rootfs a record names. */
+static void record_unmount(const struct record *r) {
+  if (record_mounted(r))
     umount2(r->rootfs, MNT_DETACH | UMOUNT_NOFOLLOW);
 }
 
@@ -243,9 +247,11 @@ static bool record_stale(const struct record *r) {
   return start_time(r->pid) != r->start || r->start == 0;
 }
 
-/* STATE/userns, open and locked: the lock is held until pool_close. */
+/* STATE/userns, open and locked (the lock is held until pool_close), and
+ * the name of the calling container's record in it. */
 struct pool {
   int dirfd, lockfd;
+  char name[33];
 };
 
 static void pool_close(struct pool *p) {
@@ -256,12 +262,15 @@ static void pool_close(struct pool *p) {
   p->dirfd = p->lockfd = -1;
 }
 
-static int pool_open(const char *state_dir, struct pool *p, shim_error *err) {
+static int pool_open(const char *state_dir, const char *root, const char *id,
+                     struct pool *p, shim_error *err) {
   char path[PATH_MAX];
-  *p = (struct pool){-1, -1};
+  *p = (struct pool){-1, -1, ""};
   if (!state_dir || state_dir[0] != '/')
     return error_set(err, SHIM_ERR_INVAL, NULL,
                      "the state directory must be an absolute path");
+  if (record_name(root, id, p->name) < 0)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "root or id too long");
   snprintf(path, sizeof path, "%s/userns", state_dir);
   if ((mkdir(state_dir, 0700) < 0 && errno != EEXIST) ||
       (mkdir(path, 0700) < 0 && errno != EEXIST))
@@ -285,7 +294,7 @@ static int cmp_uint(const void *a, const void *b) {
 /* Reads every record: reclaims the stale ones, collects the host ids of
  * the busy ranges into busy (sorted), and ours (if any) into *mine.  An
  * unreadable record fails closed: the range it holds is unknown. */
-static int pool_scan(struct pool *p, const char *name, unsigned **busy,
+static int pool_scan(struct pool *p, unsigned **busy,
                      size_t *nbusy, struct record *mine, shim_error *err) {
   DIR *dir = fdopendir(dup(p->dirfd));
   if (!dir)
@@ -302,7 +311,7 @@ static int pool_scan(struct pool *p, const char *name, unsigned **busy,
       ret = error_set(err, SHIM_ERR_IO, NULL,
                       "user namespace record %s is unreadable: the range it "
                       "holds is unknown", de->d_name);
-    } else if (strcmp(de->d_name, name) == 0) {
+    } else if (strcmp(de->d_name, p->name) == 0) {
       *mine = r;
       memset(&r, 0, sizeof r);
     } else if (record_stale(&r)) {
@@ -334,18 +343,13 @@ int shim_userns_claim(const shim_policy *policy, const char *state_dir,
   if (*inout->join && !userns_in_pool(policy, inout->host_id, inout->size))
     return error_set(err, SHIM_ERR_INVAL, NULL, "the range to share is not in the pool");
   struct pool p;
-  int ret = pool_open(state_dir, &p, err);
+  int ret = pool_open(state_dir, root, id, &p, err);
   if (ret < 0)
     return ret;
-  char name[33];
-  if (record_name(root, id, name) < 0) {
-    pool_close(&p);
-    return error_set(err, SHIM_ERR_INVAL, NULL, "root or id too long");
-  }
   _cleanup_free_ unsigned *busy = NULL;
   size_t nbusy = 0;
   _cleanup_(cleanup_recordp) struct record mine = {0};
-  ret = pool_scan(&p, name, &busy, &nbusy, &mine, err);
+  ret = pool_scan(&p, &busy, &nbusy, &mine, err);
   unsigned host = 0, size = (unsigned)policy->userns_range_size;
   if (ret == 0 && *inout->join) {
     host = inout->host_id;
@@ -388,21 +392,13 @@ int shim_userns_mount_rootfs(const char *state_dir, const char *root,
   if (!root || !id || !rootfs || rootfs[0] != '/')
     return error_set(err, SHIM_ERR_INVAL, NULL, "no root, id or absolute rootfs path");
   struct pool p;
-  int ret = pool_open(state_dir, &p, err);
+  int ret = pool_open(state_dir, root, id, &p, err);
   if (ret < 0)
     return ret;
-  char name[33];
-  if (record_name(root, id, name) < 0) {
-    pool_close(&p);
-    return error_set(err, SHIM_ERR_INVAL, NULL, "root or id too long");
-  }
   _cleanup_(cleanup_recordp) struct record r = {0};
-  struct statx stx;
-  if (record_read(p.dirfd, name, &r) < 0) {
+  if (record_read(p.dirfd, p.name, &r) < 0) {
     ret = error_set(err, SHIM_ERR_INVAL, NULL, "container %s holds no user namespace range", id);
-  } else if (r.mount_id && strcmp(r.rootfs, rootfs) == 0 &&
-             statx(AT_FDCWD, rootfs, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) == 0 &&
-             (long long)stx.stx_mnt_id == r.mount_id) {
+  } else if (strcmp(r.rootfs, rootfs) == 0 && record_mounted(&r)) {
     ret = 0; /* done already: a retried create */
   } else {
     shim_userns ns = {.host_id = r.host_id, .size = r.size};
@@ -428,19 +424,14 @@ int shim_userns_release(const char *state_dir, const char *root, const char *id,
   if (!root || !id)
     return error_set(err, SHIM_ERR_INVAL, NULL, "no root or id");
   struct pool p;
-  int ret = pool_open(state_dir, &p, err);
+  int ret = pool_open(state_dir, root, id, &p, err);
   if (ret < 0)
     return ret;
-  char name[33];
-  if (record_name(root, id, name) < 0) {
-    pool_close(&p);
-    return error_set(err, SHIM_ERR_INVAL, NULL, "root or id too long");
-  }
   _cleanup_(cleanup_recordp) struct record r = {0};
-  if (record_read(p.dirfd, name, &r) == 0) {
+  if (record_read(p.dirfd, p.name, &r) == 0) {
     record_unmount(&r);
-    if (unlinkat(p.dirfd, name, 0) < 0)
-      ret = error_sys(err, SHIM_ERR_IO, errno, NULL, "user namespace record %s", name);
+    if (unlinkat(p.dirfd, p.name, 0) < 0)
+      ret = error_sys(err, SHIM_ERR_IO, errno, NULL, "user namespace record %s", p.name);
   }
   pool_close(&p);
   return ret;

@@ -99,23 +99,20 @@ static int rootfs_path(const char *bundle, const char *hardened, char *out) {
  * container's root, which must be able to pass through the bundle
  * directory (0700 from containerd 1.6): group = the container root's host
  * gid, mode 0710, what containerd 1.7 does for its own user namespaces. */
-static int bundle_for_userns(int dirfd, const char *hardened) {
-  json_t *doc = json_loads(hardened, 0, NULL);
-  json_t *map = json_array_get(json_object_get(json_object_get(doc, "linux"), "gidMappings"), 0);
-  json_int_t gid = json_integer_value(json_object_get(map, "hostID"));
-  json_decref(doc);
-  if (gid <= 0) {
-    errno = EINVAL;
-    return -1;
-  }
-  return fchown(dirfd, (uid_t)-1, (gid_t)gid) < 0 || fchmod(dirfd, 0710) < 0 ? -1 : 0;
+static int bundle_for_userns(int dirfd, const shim_userns *userns) {
+  return fchown(dirfd, (uid_t)-1, (gid_t)userns->host_id) < 0 ||
+                 fchmod(dirfd, 0710) < 0
+             ? -1
+             : 0;
 }
 
 /* Claims the container's user namespace (plan: shim_userns_plan's), and
- * hardens with it.  *claimed tells whether there is a claim to give back. */
+ * hardens with it.  claimed->size is 0 unless there is a claim to give
+ * back. */
 static int harden_in_userns(const struct shimrun *s, const shim_policy *policy,
                             const shim_spec *spec, const char *id, char **hardened,
-                            shim_report **report, bool *claimed, shim_error *err) {
+                            shim_report **report, shim_userns *claimed,
+                            shim_error *err) {
   shim_userns userns;
   int plan = shim_userns_plan(policy, spec, &userns, err);
   if (plan < 0 || plan == SHIM_USERNS_NONE)
@@ -128,7 +125,7 @@ static int harden_in_userns(const struct shimrun *s, const shim_policy *policy,
   int ret = shim_userns_claim(policy, s->state_dir, shimrun_root(s), id, &userns, err);
   if (ret < 0)
     return ret;
-  *claimed = true;
+  *claimed = userns;
   return shim_harden_userns(policy, spec, &userns, hardened, report, err);
 }
 
@@ -155,7 +152,7 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
   shim_report *report = NULL;
   shim_error err;
   int rc = load_spec(s, dirfd, bundle, &data, &len, &spec);
-  bool claimed = false;
+  shim_userns claimed = {0};
   int hret = rc == 0 ? harden_in_userns(s, policy, spec, id, &hardened, &report,
                                         &claimed, &err)
                      : 0;
@@ -186,17 +183,17 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
       event.error = strerror(errno);
       rc = shimrun_fail(s, "shimrun: %s: cannot write the hardened config.json: %s",
                         bundle, strerror(errno));
-    } else if (claimed && rootfs_path(bundle, hardened, rootfs) < 0) {
+    } else if (claimed.size && rootfs_path(bundle, hardened, rootfs) < 0) {
       event.decision = "error";
       event.error = "rootfs missing";
       rc = shimrun_fail(s, "shimrun: %s: the spec's root.path cannot be resolved",
                         bundle);
-    } else if (claimed && bundle_for_userns(dirfd, hardened) < 0) {
+    } else if (claimed.size && bundle_for_userns(dirfd, &claimed) < 0) {
       event.decision = "error";
       event.error = strerror(errno);
       rc = shimrun_fail(s, "shimrun: bundle %s: cannot open it to the container's "
                            "root: %s", bundle, strerror(errno));
-    } else if (claimed && shim_userns_mount_rootfs(s->state_dir, shimrun_root(s), id,
+    } else if (claimed.size && shim_userns_mount_rootfs(s->state_dir, shimrun_root(s), id,
                                                    rootfs, &err) < 0) {
       event.decision = "error";
       event.error = err.message;
@@ -204,12 +201,14 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
                            "namespace: %s", err.message);
     }
   }
-  if (rc != 0 && claimed && shim_userns_release(s->state_dir, shimrun_root(s), id, &err) < 0)
-    shimrun_fail(s, "shimrun: %s", err.message);
   /* Recorded before the delegate runs: a record of every decision, even if
    * the delegate then fails for reasons of its own. */
   if (shimrun_audit(s, policy, spec, report, &event) != 0)
     rc = 1;
+  /* A refused create leaves no range and no mount behind. */
+  if (rc != 0 && claimed.size &&
+      shim_userns_release(s->state_dir, shimrun_root(s), id, &err) < 0)
+    shimrun_fail(s, "shimrun: %s", err.message);
   free(data);
   free(hardened);
   shim_report_free(report);

@@ -3,13 +3,14 @@
 # argv it gets, so that we see what shimrun passes on, what it rewrites and
 # what it refuses (fail closed).  tests/integration/ runs real containers.
 set -u
+. "$top_srcdir/tests/lib/containers.sh"
 shimrun="$top_builddir/runtime/shimrun"
 fx="$top_srcdir/tests/fixtures"
 tmp=$(mktemp -d)
 # Creates stack an idmapped rootfs (user namespaces); the fake delegate
 # deletes nothing, so unmount what is left before removing.
 cleanup() {
-	findmnt -rn -o TARGET | grep "^$tmp/" | sort -r | xargs -r umount -l
+	unmount_below "$tmp"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -12,7 +12,7 @@ shimrun="$top_builddir/runtime/shimrun"
 fx="$top_srcdir/tests/fixtures"
 tmp=$(mktemp -d)
 cleanup() {
-	findmnt -rn -o TARGET | grep "^$tmp/" | sort -r | xargs -r umount -l
+	unmount_below "$tmp"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT

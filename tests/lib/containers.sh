@@ -4,6 +4,8 @@
 #
 #   require_containers NAME   exit 77 (automake's skip) unless root with
 #                             runc, jq and a static /bin/busybox
+#   unmount_below DIR         lazily unmount everything mounted below DIR
+#                             (shimrun's idmapped rootfs when no delete ran)
 #   delete_containers CMD ROOT
 #                             force-delete every container under a private
 #                             state root of runc or shimrun (CMD)
@@ -21,6 +23,10 @@ require_containers() {
 		echo "$name: SKIP: $why"
 		exit 77
 	fi
+}
+
+unmount_below() {
+	findmnt -rn -o TARGET | grep "^$1/" | sort -r | xargs -r umount -l
 }
 
 delete_containers() {
