@@ -31,16 +31,25 @@ bool userns_in_pool(const shim_policy *policy, int64_t host_id, int64_t size) {
   return size > 0 && host_id >= policy->userns_start && host_id + size <= end;
 }
 
+/* A short /proc file, NUL-terminated, in buf; its length or -1.  (The
+ * document reader is sized for config.json and does not terminate.) */
+static ssize_t read_proc(const char *path, char *buf, size_t size) {
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+  buf[n < 0 ? 0 : n] = '\0';
+  return n;
+}
+
 /* "0 HOST SIZE" as the only line of a map. */
 static int read_map(const char *path, unsigned *host, unsigned *size) {
-  _cleanup_free_ char *data = NULL;
-  size_t len = 0;
-  if (read_file_limited(path, &data, &len, NULL) < 0)
+  char data[256];
+  ssize_t len = read_proc(path, data, sizeof data);
+  if (len < 0)
     return -1;
   unsigned inside = 1;
   int used = 0;
   if (sscanf(data, "%u %u %u\n%n", &inside, host, size, &used) != 3 ||
-      inside != 0 || (size_t)used != len)
+      inside != 0 || used != len)
     return -1;
   return 0;
 }
@@ -146,11 +155,9 @@ static void cleanup_recordp(struct record *r) { record_clear(r); }
 /* Field 22 of /proc/PID/stat: tells a process from a later one of the same
  * pid.  0 when there is no such process. */
 static long long start_time(long long pid) {
-  char path[64];
+  char path[64], data[1024];
   snprintf(path, sizeof path, "/proc/%lld/stat", pid);
-  _cleanup_free_ char *data = NULL;
-  size_t len = 0;
-  if (pid <= 0 || read_file_limited(path, &data, &len, NULL) < 0)
+  if (pid <= 0 || read_proc(path, data, sizeof data) < 0)
     return 0;
   /* The command name may hold anything: count fields after its ')'. */
   const char *p = strrchr(data, ')');
