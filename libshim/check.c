@@ -304,26 +304,65 @@ static bool is_std_device(const char *path, int64_t major,
   return false;
 }
 
-static void check_host_devices(struct ctx *c) {
-  const struct jnode *linux_ = jv_get(c->root, "linux");
-  const char *k8s = c->privileged ? c->privileged : "device plugin or hostPath device";
+/* A spec device the policy lets through: its cgroup rule may then open it,
+ * within the rule's access. */
+struct listed_device {
+  int64_t major, minor;
+  const char *access;
+};
+
+/* linux.devices: the standard ones, or nodes an admin rule lists that are
+ * the host's very nodes.  Those go to listed[] (at most max). */
+static size_t check_device_nodes(struct ctx *c, const char *k8s,
+                                 struct listed_device *listed, size_t max) {
   struct jptr p = {0};
   jptr_push_key(&p, "linux");
-  size_t lmark = jptr_push_key(&p, "devices");
-  size_t i = 0;
-  jv_foreach_i(jv_get(linux_, "devices"), i, d) {
+  jptr_push_key(&p, "devices");
+  size_t i = 0, n = 0;
+  jv_foreach_i(jv_get(jv_get(c->root, "linux"), "devices"), i, d) {
     size_t mark = jptr_push_index(&p, i);
     const char *path = jv_str(jv_get(d, "path"));
     const char *type = jv_str(jv_get(d, "type"));
     int64_t major = jv_int(jv_get(d, "major"));
     int64_t minor = jv_int(jv_get(d, "minor"));
-    if (!(type && strcmp(type, "c") == 0 && is_std_device(path, major, minor)))
+    bool chr = type && strcmp(type, "c") == 0;
+    int rule = chr && path ? device_rule_find(&c->policy->devices, path, major, minor) : -1;
+    char why[PATH_MAX + 128];
+    if (chr && is_std_device(path, major, minor)) {
+      /* every container has it */
+    } else if (rule < 0) {
       finding(c, CONTROL_HOST_DEVICES, UNFIXABLE, p.buf, k8s,
-              "host device %s (%s %lld:%lld)", path ? path : "?",
+              "host device %s (%s %lld:%lld) is not listed in "
+              "controls.host-devices.allowed", path ? path : "?",
               type ? type : "?", (long long)major, (long long)minor);
+    } else if (device_host_node(path, major, minor, why, sizeof why) < 0) {
+      finding(c, CONTROL_HOST_DEVICES, UNFIXABLE, p.buf, k8s,
+              "host device %s (c %lld:%lld): %s", path, (long long)major,
+              (long long)minor, why);
+    } else if (n < max) {
+      listed[n++] = (struct listed_device){major, minor,
+                                           c->policy->devices.items[rule].access};
+    }
     jptr_pop(&p, mark);
   }
-  jptr_pop(&p, lmark);
+  return n;
+}
+
+/* access within allowed, both some of "rwm". */
+static bool access_within(const char *access, const char *allowed) {
+  for (const char *a = access; *a; a++)
+    if (!strchr(allowed, *a))
+      return false;
+  return true;
+}
+
+static void check_host_devices(struct ctx *c) {
+  const struct jnode *linux_ = jv_get(c->root, "linux");
+  const char *k8s = c->privileged ? c->privileged : "device plugin or hostPath device";
+  struct listed_device listed[256];
+  size_t nlisted = check_device_nodes(c, k8s, listed, ARRAY_SIZE(listed));
+  struct jptr p = {0};
+  jptr_push_key(&p, "linux");
   /* runtime-spec 1.2: runc 1.3+ moves these host interfaces into the
    * container (older runc ignores them, a newer delegate would not). */
   jv_foreach(jv_get(linux_, "netDevices"), nd) {
@@ -335,34 +374,50 @@ static void check_host_devices(struct ctx *c) {
   }
   jptr_push_key(&p, "resources");
   jptr_push_key(&p, "devices");
-  i = 0;
+  size_t i = 0;
   jv_foreach_i(jv_get(jv_get(linux_, "resources"), "devices"), i, d) {
     size_t mark = jptr_push_index(&p, i);
     const char *access = jv_str(jv_get(d, "access"));
     const char *type = jv_str(jv_get(d, "type"));
     const struct jnode *major = jv_get(d, "major"), *minor = jv_get(d, "minor");
     /* Absent access means "rwm" to runc; mknod alone opens nothing. */
-    bool opens = !access || strpbrk(access, "rw");
+    if (!access || !*access)
+      access = "rwm";
+    bool opens = strpbrk(access, "rw") != NULL;
     bool all_types = !type || strcmp(type, "a") == 0;
     bool any_major = !major || jv_int(major) == -1;
     bool any_minor = !minor || jv_int(minor) == -1;
-    if (jv_is_true(jv_get(d, "allow")) && opens) {
-      if (all_types || (any_major && any_minor))
+    if (!jv_is_true(jv_get(d, "allow")) || !opens) {
+      jptr_pop(&p, mark);
+      continue;
+    }
+    if (all_types || (any_major && any_minor)) {
+      finding(c, CONTROL_HOST_DEVICES, UNFIXABLE, p.buf, k8s,
+              "device cgroup rule allows %s devices",
+              all_types ? "all" : (strcmp(type, "b") == 0 ? "all block" : "all character"));
+    } else if (strcmp(type, "c") != 0 || any_major ||
+               !is_std_device(NULL, jv_int(major), any_minor ? -1 : jv_int(minor))) {
+      /* The one node this rule opens must be a listed device of the spec. */
+      size_t k = 0;
+      while (k < nlisted && (strcmp(type, "c") != 0 || any_major || any_minor ||
+                             listed[k].major != jv_int(major) ||
+                             listed[k].minor != jv_int(minor)))
+        k++;
+      char maj[24] = "*", min[24] = "*";
+      if (!any_major)
+        snprintf(maj, sizeof maj, "%lld", (long long)jv_int(major));
+      if (!any_minor)
+        snprintf(min, sizeof min, "%lld", (long long)jv_int(minor));
+      if (k == nlisted)
         finding(c, CONTROL_HOST_DEVICES, UNFIXABLE, p.buf, k8s,
-                "device cgroup rule allows %s devices",
-                all_types ? "all" : (strcmp(type, "b") == 0 ? "all block" : "all character"));
-      else if (strcmp(type, "c") != 0 || any_major ||
-               !is_std_device(NULL, jv_int(major),
-                              any_minor ? -1 : jv_int(minor))) {
-        char maj[24] = "*", min[24] = "*";
-        if (!any_major)
-          snprintf(maj, sizeof maj, "%lld", (long long)jv_int(major));
-        if (!any_minor)
-          snprintf(min, sizeof min, "%lld", (long long)jv_int(minor));
+                "device cgroup rule allows %s %s:%s (%s), not a device of "
+                "linux.devices that controls.host-devices.allowed lists",
+                type, maj, min, access);
+      else if (!access_within(access, listed[k].access))
         finding(c, CONTROL_HOST_DEVICES, UNFIXABLE, p.buf, k8s,
-                "device cgroup rule allows %s %s:%s (%s)", type, maj, min,
-                access ? access : "rwm");
-      }
+                "device cgroup rule allows c %s:%s \"%s\", more than the "
+                "\"%s\" of controls.host-devices.allowed", maj, min, access,
+                listed[k].access);
     }
     jptr_pop(&p, mark);
   }
@@ -396,15 +451,6 @@ static bool mount_is_ro(const struct jnode *options) {
   return ro;
 }
 
-/* Writes the host path a bind source names, in the form the policy's
- * lists use: /var/run is /run on every distribution we run on. */
-static void canonical_source(const char *source, char *out, size_t size) {
-  if (path_has_prefix(source, "/var/run"))
-    snprintf(out, size, "/run%s", source + strlen("/var/run"));
-  else
-    snprintf(out, size, "%s", source);
-}
-
 static bool under_any(const char *path, const struct strlist *prefixes) {
   for (size_t i = 0; i < prefixes->count; i++)
     if (path_has_prefix(path, prefixes->items[i]))
@@ -412,8 +458,40 @@ static bool under_any(const char *path, const struct strlist *prefixes) {
   return false;
 }
 
+const char *const ro_bind_options[RO_BIND_OPTIONS] = {"nosuid", "nodev", "rro",
+                                                      "rnosuid", "rnodev"};
+
+enum source_list source_list_of(const shim_policy *policy, const char *source) {
+  char canon[PATH_MAX];
+  path_canonical(source, canon, sizeof canon);
+  return under_any(canon, &policy->bind_sources) ? SOURCES_ALLOWED
+         : under_any(canon, &policy->ro_sources) ? SOURCES_READ_ONLY
+                                                  : SOURCES_NONE;
+}
+
+/* A bind from controls.host-mounts.readOnlySources: read-only, and what
+ * hardening adds (ro_bind_options; the recursive ones for "rbind", whose
+ * submounts plain "ro" leaves writable). */
+static void check_ro_bind(struct ctx *c, const char *ptr, const char *source,
+                          const struct jnode *options) {
+  char k8s[PATH_MAX + 32];
+  snprintf(k8s, sizeof k8s, "hostPath volume %s", source);
+  if (!mount_is_ro(options)) {
+    finding(c, CONTROL_HOST_MOUNTS, UNFIXABLE, ptr, k8s,
+            "%s is in controls.host-mounts.readOnlySources: its bind must be "
+            "read-only (\"ro\")", source);
+    return;
+  }
+  size_t n = jv_has_string(options, "rbind") ? RO_BIND_OPTIONS : RO_BIND_PLAIN;
+  for (size_t i = 0; i < n; i++)
+    if (!jv_has_string(options, ro_bind_options[i]))
+      finding(c, CONTROL_HOST_MOUNTS, FIXABLE, ptr, NULL,
+              "read-only bind of %s without \"%s\": hardening adds it", source,
+              ro_bind_options[i]);
+}
+
 static void check_bind_source(struct ctx *c, const char *ptr,
-                              const char *source) {
+                              const char *source, const struct jnode *options) {
   char k8s[PATH_MAX + 32];
   snprintf(k8s, sizeof k8s, "hostPath volume %s", source);
   if (!path_is_clean(source)) {
@@ -423,18 +501,22 @@ static void check_bind_source(struct ctx *c, const char *ptr,
     return;
   }
   char canon[PATH_MAX], real[PATH_MAX];
-  canonical_source(source, canon, sizeof canon);
+  path_canonical(source, canon, sizeof canon);
   /* The file system decides what a path names: resolve links so that a
    * link planted below an allowed directory cannot lead elsewhere.
    * A source that does not exist yet is judged by its name. */
   bool resolved = realpath(source, real) != NULL;
+  enum source_list list = source_list_of(c->policy, source);
   if (on(c, CONTROL_HOST_MOUNTS)) {
-    if (!under_any(canon, &c->policy->bind_sources))
+    if (list == SOURCES_NONE)
       finding(c, CONTROL_HOST_MOUNTS, UNFIXABLE, ptr, k8s,
-              "bind-mounts host path %s", source);
-    else if (resolved && !under_any(real, &c->policy->bind_sources))
+              "bind-mounts host path %s (not under controls.host-mounts."
+              "allowedSources or readOnlySources)", source);
+    else if (resolved && source_list_of(c->policy, real) != list)
       finding(c, CONTROL_HOST_MOUNTS, UNFIXABLE, ptr, k8s,
               "bind source %s resolves to host path %s", source, real);
+    else if (list == SOURCES_READ_ONLY)
+      check_ro_bind(c, ptr, source, options);
   }
   if (on(c, CONTROL_RUNTIME_SOCKETS)) {
     const struct strlist *socks = &c->policy->sockets;
@@ -446,6 +528,11 @@ static void check_bind_source(struct ctx *c, const char *ptr,
                 "exposes the runtime socket %s", socks->items[i]);
         return;
       }
+    /* A socket the admin names itself as a read-only source (a driver's
+     * daemon, not a runtime) is the one exception. */
+    if (strlist_has(&c->policy->ro_sources, canon) &&
+        (!resolved || strcmp(real, canon) == 0))
+      return;
     size_t n = strlen(canon);
     if ((resolved && stat(real, &st) == 0 && S_ISSOCK(st.st_mode)) ||
         (n > 5 && strcmp(canon + n - 5, ".sock") == 0))
@@ -483,7 +570,7 @@ static void check_mounts(struct ctx *c) {
     if (bind && is_userns_sysfs(c, m)) {
       /* what shim_harden_userns puts in sysfs's place */
     } else if (bind) {
-      check_bind_source(c, p.buf, source ? source : "");
+      check_bind_source(c, p.buf, source ? source : "", options);
     } else if (!is_pseudo_fs(type)) {
       if (on(c, CONTROL_HOST_MOUNTS))
         finding(c, CONTROL_HOST_MOUNTS, UNFIXABLE, p.buf, NULL,
@@ -576,6 +663,8 @@ static void check_sysctls(struct ctx *c) {
 
 /* ---- hooks ---------------------------------------------------------------- */
 
+/* Hooks run host programs (most as host root): only those the admin lists
+ * (hooks.c judges them). */
 static void check_hooks(struct ctx *c) {
   struct jptr p = {0};
   jptr_push_key(&p, "hooks");
@@ -588,10 +677,12 @@ static void check_hooks(struct ctx *c) {
       /* The runtime's own metadata block, added by hardening. */
       if (runtime_stage && is_metadata_hook(c->policy, hook))
         continue;
+      char why[PATH_MAX + 256];
+      if (hook_judge(&c->policy->hooks, stage, hook, why, sizeof why) == 0)
+        continue;
       size_t mark = jptr_push_index(&p, i);
-      finding(c, CONTROL_HOOKS, UNFIXABLE, p.buf, NULL,
-              "%s hook %s would run on the host as root", stage,
-              jv_str(jv_get(hook, "path")) ? jv_str(jv_get(hook, "path")) : "?");
+      finding(c, CONTROL_HOOKS, UNFIXABLE, p.buf, NULL, "%s hook %s: %s", stage,
+              jv_str(jv_get(hook, "path")) ? jv_str(jv_get(hook, "path")) : "?", why);
       jptr_pop(&p, mark);
     }
     jptr_pop(&p, smark);

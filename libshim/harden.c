@@ -169,8 +169,6 @@ static void harden_cgroup_namespace(struct hctx *h) {
            "added a cgroup namespace: the host's cgroup tree stays hidden");
 }
 
-/* ---- user-namespace ------------------------------------------------------- */
-
 static bool has_option(const json_t *options, const char *option) {
   size_t i;
   json_t *o;
@@ -179,6 +177,52 @@ static bool has_option(const json_t *options, const char *option) {
       return true;
   return false;
 }
+
+/* Appends option to mount m's options (created when absent). */
+static void add_option(struct hctx *h, json_t *m, const char *option) {
+  json_t *options = json_object_get(m, "options");
+  if (!options && (!(options = json_array()) ||
+                   json_object_set_new(m, "options", options) < 0))
+    h->ret = -SHIM_ERR_NOMEM;
+  else if (json_array_append_new(options, json_string(option)) < 0)
+    h->ret = -SHIM_ERR_NOMEM;
+}
+
+/* A bind's source, NULL when m is no bind; *recursive for "rbind". */
+static const char *bind_source(json_t *m, bool *recursive) {
+  json_t *options = json_object_get(m, "options");
+  const char *type = json_string_value(json_object_get(m, "type"));
+  *recursive = has_option(options, "rbind");
+  bool bind = *recursive || has_option(options, "bind") ||
+              (type && strcmp(type, "bind") == 0);
+  return bind ? json_string_value(json_object_get(m, "source")) : NULL;
+}
+
+/* ---- host-mounts ---------------------------------------------------------- */
+
+/* Binds from read-only sources get nosuid and nodev (recursively for
+ * rbind, with rro): check_ro_bind has already insisted on "ro". */
+static void harden_ro_binds(struct hctx *h) {
+  size_t i;
+  json_t *m;
+  json_array_foreach(json_object_get(h->doc, "mounts"), i, m) {
+    bool recursive;
+    const char *source = bind_source(m, &recursive);
+    if (!source || source_list_of(h->policy, source) != SOURCES_READ_ONLY)
+      continue;
+    for (size_t k = 0; k < (recursive ? RO_BIND_OPTIONS : RO_BIND_PLAIN); k++) {
+      if (has_option(json_object_get(m, "options"), ro_bind_options[k]))
+        continue;
+      add_option(h, m, ro_bind_options[k]);
+      char ptr[64];
+      snprintf(ptr, sizeof ptr, "/mounts/%zu/options", i);
+      change(h, CONTROL_HOST_MOUNTS, ptr,
+             "added \"%s\" to the read-only bind of %s", ro_bind_options[k], source);
+    }
+  }
+}
+
+/* ---- user-namespace ------------------------------------------------------- */
 
 /* In a user namespace the flags of a bind source's mount are locked: a
  * remount (runc remounts binds that add "ro" and the like) must repeat
@@ -192,26 +236,16 @@ static void harden_userns_binds(struct hctx *h) {
   size_t i;
   json_t *m;
   json_array_foreach(json_object_get(h->doc, "mounts"), i, m) {
-    json_t *options = json_object_get(m, "options");
-    const char *type = json_string_value(json_object_get(m, "type"));
-    const char *source = json_string_value(json_object_get(m, "source"));
-    bool bind = type && strcmp(type, "bind") == 0;
-    for (size_t k = 0; k < json_array_size(options); k++) {
-      const char *o = json_string_value(json_array_get(options, k));
-      bind |= o && (strcmp(o, "bind") == 0 || strcmp(o, "rbind") == 0);
-    }
+    bool recursive;
+    const char *source = bind_source(m, &recursive);
     struct statvfs st;
-    if (!bind || !source || statvfs(source, &st) < 0)
+    if (!source || statvfs(source, &st) < 0)
       continue;
     for (size_t k = 0; k < ARRAY_SIZE(locked); k++) {
-      if (!(st.f_flag & locked[k].flag) || has_option(options, locked[k].option))
+      if (!(st.f_flag & locked[k].flag) ||
+          has_option(json_object_get(m, "options"), locked[k].option))
         continue;
-      if (!options && (!(options = json_array()) || json_object_set_new(m, "options", options) < 0)) {
-        h->ret = -SHIM_ERR_NOMEM;
-        return;
-      }
-      if (json_array_append_new(options, json_string(locked[k].option)) < 0)
-        h->ret = -SHIM_ERR_NOMEM;
+      add_option(h, m, locked[k].option);
       char ptr[64];
       snprintf(ptr, sizeof ptr, "/mounts/%zu/options", i);
       change(h, CONTROL_USER_NAMESPACE, ptr,
@@ -499,6 +533,8 @@ int shim_harden_userns(const shim_policy *policy, const shim_spec *spec,
     harden_proc_paths(&h);
   if (ret == 0 && enforced(&h, CONTROL_HOST_NAMESPACES))
     harden_cgroup_namespace(&h);
+  if (ret == 0 && enforced(&h, CONTROL_HOST_MOUNTS))
+    harden_ro_binds(&h);
   if (!enforced(&h, CONTROL_USER_NAMESPACE))
     userns = NULL;
   if (ret == 0 && userns)

@@ -192,6 +192,32 @@ int strlist_push(struct strlist *l, const char *s); /* -SHIM_ERR_NOMEM */
 bool strlist_has(const struct strlist *l, const char *s);
 void strlist_clear(struct strlist *l);
 
+/* host-devices: one device node the admin allows (devices.c). */
+struct device_rule {
+  char *path;                 /* fnmatch pattern under /dev/ */
+  int64_t major;              /* -1: the host node's, whatever it is */
+  int64_t minor_lo, minor_hi; /* inclusive */
+  char access[4];             /* what cgroup rules may allow: "rwm" or less */
+};
+struct device_rules {
+  struct device_rule *items;
+  size_t count;
+};
+
+/* hooks: one hook the admin allows (hooks.c). */
+struct hook_rule {
+  char *path;
+  char sha256[65];        /* "" when any content will do */
+  unsigned stages;        /* bit k: hooks.c's stage_names[k] */
+  struct strlist *args;   /* alternatives: fnmatch patterns per argument */
+  size_t nargs;
+  struct strlist env;     /* patterns every env entry must match */
+};
+struct hook_rules {
+  struct hook_rule *items;
+  size_t count;
+};
+
 /* rlimits: one limit the policy sets (a ceiling for the spec's). */
 struct rlimit_setting {
   char type[24]; /* "RLIMIT_NOFILE" */
@@ -204,6 +230,9 @@ struct shim_policy {
   uint64_t caps_privileged;   /* capabilities: reject if present (bit = cap) */
   uint64_t caps_allowed;      /* capabilities: keep; others get dropped */
   struct strlist bind_sources; /* host-mounts: allowed host path prefixes */
+  struct strlist ro_sources;   /* host-mounts: prefixes allowed read-only */
+  struct device_rules devices; /* host-devices: nodes the admin allows */
+  struct hook_rules hooks;     /* hooks: programs the admin allows */
   struct strlist sockets;      /* runtime-sockets: paths never to bind */
   struct strlist sysctls;      /* sysctls: allowed names ("x.*" = prefix) */
   struct strlist masked_paths;   /* proc-unmasked: paths hardening masks */
@@ -241,6 +270,32 @@ bool userns_in_pool(const shim_policy *policy, int64_t host_id, int64_t size);
  * *mount_id is that mount's. */
 int idmap_rootfs(const char *rootfs, const shim_userns *ns, uint64_t *mount_id,
                  shim_error *err);
+
+/* ---- Admin-listed devices and hooks (devices.c, hooks.c) ------------------ */
+
+/* Policy settings: read (replacing *out), render, release. */
+int device_rules_parse(json_t *v, struct jptr *p, struct device_rules *out,
+                       shim_error *err);
+json_t *device_rules_render(const struct device_rules *rules);
+void device_rules_clear(struct device_rules *rules);
+int hook_rules_parse(json_t *v, struct jptr *p, struct hook_rules *out,
+                     shim_error *err);
+json_t *hook_rules_render(const struct hook_rules *rules);
+void hook_rules_clear(struct hook_rules *rules);
+
+/* The index of the first rule allowing character device path major:minor,
+ * or -1. */
+int device_rule_find(const struct device_rules *rules, const char *path,
+                     int64_t major, int64_t minor);
+/* 0 when the host's node at path is character device major:minor; else -1
+ * with why[] filled. */
+int device_host_node(const char *path, int64_t major, int64_t minor, char *why,
+                     size_t why_size);
+/* 0 when a rule allows hook (a spec hook object) at stage and the host's
+ * executable passes the rule's file checks; else -1 with why[] filled,
+ * naming the policy field that would allow it. */
+int hook_judge(const struct hook_rules *rules, const char *stage,
+               const struct jnode *hook, char *why, size_t why_size);
 
 /* ---- Network (netns.c) ------------------------------------------------------ */
 
@@ -282,6 +337,20 @@ bool path_is_clean(const char *path);
 /* True when path equals prefix or lies below it, component-wise
  * ("/var/lib/kubelet" covers "/var/lib/kubelet/x", not "/var/lib/kubeletx"). */
 bool path_has_prefix(const char *path, const char *prefix);
+/* Writes the host path a bind source names, in the form the policy's
+ * lists use: /var/run is /run on every distribution we run on. */
+void path_canonical(const char *path, char *out, size_t size);
+
+/* ---- Bind sources (check.c) ----------------------------------------------- */
+
+/* Which of controls.host-mounts' lists a bind source falls under, by name. */
+enum source_list { SOURCES_NONE, SOURCES_ALLOWED, SOURCES_READ_ONLY };
+enum source_list source_list_of(const shim_policy *policy, const char *source);
+/* What a read-only source's bind must carry besides "ro": the first
+ * RO_BIND_PLAIN for "bind", all for "rbind". */
+#define RO_BIND_OPTIONS 5
+#define RO_BIND_PLAIN 2
+extern const char *const ro_bind_options[RO_BIND_OPTIONS];
 
 /* ---- Seccomp (seccomp.c, bpf.c) ------------------------------------------ */
 

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 bool path_is_clean(const char *path) {
@@ -26,4 +27,11 @@ bool path_has_prefix(const char *path, const char *prefix) {
   if (n == 1 && prefix[0] == '/')
     return path[0] == '/';
   return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+void path_canonical(const char *path, char *out, size_t size) {
+  if (path_has_prefix(path, "/var/run"))
+    snprintf(out, size, "/run%s", path + strlen("/var/run"));
+  else
+    snprintf(out, size, "%s", path);
 }

@@ -36,6 +36,8 @@ enum setting_kind {
   S_CIDRS, /* struct strlist of "address/prefix" */
   S_PROFILE, /* char *: "sandbox" (embedded) or the absolute path of a
               * seccomp profile, loaded into policy->seccomp */
+  S_DEVICES, /* struct device_rules (devices.c) */
+  S_HOOKS,   /* struct hook_rules (hooks.c) */
 };
 
 static const char *const deny_actions[] = {"errno", "kill", "log", NULL};
@@ -56,6 +58,11 @@ static const struct setting {
      offsetof(struct shim_policy, allow_ambient), NULL},
     {CONTROL_HOST_MOUNTS, "allowedSources", S_PATHS,
      offsetof(struct shim_policy, bind_sources), NULL},
+    {CONTROL_HOST_MOUNTS, "readOnlySources", S_PATHS,
+     offsetof(struct shim_policy, ro_sources), NULL},
+    {CONTROL_HOST_DEVICES, "allowed", S_DEVICES,
+     offsetof(struct shim_policy, devices), NULL},
+    {CONTROL_HOOKS, "allowed", S_HOOKS, offsetof(struct shim_policy, hooks), NULL},
     {CONTROL_RUNTIME_SOCKETS, "paths", S_PATHS,
      offsetof(struct shim_policy, sockets), NULL},
     {CONTROL_PROC_UNMASKED, "maskedPaths", S_PATHS,
@@ -94,6 +101,8 @@ void shim_policy_free(shim_policy *policy) {
       strlist_clear((struct strlist *)((char *)policy + settings[i].offset));
     else if (settings[i].kind == S_WORD || settings[i].kind == S_PROFILE)
       free(*(char **)((char *)policy + settings[i].offset));
+  device_rules_clear(&policy->devices);
+  hook_rules_clear(&policy->hooks);
   shim_seccomp_free(policy->seccomp);
   free(policy->rlimits);
   free(policy->runtime);
@@ -287,6 +296,10 @@ static int parse_setting(shim_policy *policy, const struct setting *s,
     return parse_word(policy, s, v, p, err);
   case S_RLIMITS:
     return parse_rlimits(policy, v, p, err);
+  case S_DEVICES:
+    return device_rules_parse(v, p, field, err);
+  case S_HOOKS:
+    return hook_rules_parse(v, p, field, err);
   }
   return error_set(err, SHIM_ERR_INVAL, p->buf, "unhandled setting");
 }
@@ -513,6 +526,10 @@ static json_t *render_setting(const shim_policy *policy,
                                     (json_int_t)policy->rlimits[i].hard));
     return o;
   }
+  case S_DEVICES:
+    return device_rules_render(field);
+  case S_HOOKS:
+    return hook_rules_render(field);
   }
   return NULL;
 }

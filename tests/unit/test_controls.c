@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -430,6 +431,144 @@ static void test_device_rules(void) {
   }
 }
 
+
+/* ---- host-devices: admin-listed nodes ---- */
+
+static shim_policy *load_policy(const char *doc) {
+  shim_policy *p = NULL;
+  shim_error err;
+  int ret = shim_policy_load_data(doc, strlen(doc), &p, &err);
+  if (ret < 0)
+    fprintf(stderr, "\npolicy: %s: %s\n", err.pointer, err.message);
+  CU_ASSERT_FATAL(ret == 0);
+  return p;
+}
+
+/* A character device node of our own under /dev (c 240:minor, a major
+ * for local use), as a GPU driver's node would be. */
+static void fake_node(char *path, size_t size, unsigned minor) {
+  snprintf(path, size, "/dev/shimtest-%d", (int)getpid());
+  unlink(path);
+  CU_ASSERT_FATAL(mknod(path, S_IFCHR | 0666, makedev(240, minor)) == 0);
+}
+
+static shim_report *check_device(const shim_policy *p, const char *path,
+                                 unsigned minor, const char *access) {
+  char d[256], rule[256];
+  json_t *doc = base();
+  snprintf(d, sizeof d, "{\"path\":\"%s\",\"type\":\"c\",\"major\":240,\"minor\":%u}",
+           path, minor);
+  json_array_append_new(at(doc, "linux/devices"), parse(d));
+  snprintf(rule, sizeof rule,
+           "{\"allow\":true,\"type\":\"c\",\"major\":240,\"minor\":%u,\"access\":\"%s\"}",
+           minor, access);
+  json_array_append_new(at(doc, "linux/resources/devices"), parse(rule));
+  return check_doc(doc, p);
+}
+
+static void test_device_listed(void) {
+  char node[64];
+  fake_node(node, sizeof node, 7);
+  shim_policy *p = load_policy(
+      "{\"version\":1,\"controls\":{\"host-devices\":{\"allowed\":["
+      "{\"path\":\"/dev/shimtest-*\",\"type\":\"c\",\"major\":240,\"minors\":[0,9],\"access\":\"rw\"}]}}}");
+  shim_report *r = check_device(p, node, 7, "rw");
+  expect_clean(r);
+  shim_report_free(r);
+  /* More access than the rule gives. */
+  r = check_device(p, node, 7, "rwm");
+  const shim_finding *f = expect_one(r, "host-devices", SHIM_VERDICT_REJECT,
+                                     "/linux/resources/devices/4");
+  CU_ASSERT_PTR_NOT_NULL(strstr(f->message, "more than the \"rw\""));
+  shim_report_free(r);
+  /* The rule's minors, then the host's node, decide; not the name. */
+  r = check_device(p, node, 12, "rw");
+  CU_ASSERT_EQUAL(count_findings(r, "host-devices", SHIM_VERDICT_REJECT, "/linux/devices/1"), 1);
+  CU_ASSERT_PTR_NOT_NULL(strstr(first_finding(r, "host-devices")->message,
+                                "not listed in controls.host-devices.allowed"));
+  shim_report_free(r);
+  r = check_device(p, node, 8, "rw");
+  CU_ASSERT_EQUAL(count_findings(r, "host-devices", SHIM_VERDICT_REJECT, NULL), 2);
+  CU_ASSERT_PTR_NOT_NULL(strstr(first_finding(r, "host-devices")->message, "is c 240:7, not 240:8"));
+  shim_report_free(r);
+  r = check_device(p, "/dev/shimtest-none", 7, "rw");
+  CU_ASSERT_PTR_NOT_NULL(strstr(first_finding(r, "host-devices")->message, "the host has no node"));
+  shim_report_free(r);
+  /* A rule without a major takes whatever the host's node has; a cgroup
+   * rule for any minor of the major, or for a node the spec does not list,
+   * stays rejected. */
+  shim_policy_free(p);
+  p = load_policy("{\"version\":1,\"controls\":{\"host-devices\":{\"allowed\":["
+                  "{\"path\":\"/dev/shimtest-*\",\"type\":\"c\"}]}}}");
+  r = check_device(p, node, 7, "rwm");
+  expect_clean(r);
+  shim_report_free(r);
+  static const char *const broad[] = {
+      "{\"allow\":true,\"type\":\"c\",\"major\":240,\"access\":\"rw\"}",
+      "{\"allow\":true,\"type\":\"c\",\"major\":240,\"minor\":6,\"access\":\"rw\"}",
+      "{\"allow\":true,\"type\":\"b\",\"major\":240,\"minor\":7,\"access\":\"rw\"}"};
+  for (size_t i = 0; i < ARRAY_SIZE(broad); i++) {
+    json_t *doc = base();
+    char d[256];
+    snprintf(d, sizeof d, "{\"path\":\"%s\",\"type\":\"c\",\"major\":240,\"minor\":7}", node);
+    json_array_append_new(at(doc, "linux/devices"), parse(d));
+    json_array_append_new(at(doc, "linux/resources/devices"), parse(broad[i]));
+    r = check_doc(doc, p);
+    expect_one(r, "host-devices", SHIM_VERDICT_REJECT, "/linux/resources/devices/4");
+    shim_report_free(r);
+  }
+  /* A block device at a listed name is no character device. */
+  json_t *doc = base();
+  char d[256];
+  snprintf(d, sizeof d, "{\"path\":\"%s\",\"type\":\"b\",\"major\":240,\"minor\":7}", node);
+  json_array_append_new(at(doc, "linux/devices"), parse(d));
+  r = check_doc(doc, p);
+  expect_one(r, "host-devices", SHIM_VERDICT_REJECT, "/linux/devices/1");
+  shim_report_free(r);
+  shim_policy_free(p);
+  unlink(node);
+}
+
+static void test_device_rules_refused(void) {
+  static const struct {
+    const char *rule, *pointer;
+  } bad[] = {
+      {"{\"path\":\"/dev/sda\",\"type\":\"b\"}", "/type"},
+      {"{\"path\":\"/dev/mem\",\"type\":\"c\",\"major\":1}", "/major"},
+      {"{\"path\":\"/dev/*\",\"type\":\"c\"}", "/path"},
+      {"{\"path\":\"/dev/[a-z]*\",\"type\":\"c\"}", "/path"},
+      {"{\"path\":\"/etc/x\",\"type\":\"c\"}", "/path"},
+      {"{\"path\":\"/dev/../etc\",\"type\":\"c\"}", "/path"},
+      {"{\"path\":\"/dev/x\",\"type\":\"c\",\"access\":\"rwx\"}", "/access"},
+      {"{\"path\":\"/dev/x\",\"type\":\"c\",\"access\":\"rr\"}", "/access"},
+      {"{\"path\":\"/dev/x\",\"type\":\"c\",\"minors\":[5,2]}", "/minors"},
+      {"{\"path\":\"/dev/x\",\"type\":\"c\",\"major\":4096}", "/major"},
+      {"{\"path\":\"/dev/x\"}", ""},
+      {"{\"path\":\"/dev/x\",\"type\":\"c\",\"name\":\"x\"}", "/name"},
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+    char doc[512], want[128];
+    snprintf(doc, sizeof doc,
+             "{\"version\":1,\"controls\":{\"host-devices\":{\"allowed\":[%s]}}}", bad[i].rule);
+    snprintf(want, sizeof want, "/controls/host-devices/allowed/0%s", bad[i].pointer);
+    shim_policy *p = NULL;
+    shim_error err;
+    CU_ASSERT_EQUAL(shim_policy_load_data(doc, strlen(doc), &p, &err), -SHIM_ERR_SCHEMA);
+    CU_ASSERT_STRING_EQUAL(err.pointer, want);
+    CU_ASSERT_PTR_NULL(p);
+  }
+  /* A rule without a major never reaches the memory devices. */
+  shim_policy *p = load_policy("{\"version\":1,\"controls\":{\"host-devices\":{\"allowed\":["
+                               "{\"path\":\"/dev/kmsg\",\"type\":\"c\"}]}}}");
+  json_t *doc = base();
+  json_array_append_new(at(doc, "linux/devices"),
+                        parse("{\"path\":\"/dev/kmsg\",\"type\":\"c\",\"major\":1,\"minor\":11}"));
+  shim_report *r = check_doc(doc, p);
+  expect_one(r, "host-devices", SHIM_VERDICT_REJECT, "/linux/devices/1");
+  shim_report_free(r);
+  shim_policy_free(p);
+}
+
 /* ---- mounts ---- */
 
 static shim_report *check_mount(const char *mount, const shim_policy *policy) {
@@ -498,6 +637,89 @@ static void test_bind_symlink_escape(void) {
   CU_ASSERT_PTR_NOT_NULL(strstr(f->message, "resolves to host path /etc"));
   shim_report_free(r);
   unlink(link);
+  rmdir(dir);
+  shim_policy_free(p);
+}
+
+
+/* A policy allowing read-only binds from a fresh temp dir. */
+static shim_policy *policy_with_ro_source(char *dir) {
+  CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+  char doc[512];
+  snprintf(doc, sizeof doc,
+           "{\"version\":1,\"controls\":{\"host-mounts\":{\"readOnlySources\":[\"%s\"]}}}", dir);
+  return load_policy(doc);
+}
+
+static void test_bind_read_only_sources(void) {
+  char dir[] = "/tmp/shim-ro-XXXXXX", m[512];
+  shim_policy *p = policy_with_ro_source(dir);
+  static const struct {
+    const char *options;
+    size_t hardened; /* findings hardening fixes */
+    bool rejected;
+  } cases[] = {
+      {"[\"ro\",\"nosuid\",\"nodev\",\"bind\"]", 0, false},
+      {"[\"bind\",\"ro\"]", 2, false},
+      {"[\"rbind\",\"rprivate\",\"ro\"]", 5, false},
+      {"[\"bind\",\"nosuid\",\"nodev\"]", 0, true},
+      {"[\"bind\",\"ro\",\"rw\",\"nosuid\",\"nodev\"]", 0, true},
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    snprintf(m, sizeof m, "{\"destination\":\"/usr/local/nvidia\",\"type\":\"bind\","
+                          "\"source\":\"%s/lib\",\"options\":%s}", dir, cases[i].options);
+    shim_report *r = check_mount(m, p);
+    CU_ASSERT_EQUAL(count_findings(r, "host-mounts", SHIM_VERDICT_HARDEN, "/mounts/4"),
+                    cases[i].hardened);
+    CU_ASSERT_EQUAL(count_findings(r, "host-mounts", SHIM_VERDICT_REJECT, "/mounts/4"),
+                    cases[i].rejected);
+    if (cases[i].hardened) {
+      /* Hardening adds exactly what was missing. */
+      json_t *doc = base();
+      json_array_append_new(at(doc, "mounts"), parse(m));
+      char *text = json_dumps(doc, JSON_COMPACT), *out = NULL;
+      json_decref(doc);
+      shim_spec *spec = NULL;
+      shim_report *hr = NULL;
+      CU_ASSERT_FATAL(shim_spec_load_data(text, strlen(text), &spec, NULL) == 0);
+      CU_ASSERT_FATAL(shim_harden(p, spec, &out, &hr, NULL) == 0);
+      json_t *hardened = json_loads(out, 0, NULL);
+      json_t *opts = at(hardened, "mounts/4/options");
+      const char *want[] = {"nosuid", "nodev", "rro", "rnosuid", "rnodev"};
+      for (size_t k = 0; k < ARRAY_SIZE(want); k++) {
+        bool has = false;
+        for (size_t j = 0; j < json_array_size(opts); j++)
+          has |= strcmp(json_string_value(json_array_get(opts, j)), want[k]) == 0;
+        CU_ASSERT_EQUAL(has, k < cases[i].hardened);
+      }
+      json_decref(hardened);
+      free(out);
+      free(text);
+      shim_report_free(hr);
+      shim_spec_free(spec);
+    }
+    shim_report_free(r);
+  }
+  /* A socket: only when the list names it, not by its directory. */
+  struct sockaddr_un sa = {.sun_family = AF_UNIX};
+  snprintf(sa.sun_path, sizeof sa.sun_path, "%s/socket", dir);
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  CU_ASSERT_FATAL(fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0);
+  snprintf(m, sizeof m, "{\"destination\":\"/s\",\"type\":\"bind\",\"source\":\"%s\","
+                        "\"options\":[\"ro\",\"nosuid\",\"nodev\",\"bind\",\"noexec\"]}", sa.sun_path);
+  shim_report *r = check_mount(m, p);
+  expect_one(r, "runtime-sockets", SHIM_VERDICT_REJECT, "/mounts/4");
+  shim_report_free(r);
+  char doc[512];
+  snprintf(doc, sizeof doc, "{\"version\":1,\"controls\":{\"host-mounts\":"
+                            "{\"readOnlySources\":[\"%s\"]}}}", sa.sun_path);
+  shim_policy *exact = load_policy(doc);
+  r = check_mount(m, exact);
+  expect_clean(r);
+  shim_report_free(r);
+  shim_policy_free(exact);
+  close(fd);
+  unlink(sa.sun_path);
   rmdir(dir);
   shim_policy_free(p);
 }
@@ -618,6 +840,98 @@ static void test_hooks(void) {
   const shim_finding *f = expect_one(r, "hooks", SHIM_VERDICT_REJECT, "/hooks/prestart/0");
   CU_ASSERT_PTR_NOT_NULL(strstr(f->message, "nvidia-container-runtime-hook"));
   shim_report_free(r);
+}
+
+
+/* A hook program of our own: root's, mode 0755. */
+static void fake_hook(char *dir, char *path, size_t size) {
+  CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+  snprintf(path, size, "%s/gpu-hook", dir);
+  FILE *f = fopen(path, "w");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+  fputs("#!/bin/sh\nexit 0\n", f);
+  fclose(f);
+  CU_ASSERT_FATAL(chmod(path, 0755) == 0);
+}
+
+static shim_report *check_hook(const shim_policy *p, const char *stage,
+                               const char *hook) {
+  json_t *doc = base();
+  char hooks[1024];
+  snprintf(hooks, sizeof hooks, "{\"%s\":[%s]}", stage, hook);
+  json_object_set_new(doc, "hooks", parse(hooks));
+  return check_doc(doc, p);
+}
+
+static void test_hooks_listed(void) {
+  char dir[] = "/tmp/shim-hook-XXXXXX", hook[128], doc[1024], h[512];
+  fake_hook(dir, hook, sizeof hook);
+  /* sha256 of "#!/bin/sh\nexit 0\n" */
+  const char *digest = "b5f8fab0b1a3ab3e47fe2d3fda0af1a1b8f9b8b7be1d8e6a8a5cfa3d0e1a3c1d";
+  char real[65];
+  sha256_hex("#!/bin/sh\nexit 0\n", 17, real);
+  snprintf(doc, sizeof doc,
+           "{\"version\":1,\"controls\":{\"hooks\":{\"allowed\":["
+           "{\"path\":\"%s\",\"stages\":[\"createContainer\"],\"sha256\":\"%s\","
+           "\"args\":[[\"gpu-hook\",\"update-ldcache\",\"...\"],[\"gpu-hook\",\"chmod\",\"--mode\",\"7[0-7][0-7]\"]],"
+           "\"env\":[\"DEBUG=[01]\"]}]}}}", hook, real);
+  shim_policy *p = load_policy(doc);
+  static const struct {
+    const char *stage, *args, *env, *why; /* why NULL: allowed */
+  } cases[] = {
+      {"createContainer", "[\"gpu-hook\",\"update-ldcache\"]", NULL, NULL},
+      {"createContainer", "[\"gpu-hook\",\"update-ldcache\",\"--folder\",\"/usr/lib\"]", "[\"DEBUG=1\"]", NULL},
+      {"createContainer", "[\"gpu-hook\",\"chmod\",\"--mode\",\"755\"]", NULL, NULL},
+      {"createContainer", "[\"gpu-hook\",\"chmod\",\"--mode\",\"755\",\"/x\"]", NULL, "match none of controls.hooks.allowed[0].args"},
+      {"createContainer", "[\"gpu-hook\",\"create-symlinks\"]", NULL, "match none of controls.hooks.allowed[0].args"},
+      {"createContainer", NULL, NULL, "match none of controls.hooks.allowed[0].args"},
+      {"prestart", "[\"gpu-hook\",\"update-ldcache\"]", NULL, "stage prestart is not in controls.hooks.allowed[0].stages"},
+      {"createContainer", "[\"gpu-hook\",\"update-ldcache\"]", "[\"LD_PRELOAD=/tmp/x.so\"]", "\"LD_PRELOAD=/tmp/x.so\" matches none of controls.hooks.allowed[0].env"},
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    int n = snprintf(h, sizeof h, "{\"path\":\"%s\"", hook);
+    if (cases[i].args)
+      n += snprintf(h + n, sizeof h - (size_t)n, ",\"args\":%s", cases[i].args);
+    if (cases[i].env)
+      n += snprintf(h + n, sizeof h - (size_t)n, ",\"env\":%s", cases[i].env);
+    snprintf(h + n, sizeof h - (size_t)n, "}");
+    shim_report *r = check_hook(p, cases[i].stage, h);
+    if (!cases[i].why) {
+      expect_clean(r);
+    } else {
+      char ptr[64];
+      snprintf(ptr, sizeof ptr, "/hooks/%s/0", cases[i].stage);
+      const shim_finding *f = expect_one(r, "hooks", SHIM_VERDICT_REJECT, ptr);
+      CU_ASSERT_PTR_NOT_NULL(strstr(f->message, cases[i].why));
+    }
+    shim_report_free(r);
+  }
+  /* Another program, the file writable by others, another digest. */
+  snprintf(h, sizeof h, "{\"path\":\"%s/other\",\"args\":[\"gpu-hook\",\"chmod\"]}", dir);
+  shim_report *r = check_hook(p, "createContainer", h);
+  CU_ASSERT_PTR_NOT_NULL(strstr(expect_one(r, "hooks", SHIM_VERDICT_REJECT, "/hooks/createContainer/0")->message,
+                                "not listed in controls.hooks.allowed"));
+  shim_report_free(r);
+  snprintf(h, sizeof h, "{\"path\":\"%s\",\"args\":[\"gpu-hook\",\"update-ldcache\"]}", hook);
+  CU_ASSERT_FATAL(chmod(hook, 0775) == 0);
+  r = check_hook(p, "createContainer", h);
+  CU_ASSERT_PTR_NOT_NULL(strstr(expect_one(r, "hooks", SHIM_VERDICT_REJECT, "/hooks/createContainer/0")->message,
+                                "writable by root alone"));
+  shim_report_free(r);
+  CU_ASSERT_FATAL(chmod(hook, 0755) == 0);
+  shim_policy_free(p);
+  snprintf(doc, sizeof doc,
+           "{\"version\":1,\"controls\":{\"hooks\":{\"allowed\":["
+           "{\"path\":\"%s\",\"stages\":[\"createContainer\"],\"sha256\":\"%s\","
+           "\"args\":[[\"gpu-hook\",\"...\"]]}]}}}", hook, digest);
+  p = load_policy(doc);
+  r = check_hook(p, "createContainer", h);
+  CU_ASSERT_PTR_NOT_NULL(strstr(expect_one(r, "hooks", SHIM_VERDICT_REJECT, "/hooks/createContainer/0")->message,
+                                "not the policy's"));
+  shim_report_free(r);
+  shim_policy_free(p);
+  unlink(hook);
+  rmdir(dir);
 }
 
 /* ---- what hardening fixes ---- */
@@ -751,9 +1065,12 @@ void register_control_tests(void) {
       {"devices: node", test_device_node},
       {"devices: disguised", test_device_disguised},
       {"devices: cgroup rules", test_device_rules},
+      {"devices: admin-listed nodes", test_device_listed},
+      {"devices: rules the policy refuses", test_device_rules_refused},
       {"mounts: host path", test_bind_host_path},
       {"mounts: allowed sources", test_bind_allowed_sources},
       {"mounts: symlink escape", test_bind_symlink_escape},
+      {"mounts: read-only sources", test_bind_read_only_sources},
       {"mounts: runtime sockets", test_runtime_sockets},
       {"mounts: socket file", test_socket_file_in_allowed_dir},
       {"mounts: foreign file system", test_foreign_filesystem},
@@ -763,6 +1080,7 @@ void register_control_tests(void) {
       {"proc: partly masked", test_proc_partly_masked},
       {"sysctls", test_sysctls},
       {"hooks", test_hooks},
+      {"hooks: admin-listed programs", test_hooks_listed},
       {"hardenable", test_hardenable},
       {"apparmor and rlimits", test_apparmor_and_rlimits},
       {"net devices", test_net_devices},

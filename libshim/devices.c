@@ -1,0 +1,195 @@
+/*
+ * Device nodes the admin allows (controls.host-devices.allowed): reading
+ * the rules from a policy, rendering them, and matching a spec's device
+ * against them and against the node the host really has.
+ *
+ * A rule: {"path": "/dev/nvidia[0-9]*", "type": "c", "major": 195,
+ *          "minors": [0, 253], "access": "rw"}
+ *   path    fnmatch(3) pattern, '*' not crossing '/', under /dev/ with at
+ *           least one literal character after it (not "/dev/" then a wildcard: all)
+ *   type    "c": block devices are never listed (a disk is the host's data)
+ *   major   optional; absent for majors the kernel hands out at load time
+ *           (nvidia-uvm): then the host node's numbers are the only test
+ *   minors  optional inclusive range
+ *   access  what cgroup rules for the device may allow, within "rwm"
+ *
+ * Either way the spec's major:minor must be those of the host's node at
+ * that path: a rule names a device, not a path that could be pointed at
+ * another one.
+ */
+#include "config.h"
+#include "internal.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#define MINOR_MAX ((INT64_C(1) << 20) - 1) /* the kernel's MINORBITS */
+#define MAJOR_MAX ((INT64_C(1) << 12) - 1)
+
+void device_rules_clear(struct device_rules *rules) {
+  for (size_t i = 0; i < rules->count; i++)
+    free(rules->items[i].path);
+  free(rules->items);
+  rules->items = NULL;
+  rules->count = 0;
+}
+
+static void cleanup_device_rulesp(struct device_rules *r) { device_rules_clear(r); }
+
+/* "/dev/" then a literal character before any wildcard, and no "." or ".."
+ * component. */
+static bool pattern_is_narrow(const char *pattern) {
+  if (strncmp(pattern, "/dev/", 5) != 0 || !path_is_clean(pattern))
+    return false;
+  return pattern[5] && !strchr("*?[\\/", pattern[5]);
+}
+
+static bool access_is_valid(const char *access) {
+  if (!*access || strlen(access) > 3)
+    return false;
+  for (const char *a = access; *a; a++)
+    if (!strchr("rwm", *a) || strchr(a + 1, *a))
+      return false;
+  return true;
+}
+
+static int parse_rule(json_t *v, struct jptr *p, struct device_rule *out,
+                      shim_error *err) {
+  if (!json_is_object(v))
+    return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                     "expected {\"path\", \"type\", \"major\", \"minors\", \"access\"}");
+  *out = (struct device_rule){.major = -1, .minor_lo = 0, .minor_hi = MINOR_MAX};
+  snprintf(out->access, sizeof out->access, "rwm");
+  const char *key;
+  json_t *f;
+  json_object_foreach(v, key, f) {
+    size_t mark = jptr_push_key(p, key);
+    const char *s = json_string_value(f);
+    if (strcmp(key, "path") == 0) {
+      if (!s || !pattern_is_narrow(s))
+        return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                         "expected a clean pattern under /dev/ that starts "
+                         "with a literal name (\"/dev/nvidia[0-9]*\")");
+      if (!(out->path = strdup(s)))
+        return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+    } else if (strcmp(key, "type") == 0) {
+      if (!s || strcmp(s, "c") != 0)
+        return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                         "expected \"c\": only character devices can be "
+                         "listed (a block device is the host's disk)");
+    } else if (strcmp(key, "major") == 0) {
+      json_int_t m = json_integer_value(f);
+      if (!json_is_integer(f) || m < 0 || m > MAJOR_MAX)
+        return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                         "expected a major number (0-%lld)", (long long)MAJOR_MAX);
+      /* Major 1 is memory: /dev/mem, /dev/kmem, /dev/port, /dev/kmsg. The
+       * harmless ones (null, zero, ...) every container has anyway. */
+      if (m == 1)
+        return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                         "major 1 is the host's memory devices (/dev/mem, "
+                         "/dev/port, /dev/kmsg): never allowed");
+      out->major = m;
+    } else if (strcmp(key, "minors") == 0) {
+      json_t *lo = json_array_get(f, 0), *hi = json_array_get(f, 1);
+      if (json_array_size(f) != 2 || !json_is_integer(lo) || !json_is_integer(hi) ||
+          json_integer_value(lo) < 0 || json_integer_value(lo) > json_integer_value(hi) ||
+          json_integer_value(hi) > MINOR_MAX)
+        return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                         "expected [first, last] minor numbers, 0 <= first <= last");
+      out->minor_lo = json_integer_value(lo);
+      out->minor_hi = json_integer_value(hi);
+    } else if (strcmp(key, "access") == 0) {
+      if (!s || !access_is_valid(s))
+        return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                         "expected some of \"rwm\", each at most once");
+      snprintf(out->access, sizeof out->access, "%s", s);
+    } else {
+      return error_set(err, SHIM_ERR_SCHEMA, p->buf, "unknown field");
+    }
+    jptr_pop(p, mark);
+  }
+  if (!out->path || !json_object_get(v, "type"))
+    return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                     "a device rule needs \"path\" and \"type\"");
+  return 0;
+}
+
+int device_rules_parse(json_t *v, struct jptr *p, struct device_rules *out,
+                       shim_error *err) {
+  if (!json_is_array(v) || json_array_size(v) > SHIM_MAX_ARRAY_ITEMS)
+    return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                     "expected an array of at most %d device rules",
+                     SHIM_MAX_ARRAY_ITEMS);
+  _cleanup_(cleanup_device_rulesp) struct device_rules rules = {
+      calloc(json_array_size(v) + 1, sizeof *rules.items), 0};
+  if (!rules.items)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  size_t i;
+  json_t *item;
+  json_array_foreach(v, i, item) {
+    size_t mark = jptr_push_index(p, i);
+    /* counted first, so that a half-read rule is freed with the rest */
+    int ret = parse_rule(item, p, &rules.items[rules.count++], err);
+    if (ret < 0)
+      return ret;
+    jptr_pop(p, mark);
+  }
+  device_rules_clear(out);
+  *out = rules;
+  rules = (struct device_rules){0};
+  return 0;
+}
+
+json_t *device_rules_render(const struct device_rules *rules) {
+  json_t *a = json_array();
+  for (size_t i = 0; a && i < rules->count; i++) {
+    const struct device_rule *r = &rules->items[i];
+    json_t *o = json_pack("{s:s, s:s, s:[I, I], s:s}", "path", r->path, "type",
+                          "c", "minors", (json_int_t)r->minor_lo,
+                          (json_int_t)r->minor_hi, "access", r->access);
+    if (o && r->major >= 0)
+      json_object_set_new(o, "major", json_integer(r->major));
+    json_array_append_new(a, o);
+  }
+  return a;
+}
+
+int device_rule_find(const struct device_rules *rules, const char *path,
+                     int64_t major, int64_t minor) {
+  /* Whatever a rule without a major says: see parse_rule. */
+  if (major == 1)
+    return -1;
+  for (size_t i = 0; i < rules->count; i++) {
+    const struct device_rule *r = &rules->items[i];
+    if (fnmatch(r->path, path, FNM_PATHNAME | FNM_PERIOD) == 0 &&
+        (r->major < 0 || r->major == major) && minor >= r->minor_lo &&
+        minor <= r->minor_hi)
+      return (int)i;
+  }
+  return -1;
+}
+
+int device_host_node(const char *path, int64_t major, int64_t minor, char *why,
+                     size_t why_size) {
+  struct stat st;
+  /* lstat: a link would let the name point at another device. */
+  if (lstat(path, &st) < 0) {
+    snprintf(why, why_size, "the host has no node %s (%s)", path, strerror(errno));
+    return -1;
+  }
+  if (!S_ISCHR(st.st_mode)) {
+    snprintf(why, why_size, "the host's %s is not a character device", path);
+    return -1;
+  }
+  if ((int64_t)major(st.st_rdev) != major || (int64_t)minor(st.st_rdev) != minor) {
+    snprintf(why, why_size, "the host's %s is c %u:%u, not %lld:%lld", path,
+             major(st.st_rdev), minor(st.st_rdev), (long long)major,
+             (long long)minor);
+    return -1;
+  }
+  return 0;
+}
