@@ -32,6 +32,51 @@ import json, sys
 conf = json.load(open(sys.argv[1]))
 assert set(conf) <= {"policy", "delegate", "auditLog"}, conf' "$ex/containerd/shimrun.json"
 
+check "GPU YAML" python3 - "$ex/kubernetes/runtimeclass-gpu.yaml" "$ex/kubernetes/gpu-pod.yaml" <<'PY'
+import sys, yaml
+rc = yaml.safe_load(open(sys.argv[1]))
+assert rc["kind"] == "RuntimeClass" and rc["handler"] == "shim-gpu", rc
+assert rc["metadata"]["name"] == "shim-gpu", rc
+sched = rc["scheduling"]
+assert sched["nodeSelector"] == {"workloadType": "untrusted-gpu"}, sched
+tol = sched["tolerations"]
+assert {"key": "workloadType", "operator": "Equal", "value": "untrusted-gpu",
+        "effect": "NoExecute"} in tol, tol
+assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in tol, tol
+pod = yaml.safe_load(open(sys.argv[2]))
+assert pod["kind"] == "Pod", pod
+spec = pod["spec"]
+assert spec["runtimeClassName"] == rc["metadata"]["name"], spec
+assert not spec.get("hostNetwork") and not spec.get("hostPID") and not spec.get("volumes"), spec
+(c,) = spec["containers"]
+assert c["resources"]["limits"]["nvidia.com/gpu"] == 1, c
+assert c["securityContext"]["allowPrivilegeEscalation"] is False, c
+PY
+
+check "shimrun-gpu.json names the GPU policy" python3 -c '
+import json, sys
+conf = json.load(open(sys.argv[1]))
+assert set(conf) <= {"policy", "delegate", "auditLog"}, conf
+assert conf["policy"] == "/etc/shim/policy/gpu.json", conf' "$ex/containerd/shimrun-gpu.json"
+
+# The wrapper shim-gpu.toml tells to install: valid sh, and it names the
+# config file the README installs.
+sed -n 's/^#   //p' "$ex/containerd/shim-gpu.toml" | sed -n '\|^#!/bin/sh$|,/ exec /p' >"$tmp/shimrun-gpu"
+check "the shimrun-gpu wrapper is sh" sh -n "$tmp/shimrun-gpu"
+check "the wrapper sets SHIMRUN_CONFIG" grep -qxF \
+	'SHIMRUN_CONFIG=/etc/shim/shimrun-gpu.json exec /usr/local/bin/shimrun "$@"' "$tmp/shimrun-gpu"
+
+# nvidia-container-runtime's config.toml, read as TOML (the toolkit reads
+# it with go-toml): shimrun, through its wrapper, is the low-level runtime.
+check "nvidia-container-runtime.toml" python3 -c '
+import sys, tomllib
+conf = tomllib.load(open(sys.argv[1], "rb"))
+rt = conf["nvidia-container-runtime"]
+assert rt["runtimes"] == ["/usr/local/bin/shimrun-gpu"], rt
+assert rt["mode"] in ("auto", "legacy", "cdi"), rt
+assert conf["nvidia-container-runtime-hook"]["path"] == "nvidia-container-runtime-hook", conf' \
+	"$ex/containerd/nvidia-container-runtime.toml"
+
 if command -v containerd >/dev/null; then
 	# containerd merges the drop-in the way the README says to import it.
 	mkdir "$tmp/conf.d" && cp "$ex/containerd/shim.toml" "$tmp/conf.d/"
@@ -41,6 +86,30 @@ if command -v containerd >/dev/null; then
 	check "the runtime class is there" grep -q 'runtimes.shim.options' "$tmp/dump"
 	check "BinaryName is shimrun" grep -q 'BinaryName = "/usr/local/bin/shimrun"' "$tmp/dump"
 	check "runc v2 shim" grep -q 'runtime_type = "io.containerd.runc.v2"' "$tmp/dump"
+
+	# The GPU drop-in alone (containerd replaces the CRI plugin's section
+	# per imported file: shim.toml and shim-gpu.toml do not combine).
+	mkdir "$tmp/conf.gpu" && cp "$ex/containerd/shim-gpu.toml" "$tmp/conf.gpu/"
+	printf 'version = 2\nimports = ["%s/conf.gpu/*.toml"]\n' "$tmp" >"$tmp/config-gpu.toml"
+	check "containerd reads the GPU drop-in" sh -c 'containerd --config "$1" config dump >"$2"' sh \
+		"$tmp/config-gpu.toml" "$tmp/dump-gpu"
+	check "the shim-gpu class is there" grep -q 'runtimes.shim-gpu.options' "$tmp/dump-gpu"
+	check "its BinaryName is the shimrun-gpu wrapper" \
+		grep -q 'BinaryName = "/usr/local/bin/shimrun-gpu"' "$tmp/dump-gpu"
+	check "shim-gpu: runc v2 shim" grep -q 'runtime_type = "io.containerd.runc.v2"' "$tmp/dump-gpu"
+
+	# The drop-in in nvidia-container-runtime.toml's header: the same
+	# handler with the toolkit's runtime in front of shimrun.
+	mkdir "$tmp/conf.nv"
+	sed -n '/^# --- containerd drop-in ---$/,/^# --- end ---$/p' \
+		"$ex/containerd/nvidia-container-runtime.toml" |
+		sed -e '/^# ---/d' -e 's/^# \{0,1\}//' >"$tmp/conf.nv/shim-gpu.toml"
+	printf 'version = 2\nimports = ["%s/conf.nv/*.toml"]\n' "$tmp" >"$tmp/config-nv.toml"
+	check "containerd reads the toolkit variant" sh -c 'containerd --config "$1" config dump >"$2"' sh \
+		"$tmp/config-nv.toml" "$tmp/dump-nv"
+	check "the toolkit variant: shim-gpu handler" grep -q 'runtimes.shim-gpu.options' "$tmp/dump-nv"
+	check "the toolkit variant: BinaryName nvidia-container-runtime" \
+		grep -q 'BinaryName = "/usr/bin/nvidia-container-runtime"' "$tmp/dump-nv"
 else
 	echo "FAIL: containerd not installed"; fail=$((fail + 1))
 fi
