@@ -10,6 +10,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stddef.h>
 #include <sched.h>
@@ -451,10 +452,16 @@ static bool mount_is_ro(const struct jnode *options) {
   return ro;
 }
 
-static bool under_any(const char *path, const struct strlist *prefixes) {
-  for (size_t i = 0; i < prefixes->count; i++)
-    if (path_has_prefix(path, prefixes->items[i]))
+/* A list entry is a path (it and everything below it) or, with a wildcard,
+ * an fnmatch(3) pattern for one name ("libcuda.so.*": driver files carry
+ * their version). */
+static bool under_any(const char *path, const struct strlist *entries) {
+  for (size_t i = 0; i < entries->count; i++) {
+    const char *e = entries->items[i];
+    if (strpbrk(e, "*?[") ? fnmatch(e, path, FNM_PATHNAME | FNM_PERIOD) == 0
+                          : path_has_prefix(path, e))
       return true;
+  }
   return false;
 }
 

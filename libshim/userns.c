@@ -426,6 +426,19 @@ int shim_userns_mount_rootfs(const char *state_dir, const char *root,
   return ret;
 }
 
+int shim_userns_held(const char *state_dir, const char *root, const char *id,
+                     shim_error *err) {
+  char name[33], path[PATH_MAX];
+  if (!state_dir || state_dir[0] != '/' || !root || !id)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no absolute state directory, root or id");
+  if (record_name(root, id, name) < 0)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "root or id too long");
+  snprintf(path, sizeof path, "%s/userns/%s", state_dir, name);
+  if (access(path, F_OK) == 0)
+    return 1;
+  return errno == ENOENT ? 0 : error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", path);
+}
+
 int shim_userns_release(const char *state_dir, const char *root, const char *id,
                         shim_error *err) {
   if (!root || !id)

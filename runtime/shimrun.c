@@ -7,7 +7,8 @@
  * Settings, strongest first: flags (--policy, --delegate, --audit-log),
  * environment (SHIMRUN_POLICY, SHIMRUN_DELEGATE, SHIMRUN_AUDIT_LOG,
  * SHIMRUN_STATE_DIR), the config file (SHIMRUN_CONFIG, default
- * /etc/shim/shimrun.json), defaults (embedded policy, runc from PATH,
+ * /etc/shim/shimrun.json, or /etc/shim/shimrun-NAME.json when run as
+ * shimrun-NAME), defaults (embedded policy, runc from PATH,
  * /var/log/shimrun/audit.log, /run/shimrun).
  */
 #include "config.h"
@@ -26,7 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define DEFAULT_CONFIG "/etc/shim/shimrun.json"
+#define CONFIG_DIR "/etc/shim"
+#define DEFAULT_CONFIG CONFIG_DIR "/shimrun.json"
 #define DEFAULT_AUDIT_LOG "/var/log/shimrun/audit.log"
 #define DEFAULT_STATE_DIR "/run/shimrun"
 
@@ -139,9 +141,19 @@ int shimrun_audit(const struct shimrun *s, const shim_policy *policy,
 /* The config file: {"policy": ..., "delegate": ..., "auditLog": ...}.  An
  * unknown key is an error: a misspelt "policy" must not silently leave the
  * embedded default in charge. */
-static int load_config(struct shimrun *s, json_t **keep) {
+static int load_config(struct shimrun *s, const char *argv0, json_t **keep) {
   const char *path = getenv("SHIMRUN_CONFIG");
   bool explicit_path = path != NULL;
+  /* Run as shimrun-NAME (a link, one per runtime class: the runc shim
+   * passes BinaryName no flags), shimrun reads /etc/shim/shimrun-NAME.json,
+   * and must find it. */
+  const char *base = strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
+  char named[PATH_MAX];
+  if (!path && strncmp(base, "shimrun-", 8) == 0 && base[8]) {
+    snprintf(named, sizeof named, CONFIG_DIR "/%s.json", base);
+    path = named;
+    explicit_path = true;
+  }
   if (!path)
     path = DEFAULT_CONFIG;
   if (!explicit_path && access(path, F_OK) != 0)
@@ -270,7 +282,8 @@ static void usage(void) {
          "it; exec processes get the container's restrictions; checkpoint\n"
          "and restore are refused; other commands go to the delegate.\n\n"
          "Environment: SHIMRUN_POLICY, SHIMRUN_DELEGATE, SHIMRUN_AUDIT_LOG,\n"
-         "SHIMRUN_STATE_DIR, SHIMRUN_CONFIG (default " DEFAULT_CONFIG ").\n");
+         "SHIMRUN_STATE_DIR, SHIMRUN_CONFIG (default " DEFAULT_CONFIG ",\n"
+         "or " CONFIG_DIR "/shimrun-NAME.json when run as shimrun-NAME).\n");
 }
 
 int main(int argc, char **argv) {
@@ -287,7 +300,7 @@ int main(int argc, char **argv) {
   if (!s.argv)
     return 1;
   shimrun_push(&s, "runc"); /* argv[0], replaced once the delegate is known */
-  if (load_config(&s, &config) != 0)
+  if (load_config(&s, argv[0], &config) != 0)
     return 1;
   static const struct {
     const char *env;

@@ -2,9 +2,10 @@
  * delete: the delegate deletes the container, then shimrun gives back what
  * create took for it: the idmapped rootfs and its user namespace range.
  *
- * The delegate runs as a child here (every other command execs it), since
- * the release must wait for its verdict: a container that is still there
- * (delete without --force of a running one) keeps its range.
+ * For a container that holds a range, the delegate runs as a child here
+ * (every other command execs it), since the release must wait for its
+ * verdict: a container that is still there (delete without --force of a
+ * running one) keeps its range.
  */
 #include "config.h"
 #include "shimrun.h"
@@ -25,6 +26,10 @@ int shimrun_delete(struct shimrun *s, int argc, char **argv) {
       id = argv[i];
   for (int i = 0; i < argc; i++)
     shimrun_push(s, argv[i]);
+  /* Nothing to give back (no user namespace, or released already): the
+   * delegate can take our place, as for every other command. */
+  if (id && shim_userns_held(s->state_dir, shimrun_root(s), id, NULL) == 0)
+    return shimrun_exec_delegate(s);
   pid_t pid = fork();
   if (pid < 0)
     return shimrun_fail(s, "shimrun: delete: cannot fork: %s", strerror(errno));

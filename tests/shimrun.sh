@@ -118,6 +118,13 @@ has "state passed through" "$tmp/argv" "state"
 printf '{"delegate": "%s", "auditLog": "%s"}' "$tmp/delegate" "$tmp/audit2.log" >"$tmp/conf.json"
 expect "config file" 0 env -u SHIMRUN_AUDIT_LOG SHIMRUN_CONFIG="$tmp/conf.json" "$shimrun" create -b "$tmp/ok" id4
 has "audit log from the config file" "$tmp/audit2.log" '"id":"id4"'
+# Run as shimrun-NAME (one link per runtime class), shimrun reads
+# /etc/shim/shimrun-NAME.json, and refuses to run without it; SHIMRUN_CONFIG
+# still wins.
+ln -s "$(realpath "$shimrun")" "$tmp/shimrun-class$$"
+expect "shimrun-NAME without its config" 1 env -u SHIMRUN_CONFIG "$tmp/shimrun-class$$" --delegate "$tmp/delegate" state id1
+has "names the config it wants" "$tmp/err" "/etc/shim/shimrun-class$$.json"
+expect "shimrun-NAME with SHIMRUN_CONFIG" 0 env SHIMRUN_CONFIG="$tmp/conf.json" "$tmp/shimrun-class$$" state id1
 
 # pass-through commands keep their arguments exactly
 for cmd in start "kill id1 KILL" "delete --force id1" "ps --format json id1" pause resume events features; do

@@ -25,6 +25,18 @@
 #                      filter
 #   e  runc+ctr        (d) with containerd's default seccomp profile (the
 #                      linux.seccomp of tests/fixtures/ctr-seccomp.json)
+#   n  runc+hardened-no-userns
+#                      runc, running what shimrun makes of (d) with the
+#                      user-namespace control off
+#   g  shimrun-no-userns (c) with the user-namespace control off (and
+#                      run-as-root a warning): no id range claimed, no
+#                      idmapped root file system; (c - g) / g is what user
+#                      namespaces add to a start, and (g - n) / n the
+#                      wrapper's share without them
+#   p  shimrun-gpu-policy (c) under profiles/policy/gpu.json: what the GPU
+#                      policy's longer lists cost a start (the spec has no
+#                      GPU: its devices, binds and hooks are runc's and the
+#                      driver's work, not shimrun's)
 #   f  runsc           (d) under gVisor, --platform=$RUNSC_PLATFORM and
 #                      --network=none on every command (skipped, with the
 #                      reason, when runsc cannot run a container here)
@@ -91,6 +103,11 @@ if sed -n 3p "$SHIMRUN" 2>/dev/null | grep -q 'temporary wrapper script for \.li
 fi
 
 tmp=$(mktemp -d /tmp/bench-lifecycle.XXXXXX)
+# On a tmpfs, as containerd's bundles and shimrun's state are on a node
+# (/run): the fsyncs of shimrun's rewrite and records then cost what they
+# cost there (on this VM's ext4 /tmp, some 2 ms a create).
+mount -t tmpfs -o size=64m,mode=0755 bench-lifecycle "$tmp" ||
+	{ rmdir "$tmp"; die "cannot mount a tmpfs on $tmp"; }
 # Searchable by all, as in bench-syscalls.sh: should a spec map root to
 # another uid, that uid must still reach the root file system.
 chmod 755 "$tmp"
@@ -109,14 +126,17 @@ cleanup() {
 				delete -force "$id" >/dev/null 2>&1
 		done
 	fi
-	rm -rf --one-file-system -- "$tmp"
+	unmount_below "$tmp"
+	umount "$tmp" && rmdir "$tmp"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# shimrun's id-range pool stays ours too.
+export SHIMRUN_STATE_DIR=$tmp/state
 
 # ---- the configurations -----------------------------------------------------------
-configs=(a b c d e)
-declare -A label=([a]=runc+hardened [b]=shimrun [c]=shimrun+rewrite [d]=runc [e]=runc+ctr [f]=runsc)
+configs=(a b c n g p d e)
+declare -A label=([a]=runc+hardened [b]=shimrun [c]=shimrun+rewrite [d]=runc [e]=runc+ctr [f]=runsc [g]=shimrun-no-userns [n]=runc-no-userns [p]=shimrun-gpu-policy)
 if command -v runsc >/dev/null; then
 	configs+=(f)
 else
@@ -127,8 +147,12 @@ fi
 # the global flags go on every command, as containerd's shim passes them.
 rt() {
 	case $1 in
-	a | d | e) rt=("$RUNC" --root "$tmp/root.runc") ;;
+	a | d | e | n) rt=("$RUNC" --root "$tmp/root.runc") ;;
 	b | c) rt=("$SHIMRUN" --delegate "$RUNC" --audit-log "$tmp/audit.log" --root "$tmp/root.shimrun") ;;
+	g) rt=("$SHIMRUN" --delegate "$RUNC" --audit-log "$tmp/audit.log" --root "$tmp/root.shimrun"
+		--policy "$tmp/no-userns.json") ;;
+	p) rt=("$SHIMRUN" --delegate "$RUNC" --audit-log "$tmp/audit.log" --root "$tmp/root.shimrun"
+		--policy "$top_srcdir/profiles/policy/gpu.json") ;;
 	f) rt=(runsc --root "$tmp/root.runsc" --platform="$RUNSC_PLATFORM" --network=none) ;;
 	esac
 }
@@ -143,7 +167,7 @@ ln -s busybox "$rootfs/bin/sh"
 
 # A bundle directory for each configuration, none shared: shimrun writes
 # into its bundles.
-mkdir -p "$tmp/a" "$tmp/b" "$tmp/c" "$tmp/d" "$tmp/e" "$tmp/f" "$tmp/rss"
+mkdir -p "$tmp/a" "$tmp/b" "$tmp/c" "$tmp/d" "$tmp/e" "$tmp/f" "$tmp/g" "$tmp/p" "$tmp/rss"
 (cd "$tmp" && "$RUNC" spec && mv config.json spec.json)
 runc_spec_seccomp=$(jq -c '.linux.seccomp' "$tmp/spec.json")
 if [ "$runc_spec_seccomp" = null ]; then
@@ -159,19 +183,33 @@ jq --arg root "$rootfs" '.process.terminal = false
 cp "$tmp/unhardened.json" "$tmp/d/config.json"
 cp "$tmp/unhardened.json" "$tmp/c/config.json"
 cp "$tmp/unhardened.json" "$tmp/f/config.json"
+cp "$tmp/unhardened.json" "$tmp/g/config.json"
+cp "$tmp/unhardened.json" "$tmp/p/config.json"
+echo '{"version": 1, "controls": {"user-namespace": {"mode": "off"}, "run-as-root": {"mode": "warn"}}}' \
+	>"$tmp/no-userns.json"
 # (e): containerd's default profile, as `ctr run --seccomp` writes it.
 jq --slurpfile ctr "$top_srcdir/tests/fixtures/ctr-seccomp.json" \
 	'.linux.seccomp = $ctr[0].linux.seccomp' "$tmp/unhardened.json" >"$tmp/e/config.json"
-# (a) and (b): the hardened spec, as shimrun writes it (with its hook).
-mkdir -p "$tmp/h" && cp "$tmp/unhardened.json" "$tmp/h/config.json"
-"$SHIMRUN" --delegate /bin/true --audit-log "$tmp/h.audit" create --bundle "$tmp/h" \
-	"harden-$$" >"$tmp/harden.out" 2>&1 || {
-	cat "$tmp/harden.out"
-	die "shimrun could not harden the spec"
+# (a) and (b): the hardened spec, as shimrun writes it (with its hook);
+# (n): the same without a user namespace, as shimrun writes it for (g).
+# harden POLICY-ARGS... OUT: what shimrun makes of the unhardened spec.
+harden() {
+	local out=${*: -1}
+	rm -rf "$tmp/h" && mkdir -p "$tmp/h" && cp "$tmp/unhardened.json" "$tmp/h/config.json"
+	"$SHIMRUN" "${@:1:$#-1}" --delegate /bin/true --audit-log "$tmp/h.audit" create \
+		--bundle "$tmp/h" "harden-$$" >"$tmp/harden.out" 2>&1 || {
+		cat "$tmp/harden.out"
+		die "shimrun could not harden the spec"
+	}
+	cp "$tmp/h/config.json" "$tmp/$out"
+	# Gives back the id range and unmounts the idmapped rootfs.
+	"$SHIMRUN" "${@:1:$#-1}" --delegate /bin/true delete "harden-$$" >/dev/null 2>&1
 }
-cp "$tmp/h/config.json" "$tmp/hardened.json"
+harden hardened.json
+harden --policy "$tmp/no-userns.json" hardened-no-userns.json
 cp "$tmp/hardened.json" "$tmp/a/config.json"
 cp "$tmp/hardened.json" "$tmp/b/config.json"
+mkdir -p "$tmp/n" && cp "$tmp/hardened-no-userns.json" "$tmp/n/config.json"
 
 # ---- one lifecycle ---------------------------------------------------------------
 # lifecycle CFG ID: create, start, wait, delete of container ID under
@@ -184,8 +222,8 @@ lifecycle() {
 	local cfg=$1 id=$2 t0 t1 t2 t3 t4 out
 	rt "$cfg"
 	: >"$tmp/err"
-	# (c): shimrun rewrote config.json last time; put the original back.
-	[ "$cfg" != c ] || cp "$tmp/unhardened.json" "$tmp/c/config.json"
+	# (c), (g): shimrun rewrote config.json last time; put the original back.
+	case $cfg in c | g | p) cp "$tmp/unhardened.json" "$tmp/$cfg/config.json" ;; esac
 	t0=${EPOCHREALTIME/./}
 	"${rt[@]}" create --bundle "$tmp/$cfg" "$id" </dev/null >/dev/null 2>>"$tmp/err" ||
 		{ echo "create failed" >>"$tmp/err"; return 1; }
@@ -247,8 +285,8 @@ else
 	notes+=("c (shimrun+rewrite): WARNING: shimrun's config.json (or config.json.orig) differs from (a)'s (or the original)")
 fi
 audit_lines=$(jq -r '.decision' "$tmp/audit.log" | paste -s -d ' ' -)
-[ "$audit_lines" = "hardened hardened" ] ||
-	die "the audit log after the warm-up has '$audit_lines', not one 'hardened' record each for (b) and (c)"
+[ "$audit_lines" = "hardened hardened hardened hardened" ] ||
+	die "the audit log after the warm-up has '$audit_lines', not one 'hardened' record each for (b), (c), (g) and (p)"
 
 # ---- the rounds ------------------------------------------------------------------
 # One "ROUND CFG PHASE US" line per phase and lifecycle, in the order they
@@ -276,7 +314,7 @@ for round in $(seq "$ROUNDS"); do
 done
 loadavg_end=$(cut -d ' ' -f 1-3 /proc/loadavg)
 audit_count=$(wc -l <"$tmp/audit.log")
-expected=$((2 + 2 * ROUNDS * ITERATIONS))
+expected=$((4 + 4 * ROUNDS * ITERATIONS))
 [ "$audit_count" -eq "$expected" ] ||
 	notes+=("WARNING: the audit log has $audit_count records, $expected creates went through shimrun")
 
@@ -402,6 +440,12 @@ results() {
 			printf "\n"
 			printf "# shimrun hardening and rewriting as well, (c - a) / a = %+.1f%%; over plain runc, (c - d) / d = %+.1f%%\n",
 				(t["c"] - t["a"]) / t["a"] * 100, (t["c"] - t["d"]) / t["d"] * 100
+			printf "# user namespace set-up (id range claimed and released, idmapped root file system, runc creating the namespace), (c - g) / g = %+.1f%% (%.2f ms)\n",
+				(t["c"] - t["g"]) / t["g"] * 100, t["c"] - t["g"]
+			printf "# the wrapper'"'"'s share without user namespaces, (g - n) / n = %+.1f%% (%.2f ms)\n",
+				(t["g"] - t["n"]) / t["n"] * 100, t["g"] - t["n"]
+			printf "# the GPU policy over the strict one, same spec, (p - c) / c = %+.1f%% (%.2f ms; target: 5%% at most)\n",
+				(t["p"] - t["c"]) / t["c"] * 100, t["p"] - t["c"]
 		}' "$tmp/median"
 	if [ -n "$rss_tool" ]; then
 		printf '# peak RSS of shimrun --delegate /bin/true CMD (KiB, median of 5): the maximum of shimrun and of\n'

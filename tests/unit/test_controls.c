@@ -700,6 +700,24 @@ static void test_bind_read_only_sources(void) {
     }
     shim_report_free(r);
   }
+  /* A pattern names files, versions and all, within one directory. */
+  char doc0[512];
+  snprintf(doc0, sizeof doc0, "{\"version\":1,\"controls\":{\"host-mounts\":"
+                              "{\"readOnlySources\":[\"%s/libcuda.so.*\"]}}}", dir);
+  shim_policy *pattern = load_policy(doc0);
+  static const struct {
+    const char *name;
+    bool allowed;
+  } names[] = {{"libcuda.so.550.90.07", true}, {"libcuda.so", false},
+               {"x/libcuda.so.1", false}, {"libcuda.so.1/x", false}};
+  for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+    snprintf(m, sizeof m, "{\"destination\":\"/l\",\"type\":\"bind\",\"source\":\"%s/%s\","
+                          "\"options\":[\"ro\",\"nosuid\",\"nodev\",\"bind\"]}", dir, names[i].name);
+    shim_report *r = check_mount(m, pattern);
+    CU_ASSERT_EQUAL(count_findings(r, "host-mounts", SHIM_VERDICT_REJECT, NULL), !names[i].allowed);
+    shim_report_free(r);
+  }
+  shim_policy_free(pattern);
   /* A socket: only when the list names it, not by its directory. */
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   snprintf(sa.sun_path, sizeof sa.sun_path, "%s/socket", dir);

@@ -294,6 +294,11 @@ SHIM_API int shim_userns_plan(const shim_policy *policy, const shim_spec *spec,
  *
  * shim_userns_release unmounts what mount_rootfs stacked and drops the
  * record (nothing to do when there is none).
+ *
+ * shim_userns_held returns 1 when container (root, id) holds a range, 0
+ * when it does not (nothing to release), a negative shim_errc on error.
+ * It takes no lock: a runtime uses it to skip release's work for the
+ * containers that never had a user namespace.
  */
 SHIM_API int shim_userns_claim(const shim_policy *policy, const char *state_dir,
                                const char *root, const char *id,
@@ -301,6 +306,8 @@ SHIM_API int shim_userns_claim(const shim_policy *policy, const char *state_dir,
 SHIM_API int shim_userns_mount_rootfs(const char *state_dir, const char *root,
                                       const char *id, const char *rootfs,
                                       shim_error *err);
+SHIM_API int shim_userns_held(const char *state_dir, const char *root,
+                              const char *id, shim_error *err);
 SHIM_API int shim_userns_release(const char *state_dir, const char *root,
                                  const char *id, shim_error *err);
 
