@@ -95,8 +95,10 @@ int shim_userns_plan(const shim_policy *policy, const shim_spec *spec,
   /* Not yet for Kubernetes pods: CRI (containerd 1.6) creates the pod's
    * network namespace outside any user namespace, and runc 1.1 joins a
    * user namespace before the other namespaces, after which it may no
-   * longer enter that network namespace (EPERM).  Their user-namespace
-   * finding stays in the report. */
+   * longer enter that network namespace (EPERM).  A new user namespace on
+   * the sandbox's ids gets app containers created, but runc exec (also
+   * user namespace first) then fails: no kubectl exec, no exec probes.
+   * Their user-namespace finding stays in the report. */
   if (policy->mode[CONTROL_USER_NAMESPACE] != MODE_ENFORCE ||
       shim_spec_annotation(spec, "io.kubernetes.cri.container-type"))
     return SHIM_USERNS_NONE;

@@ -157,7 +157,7 @@ cat >"$D/shimrun-wrapper" <<EOF
 #!/bin/sh
 SHIMRUN_CONFIG='$D/shimrun.json' SHIMRUN_POLICY='$D/policy.json' \\
 SHIMRUN_AUDIT_LOG='$AUDIT' SHIMRUN_DELEGATE='$(command -v runc)' \\
-	exec '$SHIMRUN' "\$@"
+SHIMRUN_STATE_DIR='$D/shimrun-state' exec '$SHIMRUN' "\$@"
 EOF
 chmod 755 "$D/shimrun-wrapper"
 # The default policy allows bind mounts from containerd's default CRI
@@ -323,9 +323,7 @@ container_status "$SIDECAR" >"$D/sidecar.json"
 check "ContainerStatus RUNNING" [ "$(jq -r .status.state "$D/sidecar.json")" = CONTAINER_RUNNING ]
 SIDECAR_PID=$(pid_of <"$D/sidecar.json")
 # The namespaces CRI makes a pod's containers share by path (pid is per
-# container, as for v1 pods).  Once shimrun puts pods in a user namespace,
-# "user" belongs here too, with a check that /proc/PID/uid_map of each is
-# not the identity ("0 0 4294967295") and equal to the sandbox's.
+# container, as for v1 pods).
 POD_SHARED_NS="net ipc uts"
 for ns in $POD_SHARED_NS; do
 	for pid in "$APP_PID" "$SIDECAR_PID"; do
@@ -335,6 +333,12 @@ for ns in $POD_SHARED_NS; do
 done
 check "the pod's network namespace is not the host's" \
 	[ "$(readlink "/proc/$SANDBOX_PID/ns/net")" != "$(readlink /proc/self/ns/net)" ]
+# No user namespace for pods with runc 1.1 (README "User namespaces"): runc
+# joins a user namespace before the others, and may then not enter CRI's
+# network namespace, which the host's user namespace owns.  Giving app
+# containers a new user namespace on the sandbox's ids gets them created,
+# but not exec'd into (ExecSync: "error executing setns process", tried:
+# runc exec joins the container's user namespace first too).  For the record:
 echo "  (uid_map of sandbox, app, sidecar: $(for p in "$SANDBOX_PID" "$APP_PID" "$SIDECAR_PID"; do
 	tr -s ' ' <"/proc/$p/uid_map" | sed 's/^ //'; done | paste -sd '|'))"
 
@@ -410,7 +414,7 @@ expect_start_rejected() {
 echo "rejected app containers"
 expect_start_rejected "$POD" "$WEB" host-root \
 	'.mounts = [{container_path: "/host", host_path: "/", readonly: false}]' \
-	'bind-mounts host path / (hostPath volume /)'
+	'bind-mounts host path / (not under'
 expect_start_rejected "$POD" "$WEB" sys-admin \
 	'.linux.security_context.capabilities = {add_capabilities: ["SYS_ADMIN"]}' \
 	'CAP_SYS_ADMIN'
@@ -456,6 +460,7 @@ shims() { pgrep -f -- "containerd-shim.* -address $CTRD_ADDRESS( |\$)"; }
 check "the pods' shims are found (so that \"no shim left\" means something)" eval 'shims >/dev/null'
 remove_pods
 check "no pods left" [ -z "$(cri ListPodSandbox '{}' | jq -r '.items[].id')" ]
+check "no user namespace record left" [ -z "$(ls "$D/shimrun-state/userns" 2>/dev/null | grep -vx lock)" ]
 gone() { [ -n "$1" ] && [ ! -e "$1" ]; }
 check "the pod's network namespace is gone ($NETNS)" gone "$NETNS"
 for _ in $(seq 50); do # the shims exit once their tasks are deleted
