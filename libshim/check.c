@@ -327,11 +327,12 @@ static size_t check_device_nodes(struct ctx *c, const char *k8s,
     int64_t major = jv_int(jv_get(d, "major"));
     int64_t minor = jv_int(jv_get(d, "minor"));
     bool chr = type && strcmp(type, "c") == 0;
-    int rule = chr && path ? device_rule_find(&c->policy->devices, path, major, minor) : -1;
+    const struct device_rule *rule =
+        chr && path ? device_rule_find(&c->policy->devices, path, major, minor) : NULL;
     char why[PATH_MAX + 128];
     if (chr && is_std_device(path, major, minor)) {
       /* every container has it */
-    } else if (rule < 0) {
+    } else if (!rule) {
       finding(c, CONTROL_HOST_DEVICES, UNFIXABLE, p.buf, k8s,
               "host device %s (%s %lld:%lld) is not listed in "
               "controls.host-devices.allowed", path ? path : "?",
@@ -341,8 +342,7 @@ static size_t check_device_nodes(struct ctx *c, const char *k8s,
               "host device %s (c %lld:%lld): %s", path, (long long)major,
               (long long)minor, why);
     } else if (n < max) {
-      listed[n++] = (struct listed_device){major, minor,
-                                           c->policy->devices.items[rule].access};
+      listed[n++] = (struct listed_device){major, minor, rule->access};
     }
     jptr_pop(&p, mark);
   }

@@ -30,15 +30,7 @@
 #define MINOR_MAX ((INT64_C(1) << 20) - 1) /* the kernel's MINORBITS */
 #define MAJOR_MAX ((INT64_C(1) << 12) - 1)
 
-void device_rules_clear(struct device_rules *rules) {
-  for (size_t i = 0; i < rules->count; i++)
-    free(rules->items[i].path);
-  free(rules->items);
-  rules->items = NULL;
-  rules->count = 0;
-}
-
-static void cleanup_device_rulesp(struct device_rules *r) { device_rules_clear(r); }
+static void rule_clear(void *rule) { free(((struct device_rule *)rule)->path); }
 
 /* "/dev/" then a literal character before any wildcard, and no "." or ".."
  * component. */
@@ -57,8 +49,8 @@ static bool access_is_valid(const char *access) {
   return true;
 }
 
-static int parse_rule(json_t *v, struct jptr *p, struct device_rule *out,
-                      shim_error *err) {
+static int parse_rule(json_t *v, struct jptr *p, void *rule, shim_error *err) {
+  struct device_rule *out = rule;
   if (!json_is_object(v))
     return error_set(err, SHIM_ERR_SCHEMA, p->buf,
                      "expected {\"path\", \"type\", \"major\", \"minors\", \"access\"}");
@@ -118,59 +110,34 @@ static int parse_rule(json_t *v, struct jptr *p, struct device_rule *out,
   return 0;
 }
 
-int device_rules_parse(json_t *v, struct jptr *p, struct device_rules *out,
-                       shim_error *err) {
-  if (!json_is_array(v) || json_array_size(v) > SHIM_MAX_ARRAY_ITEMS)
-    return error_set(err, SHIM_ERR_SCHEMA, p->buf,
-                     "expected an array of at most %d device rules",
-                     SHIM_MAX_ARRAY_ITEMS);
-  _cleanup_(cleanup_device_rulesp) struct device_rules rules = {
-      calloc(json_array_size(v) + 1, sizeof *rules.items), 0};
-  if (!rules.items)
-    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  size_t i;
-  json_t *item;
-  json_array_foreach(v, i, item) {
-    size_t mark = jptr_push_index(p, i);
-    /* counted first, so that a half-read rule is freed with the rest */
-    int ret = parse_rule(item, p, &rules.items[rules.count++], err);
-    if (ret < 0)
-      return ret;
-    jptr_pop(p, mark);
-  }
-  device_rules_clear(out);
-  *out = rules;
-  rules = (struct device_rules){0};
-  return 0;
+static json_t *rule_render(const void *rule) {
+  const struct device_rule *r = rule;
+  json_t *o = json_pack("{s:s, s:s, s:[I, I], s:s}", "path", r->path, "type", "c",
+                        "minors", (json_int_t)r->minor_lo, (json_int_t)r->minor_hi,
+                        "access", r->access);
+  if (o && r->major >= 0)
+    json_object_set_new(o, "major", json_integer(r->major));
+  return o;
 }
 
-json_t *device_rules_render(const struct device_rules *rules) {
-  json_t *a = json_array();
-  for (size_t i = 0; a && i < rules->count; i++) {
-    const struct device_rule *r = &rules->items[i];
-    json_t *o = json_pack("{s:s, s:s, s:[I, I], s:s}", "path", r->path, "type",
-                          "c", "minors", (json_int_t)r->minor_lo,
-                          (json_int_t)r->minor_hi, "access", r->access);
-    if (o && r->major >= 0)
-      json_object_set_new(o, "major", json_integer(r->major));
-    json_array_append_new(a, o);
-  }
-  return a;
-}
+const struct rule_kind device_rule_kind = {sizeof(struct device_rule),
+                                           parse_rule, rule_clear, rule_render};
 
-int device_rule_find(const struct device_rules *rules, const char *path,
-                     int64_t major, int64_t minor) {
+const struct device_rule *device_rule_find(const struct rules *devices,
+                                           const char *path, int64_t major,
+                                           int64_t minor) {
   /* Whatever a rule without a major says: see parse_rule. */
   if (major == 1)
-    return -1;
-  for (size_t i = 0; i < rules->count; i++) {
-    const struct device_rule *r = &rules->items[i];
+    return NULL;
+  const struct device_rule *rules = devices->items;
+  for (size_t i = 0; i < devices->count; i++) {
+    const struct device_rule *r = &rules[i];
     if (fnmatch(r->path, path, FNM_PATHNAME | FNM_PERIOD) == 0 &&
         (r->major < 0 || r->major == major) && minor >= r->minor_lo &&
         minor <= r->minor_hi)
-      return (int)i;
+      return r;
   }
-  return -1;
+  return NULL;
 }
 
 int device_host_node(const char *path, int64_t major, int64_t minor, char *why,

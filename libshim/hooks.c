@@ -33,23 +33,14 @@ static const char *const stage_names[] = {"prestart",       "createRuntime",
                                           "createContainer", "startContainer",
                                           "poststart",      "poststop"};
 
-static void rule_clear(struct hook_rule *r) {
+static void rule_clear(void *rule) {
+  struct hook_rule *r = rule;
   free(r->path);
   for (size_t i = 0; i < r->nargs; i++)
     strlist_clear(&r->args[i]);
   free(r->args);
   strlist_clear(&r->env);
 }
-
-void hook_rules_clear(struct hook_rules *rules) {
-  for (size_t i = 0; i < rules->count; i++)
-    rule_clear(&rules->items[i]);
-  free(rules->items);
-  rules->items = NULL;
-  rules->count = 0;
-}
-
-static void cleanup_hook_rulesp(struct hook_rules *r) { hook_rules_clear(r); }
 
 /* An array of non-empty strings into *out (appended). */
 static int parse_strings(json_t *v, struct jptr *p, struct strlist *out,
@@ -125,8 +116,8 @@ static bool is_hex64(const char *s) {
   return n == 64 && !s[n];
 }
 
-static int parse_rule(json_t *v, struct jptr *p, struct hook_rule *r,
-                      shim_error *err) {
+static int parse_rule(json_t *v, struct jptr *p, void *rule, shim_error *err) {
+  struct hook_rule *r = rule;
   if (!json_is_object(v))
     return error_set(err, SHIM_ERR_SCHEMA, p->buf,
                      "expected {\"path\", \"stages\", \"args\", ...}");
@@ -166,29 +157,6 @@ static int parse_rule(json_t *v, struct jptr *p, struct hook_rule *r,
   return 0;
 }
 
-int hook_rules_parse(json_t *v, struct jptr *p, struct hook_rules *out,
-                     shim_error *err) {
-  if (!json_is_array(v) || json_array_size(v) > SHIM_MAX_ARRAY_ITEMS)
-    return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected an array of hook rules");
-  _cleanup_(cleanup_hook_rulesp) struct hook_rules rules = {
-      calloc(json_array_size(v) + 1, sizeof *rules.items), 0};
-  if (!rules.items)
-    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  size_t i;
-  json_t *item;
-  json_array_foreach(v, i, item) {
-    size_t mark = jptr_push_index(p, i);
-    int ret = parse_rule(item, p, &rules.items[rules.count++], err);
-    if (ret < 0)
-      return ret;
-    jptr_pop(p, mark);
-  }
-  hook_rules_clear(out);
-  *out = rules;
-  rules = (struct hook_rules){0};
-  return 0;
-}
-
 static json_t *strings_json(const struct strlist *l) {
   json_t *a = json_array();
   for (size_t i = 0; a && i < l->count; i++)
@@ -196,24 +164,23 @@ static json_t *strings_json(const struct strlist *l) {
   return a;
 }
 
-json_t *hook_rules_render(const struct hook_rules *rules) {
-  json_t *a = json_array();
-  for (size_t i = 0; a && i < rules->count; i++) {
-    const struct hook_rule *r = &rules->items[i];
-    json_t *stages = json_array(), *args = json_array();
-    for (size_t k = 0; stages && k < ARRAY_SIZE(stage_names); k++)
-      if (r->stages & (1u << k))
-        json_array_append_new(stages, json_string(stage_names[k]));
-    for (size_t k = 0; args && k < r->nargs; k++)
-      json_array_append_new(args, strings_json(&r->args[k]));
-    json_t *o = json_pack("{s:s, s:o, s:o, s:o}", "path", r->path, "stages",
-                          stages, "args", args, "env", strings_json(&r->env));
-    if (o && r->sha256[0])
-      json_object_set_new(o, "sha256", json_string(r->sha256));
-    json_array_append_new(a, o);
-  }
-  return a;
+static json_t *rule_render(const void *rule) {
+  const struct hook_rule *r = rule;
+  json_t *stages = json_array(), *args = json_array();
+  for (size_t k = 0; stages && k < ARRAY_SIZE(stage_names); k++)
+    if (r->stages & (1u << k))
+      json_array_append_new(stages, json_string(stage_names[k]));
+  for (size_t k = 0; args && k < r->nargs; k++)
+    json_array_append_new(args, strings_json(&r->args[k]));
+  json_t *o = json_pack("{s:s, s:o, s:o, s:o}", "path", r->path, "stages", stages,
+                        "args", args, "env", strings_json(&r->env));
+  if (o && r->sha256[0])
+    json_object_set_new(o, "sha256", json_string(r->sha256));
+  return o;
 }
+
+const struct rule_kind hook_rule_kind = {sizeof(struct hook_rule),
+                                         parse_rule, rule_clear, rule_render};
 
 /* argv against one alternative; absent args run as {path} (Go's exec). */
 static bool args_match(const struct strlist *pats, const struct jnode *args,
@@ -281,8 +248,9 @@ static int host_executable(const struct hook_rule *r, char *why, size_t size) {
   return 0;
 }
 
-int hook_judge(const struct hook_rules *rules, const char *stage,
+int hook_judge(const struct rules *hooks, const char *stage,
                const struct jnode *hook, char *why, size_t size) {
+  const struct hook_rule *rules = hooks->items;
   const char *path = jv_str(jv_get(hook, "path"));
   const struct jnode *args = jv_get(hook, "args");
   size_t k = 0;
@@ -290,8 +258,8 @@ int hook_judge(const struct hook_rules *rules, const char *stage,
     k++;
   snprintf(why, size, "not listed in controls.hooks.allowed (it would run "
                       "host code%s)", k < 2 || k > 3 ? " as host root" : "");
-  for (size_t i = 0; path && i < rules->count; i++) {
-    const struct hook_rule *r = &rules->items[i];
+  for (size_t i = 0; path && i < hooks->count; i++) {
+    const struct hook_rule *r = &rules[i];
     if (strcmp(r->path, path) != 0)
       continue;
     size_t alt = 0;

@@ -192,16 +192,20 @@ int strlist_push(struct strlist *l, const char *s); /* -SHIM_ERR_NOMEM */
 bool strlist_has(const struct strlist *l, const char *s);
 void strlist_clear(struct strlist *l);
 
+/* Admin rules read from a policy setting: an array of one kind's rules
+ * (struct device_rule, struct hook_rule), read and released by policy.c
+ * with the kind's rule_kind. */
+struct rules {
+  void *items;
+  size_t count;
+};
+
 /* host-devices: one device node the admin allows (devices.c). */
 struct device_rule {
   char *path;                 /* fnmatch pattern under /dev/ */
   int64_t major;              /* -1: the host node's, whatever it is */
   int64_t minor_lo, minor_hi; /* inclusive */
   char access[4];             /* what cgroup rules may allow: "rwm" or less */
-};
-struct device_rules {
-  struct device_rule *items;
-  size_t count;
 };
 
 /* hooks: one hook the admin allows (hooks.c). */
@@ -212,10 +216,6 @@ struct hook_rule {
   struct strlist *args;   /* alternatives: fnmatch patterns per argument */
   size_t nargs;
   struct strlist env;     /* patterns every env entry must match */
-};
-struct hook_rules {
-  struct hook_rule *items;
-  size_t count;
 };
 
 /* rlimits: one limit the policy sets (a ceiling for the spec's). */
@@ -231,8 +231,8 @@ struct shim_policy {
   uint64_t caps_allowed;      /* capabilities: keep; others get dropped */
   struct strlist bind_sources; /* host-mounts: allowed host path prefixes */
   struct strlist ro_sources;   /* host-mounts: prefixes allowed read-only */
-  struct device_rules devices; /* host-devices: nodes the admin allows */
-  struct hook_rules hooks;     /* hooks: programs the admin allows */
+  struct rules devices;        /* host-devices: struct device_rule */
+  struct rules hooks;          /* hooks: struct hook_rule */
   struct strlist sockets;      /* runtime-sockets: paths never to bind */
   struct strlist sysctls;      /* sysctls: allowed names ("x.*" = prefix) */
   struct strlist masked_paths;   /* proc-unmasked: paths hardening masks */
@@ -273,28 +273,34 @@ int idmap_rootfs(const char *rootfs, const shim_userns *ns, uint64_t *mount_id,
 
 /* ---- Admin-listed devices and hooks (devices.c, hooks.c) ------------------ */
 
-/* Policy settings: read (replacing *out), render, release. */
-int device_rules_parse(json_t *v, struct jptr *p, struct device_rules *out,
-                       shim_error *err);
-json_t *device_rules_render(const struct device_rules *rules);
-void device_rules_clear(struct device_rules *rules);
-int hook_rules_parse(json_t *v, struct jptr *p, struct hook_rules *out,
-                     shim_error *err);
-json_t *hook_rules_render(const struct hook_rules *rules);
-void hook_rules_clear(struct hook_rules *rules);
+/* One kind of admin rule: how to read, release and render one. */
+struct rule_kind {
+  size_t size;      /* of one rule */
+  int (*parse)(json_t *v, struct jptr *p, void *rule, shim_error *err);
+  void (*clear)(void *rule); /* also for a rule parse left half read */
+  json_t *(*render)(const void *rule);
+};
+extern const struct rule_kind device_rule_kind, hook_rule_kind;
 
-/* The index of the first rule allowing character device path major:minor,
- * or -1. */
-int device_rule_find(const struct device_rules *rules, const char *path,
-                     int64_t major, int64_t minor);
+/* policy.c: reads an array of rules (replacing *out); renders; releases. */
+int rules_parse(const struct rule_kind *kind, json_t *v, struct jptr *p,
+                struct rules *out, shim_error *err);
+json_t *rules_render(const struct rule_kind *kind, const struct rules *rules);
+void rules_clear(const struct rule_kind *kind, struct rules *rules);
+
+/* The first rule of devices allowing character device path major:minor,
+ * or NULL. */
+const struct device_rule *device_rule_find(const struct rules *devices,
+                                           const char *path, int64_t major,
+                                           int64_t minor);
 /* 0 when the host's node at path is character device major:minor; else -1
  * with why[] filled. */
 int device_host_node(const char *path, int64_t major, int64_t minor, char *why,
                      size_t why_size);
-/* 0 when a rule allows hook (a spec hook object) at stage and the host's
- * executable passes the rule's file checks; else -1 with why[] filled,
- * naming the policy field that would allow it. */
-int hook_judge(const struct hook_rules *rules, const char *stage,
+/* 0 when a rule of hooks allows hook (a spec hook object) at stage and the
+ * host's executable passes the rule's file checks; else -1 with why[]
+ * filled, naming the policy field that would allow it. */
+int hook_judge(const struct rules *hooks, const char *stage,
                const struct jnode *hook, char *why, size_t why_size);
 
 /* ---- Network (netns.c) ------------------------------------------------------ */

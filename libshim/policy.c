@@ -36,8 +36,7 @@ enum setting_kind {
   S_CIDRS, /* struct strlist of "address/prefix" */
   S_PROFILE, /* char *: "sandbox" (embedded) or the absolute path of a
               * seccomp profile, loaded into policy->seccomp */
-  S_DEVICES, /* struct device_rules (devices.c) */
-  S_HOOKS,   /* struct hook_rules (hooks.c) */
+  S_RULES,   /* struct rules of the setting's rule kind */
 };
 
 static const char *const deny_actions[] = {"errno", "kill", "log", NULL};
@@ -48,7 +47,8 @@ static const struct setting {
   const char *name;
   enum setting_kind kind;
   size_t offset;
-  const char *const *choices; /* S_WORD */
+  const void *arg; /* S_WORD: its choices (const char *const *, NULL-ended);
+                    * S_RULES: its const struct rule_kind * */
 } settings[] = {
     {CONTROL_CAPABILITIES, "privileged", S_CAPS,
      offsetof(struct shim_policy, caps_privileged), NULL},
@@ -60,9 +60,10 @@ static const struct setting {
      offsetof(struct shim_policy, bind_sources), NULL},
     {CONTROL_HOST_MOUNTS, "readOnlySources", S_PATHS,
      offsetof(struct shim_policy, ro_sources), NULL},
-    {CONTROL_HOST_DEVICES, "allowed", S_DEVICES,
-     offsetof(struct shim_policy, devices), NULL},
-    {CONTROL_HOOKS, "allowed", S_HOOKS, offsetof(struct shim_policy, hooks), NULL},
+    {CONTROL_HOST_DEVICES, "allowed", S_RULES, offsetof(struct shim_policy, devices),
+     &device_rule_kind},
+    {CONTROL_HOOKS, "allowed", S_RULES, offsetof(struct shim_policy, hooks),
+     &hook_rule_kind},
     {CONTROL_RUNTIME_SOCKETS, "paths", S_PATHS,
      offsetof(struct shim_policy, sockets), NULL},
     {CONTROL_PROC_UNMASKED, "maskedPaths", S_PATHS,
@@ -101,8 +102,8 @@ void shim_policy_free(shim_policy *policy) {
       strlist_clear((struct strlist *)((char *)policy + settings[i].offset));
     else if (settings[i].kind == S_WORD || settings[i].kind == S_PROFILE)
       free(*(char **)((char *)policy + settings[i].offset));
-  device_rules_clear(&policy->devices);
-  hook_rules_clear(&policy->hooks);
+    else if (settings[i].kind == S_RULES)
+      rules_clear(settings[i].arg, (struct rules *)((char *)policy + settings[i].offset));
   shim_seccomp_free(policy->seccomp);
   free(policy->rlimits);
   free(policy->runtime);
@@ -119,6 +120,45 @@ static int expect_array(json_t *v, struct jptr *p, shim_error *err) {
     return error_set(err, SHIM_ERR_LIMIT, p->buf, "more than %d items",
                      SHIM_MAX_ARRAY_ITEMS);
   return 0;
+}
+
+void rules_clear(const struct rule_kind *kind, struct rules *rules) {
+  for (size_t i = 0; i < rules->count; i++)
+    kind->clear((char *)rules->items + i * kind->size);
+  free(rules->items);
+  *rules = (struct rules){0};
+}
+
+int rules_parse(const struct rule_kind *kind, json_t *v, struct jptr *p,
+                struct rules *out, shim_error *err) {
+  int ret = expect_array(v, p, err);
+  if (ret < 0)
+    return ret;
+  struct rules read = {calloc(json_array_size(v) + 1, kind->size), 0};
+  if (!read.items)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  size_t i;
+  json_t *item;
+  json_array_foreach(v, i, item) {
+    size_t mark = jptr_push_index(p, i);
+    /* counted first, so that a half-read rule is cleared with the rest */
+    ret = kind->parse(item, p, (char *)read.items + read.count++ * kind->size, err);
+    if (ret < 0) {
+      rules_clear(kind, &read);
+      return ret;
+    }
+    jptr_pop(p, mark);
+  }
+  rules_clear(kind, out);
+  *out = read;
+  return 0;
+}
+
+json_t *rules_render(const struct rule_kind *kind, const struct rules *rules) {
+  json_t *a = json_array();
+  for (size_t i = 0; a && i < rules->count; i++)
+    json_array_append_new(a, kind->render((const char *)rules->items + i * kind->size));
+  return a;
 }
 
 static int parse_caps(json_t *v, struct jptr *p, uint64_t *out,
@@ -186,8 +226,8 @@ static int parse_word(shim_policy *policy, const struct setting *s, json_t *v,
     return error_set(err, SHIM_ERR_SCHEMA, p->buf,
                      "\"unconfined\" confines nothing: name a profile, or "
                      "\"\" for none");
-  if (s->choices) {
-    const char *const *c = s->choices;
+  if (s->arg) {
+    const char *const *c = s->arg;
     while (*c && strcmp(*c, word) != 0)
       c++;
     if (!*c)
@@ -296,10 +336,8 @@ static int parse_setting(shim_policy *policy, const struct setting *s,
     return parse_word(policy, s, v, p, err);
   case S_RLIMITS:
     return parse_rlimits(policy, v, p, err);
-  case S_DEVICES:
-    return device_rules_parse(v, p, field, err);
-  case S_HOOKS:
-    return hook_rules_parse(v, p, field, err);
+  case S_RULES:
+    return rules_parse(s->arg, v, p, field, err);
   }
   return error_set(err, SHIM_ERR_INVAL, p->buf, "unhandled setting");
 }
@@ -526,10 +564,8 @@ static json_t *render_setting(const shim_policy *policy,
                                     (json_int_t)policy->rlimits[i].hard));
     return o;
   }
-  case S_DEVICES:
-    return device_rules_render(field);
-  case S_HOOKS:
-    return hook_rules_render(field);
+  case S_RULES:
+    return rules_render(s->arg, field);
   }
   return NULL;
 }
