@@ -4,7 +4,7 @@
 # the repository's real files (nothing large is kept in git), and writes a
 # libFuzzer dictionary OUTDIR/<target>.dict of the names the library knows.
 #   fuzz_spec     tests/fixtures/*.json, tests/fuzz/seeds/fuzz_spec/*
-#   fuzz_policy   profiles/policy/default.json, a few overlays made here,
+#   fuzz_policy   profiles/policy/default.json and gpu.json, a few overlays made here,
 #                 tests/fuzz/seeds/fuzz_policy/*
 #   fuzz_seccomp  profiles/seccomp/sandbox.json, the linux.seccomp of
 #                 tests/fixtures/ctr-seccomp.json, tests/fuzz/seeds/fuzz_seccomp/*
@@ -32,6 +32,7 @@ done
 
 # ---- policies
 seed fuzz_policy "$top/profiles/policy/default.json"
+seed fuzz_policy "$top/profiles/policy/gpu.json"
 for f in "$here"/seeds/fuzz_policy/*; do
   [ -f "$f" ] && seed fuzz_policy "$f"
 done
@@ -75,6 +76,7 @@ dict() { # TARGET SOURCES...
 }
 src=$top/libshim
 dict fuzz_spec "$src/schema.c" "$src/check.c" "$src/policy.c"
-dict fuzz_policy "$src/policy.c" "$src/check.c" "$src/harden.c" "$top/profiles/policy/default.json"
+dict fuzz_policy "$src/policy.c" "$src/check.c" "$src/harden.c" "$src/devices.c" "$src/hooks.c" \
+  "$top/profiles/policy/default.json" "$top/profiles/policy/gpu.json"
 dict fuzz_seccomp "$src/seccomp.c"
 dict fuzz_cli "$top/runtime/shimrun_args.c"
