@@ -59,15 +59,15 @@ conf = json.load(open(sys.argv[1]))
 assert set(conf) <= {"policy", "delegate", "auditLog"}, conf
 assert conf["policy"] == "/etc/shim/policy/gpu.json", conf' "$ex/containerd/shimrun-gpu.json"
 
-# The wrapper shim-gpu.toml tells to install: valid sh, and it names the
-# config file the README installs.
-sed -n 's/^#   //p' "$ex/containerd/shim-gpu.toml" | sed -n '\|^#!/bin/sh$|,/ exec /p' >"$tmp/shimrun-gpu"
-check "the shimrun-gpu wrapper is sh" sh -n "$tmp/shimrun-gpu"
-check "the wrapper sets SHIMRUN_CONFIG" grep -qxF \
-	'SHIMRUN_CONFIG=/etc/shim/shimrun-gpu.json exec /usr/local/bin/shimrun "$@"' "$tmp/shimrun-gpu"
+# The link shim-gpu.toml tells to make: run as shimrun-gpu, shimrun reads
+# /etc/shim/shimrun-gpu.json (tests/shimrun.sh), which it tells to install.
+check "shim-gpu.toml makes the shimrun-gpu link" grep -qxF \
+	'#   ln -s shimrun /usr/local/bin/shimrun-gpu' "$ex/containerd/shim-gpu.toml"
+check "and installs the config that name reads" grep -qxF \
+	'#   install -m 644 shimrun-gpu.json /etc/shim/shimrun-gpu.json' "$ex/containerd/shim-gpu.toml"
 
 # nvidia-container-runtime's config.toml, read as TOML (the toolkit reads
-# it with go-toml): shimrun, through its wrapper, is the low-level runtime.
+# it with go-toml): shimrun, as shimrun-gpu, is the low-level runtime.
 check "nvidia-container-runtime.toml" python3 -c '
 import sys, tomllib
 conf = tomllib.load(open(sys.argv[1], "rb"))
@@ -94,7 +94,7 @@ if command -v containerd >/dev/null; then
 	check "containerd reads the GPU drop-in" sh -c 'containerd --config "$1" config dump >"$2"' sh \
 		"$tmp/config-gpu.toml" "$tmp/dump-gpu"
 	check "the shim-gpu class is there" grep -q 'runtimes.shim-gpu.options' "$tmp/dump-gpu"
-	check "its BinaryName is the shimrun-gpu wrapper" \
+	check "its BinaryName is the shimrun-gpu link" \
 		grep -q 'BinaryName = "/usr/local/bin/shimrun-gpu"' "$tmp/dump-gpu"
 	check "shim-gpu: runc v2 shim" grep -q 'runtime_type = "io.containerd.runc.v2"' "$tmp/dump-gpu"
 
