@@ -286,21 +286,16 @@ static void usage(void) {
          "or " CONFIG_DIR "/shimrun-NAME.json when run as shimrun-NAME).\n");
 }
 
-int main(int argc, char **argv) {
-  struct shimrun s = {.delegate = "runc", .audit_log = DEFAULT_AUDIT_LOG,
-                      .state_dir = DEFAULT_STATE_DIR};
-  /* The hook needs no delegate and no settings: it runs in every create,
-   * with the environment runc gives hooks (none). */
-  if (argc > 1 && strcmp(argv[1], "hook") == 0)
-    return hook(&s, argc - 1, argv + 1);
+/* Settings, global flags, dispatch (on most paths the delegate execs in
+ * our place); main releases what it leaves in s->argv and *config. */
+static int run(struct shimrun *s, int argc, char **argv, json_t **config) {
   /* The delegate's argv never has more entries than ours, plus room for
    * what commands add (one each at most) and the final NULL. */
-  s.argv = calloc((size_t)argc + 8, sizeof *s.argv);
-  json_t *config = NULL;
-  if (!s.argv)
+  s->argv = calloc((size_t)argc + 8, sizeof *s->argv);
+  if (!s->argv)
     return 1;
-  shimrun_push(&s, "runc"); /* argv[0], replaced once the delegate is known */
-  if (load_config(&s, argv[0], &config) != 0)
+  shimrun_push(s, "runc"); /* argv[0], replaced once the delegate is known */
+  if (load_config(s, argv[0], config) != 0)
     return 1;
   static const struct {
     const char *env;
@@ -311,42 +306,52 @@ int main(int argc, char **argv) {
               {"SHIMRUN_STATE_DIR", offsetof(struct shimrun, state_dir)}};
   for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++)
     if (getenv(envs[i].env))
-      *(const char **)((char *)&s + envs[i].offset) = getenv(envs[i].env);
+      *(const char **)((char *)s + envs[i].offset) = getenv(envs[i].env);
 
   /* Global flags: runc's are passed on, shimrun's own are not. */
   int i = 1;
-  switch (shimrun_parse_globals(&s, argc, argv, &i)) {
+  switch (shimrun_parse_globals(s, argc, argv, &i)) {
   case SHIMRUN_HELP:
     usage();
     return 0;
   case SHIMRUN_VERSION:
     printf("shimrun %s (libshim %s)\n", PACKAGE_VERSION, shim_version());
     fflush(stdout);
-    s.argc = 1; /* the delegate's version follows */
-    shimrun_push(&s, "--version");
+    s->argc = 1; /* the delegate's version follows */
+    shimrun_push(s, "--version");
     break;
   case SHIMRUN_UNKNOWN_FLAG:
-    return shimrun_fail(&s, "shimrun: unknown global flag %s", argv[i]);
+    return shimrun_fail(s, "shimrun: unknown global flag %s", argv[i]);
   case SHIMRUN_COMMAND:
   case SHIMRUN_NO_COMMAND:
     break;
   }
   char delegate[PATH_MAX];
-  if (resolve_delegate(&s, delegate, sizeof delegate) != 0)
+  if (resolve_delegate(s, delegate, sizeof delegate) != 0)
     return 1;
-  s.argv[0] = (char *)s.delegate;
-  if (s.argc == 2 && strcmp(s.argv[1], "--version") == 0)
-    return shimrun_exec_delegate(&s);
+  s->argv[0] = (char *)s->delegate;
+  if (s->argc == 2 && strcmp(s->argv[1], "--version") == 0)
+    return shimrun_exec_delegate(s);
   if (i >= argc) {
     usage();
-    return shimrun_fail(&s, "shimrun: no command given");
+    return shimrun_fail(s, "shimrun: no command given");
   }
   for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
-    if (strcmp(argv[i], commands[k].name) == 0) {
-      int rc = commands[k].run(&s, argc - i, argv + i);
-      json_decref(config);
-      free(s.argv);
-      return rc;
-    }
-  return shimrun_fail(&s, "shimrun: unknown command \"%s\"", argv[i]);
+    if (strcmp(argv[i], commands[k].name) == 0)
+      return commands[k].run(s, argc - i, argv + i);
+  return shimrun_fail(s, "shimrun: unknown command \"%s\"", argv[i]);
+}
+
+int main(int argc, char **argv) {
+  struct shimrun s = {.delegate = "runc", .audit_log = DEFAULT_AUDIT_LOG,
+                      .state_dir = DEFAULT_STATE_DIR};
+  /* The hook needs no delegate and no settings: it runs in every create,
+   * with the environment runc gives hooks (none). */
+  if (argc > 1 && strcmp(argv[1], "hook") == 0)
+    return hook(&s, argc - 1, argv + 1);
+  json_t *config = NULL;
+  int rc = run(&s, argc, argv, &config);
+  json_decref(config);
+  free(s.argv);
+  return rc;
 }
