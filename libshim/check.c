@@ -399,10 +399,9 @@ static void check_host_devices(struct ctx *c) {
     } else if (strcmp(type, "c") != 0 || any_major ||
                !is_std_device(NULL, jv_int(major), any_minor ? -1 : jv_int(minor))) {
       /* The one node this rule opens must be a listed device of the spec. */
-      size_t k = 0;
-      while (k < nlisted && (strcmp(type, "c") != 0 || any_major || any_minor ||
-                             listed[k].major != jv_int(major) ||
-                             listed[k].minor != jv_int(minor)))
+      size_t k = strcmp(type, "c") == 0 && !any_major && !any_minor ? 0 : nlisted;
+      while (k < nlisted &&
+             (listed[k].major != jv_int(major) || listed[k].minor != jv_int(minor)))
         k++;
       char maj[24] = "*", min[24] = "*";
       if (!any_major)
