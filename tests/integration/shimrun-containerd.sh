@@ -87,7 +87,7 @@ check "CapAmb empty" [ "$(field CapAmb)" = 0000000000000000 ]
 echo "user namespace"
 srun "$IMG" userns sh -c 'cat /proc/self/uid_map; touch /from-container && echo wrote;
 	stat -c "owner %u" /bin/busybox; mknod /dev/sda1 b 8 1 2>/dev/null || echo "mknod refused";
-	echo 1 > /proc/sys/kernel/panic_on_oops 2>/dev/null || echo "sysctl refused"; ps -o pid= | wc -l'
+	(echo 1 > /proc/sys/kernel/panic_on_oops) 2>/dev/null || echo "sysctl refused"; ps -o pid= | wc -l'
 check "uid_map: container 0 is a non-zero host id" awk 'NF == 3 && $1 == 0 && $2 >= 100000 {found = 1} END {exit !found}' "$D/out"
 check "root writes its rootfs" grep -qx wrote "$D/out"
 check "image files are root's inside (idmapped)" grep -qx "owner 0" "$D/out"
