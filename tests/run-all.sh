@@ -1,7 +1,9 @@
 #!/bin/sh
 # Every test, as CI runs it: a -Werror build with `make check`, the unit
 # tests, shimctl and shimrun under valgrind, an ASan/UBSan build with
-# `make check`, a short libFuzzer run, and `make distcheck`.  Builds go to build/ (out of tree).
+# `make check`, a short libFuzzer run, and `make distcheck`.  Builds go to
+# build/ (out of tree).  VERBOSE=yes prints a failing test's log, so that
+# CI's output says which check failed and why.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -22,7 +24,7 @@ count() {
 
 step "build with -Werror, make check"
 rm -rf build && mkdir -p build/plain build/asan
-(cd build/plain && ../../configure -q --enable-werror && make -s -j"$jobs" && make -s -j"$jobs" check)
+(cd build/plain && ../../configure -q --enable-werror && make -s -j"$jobs" && make -s -j"$jobs" check VERBOSE=yes)
 count build/plain
 
 step "valgrind: unit tests and shimctl"
@@ -30,7 +32,7 @@ step "valgrind: unit tests and shimctl"
 
 step "ASan + UBSan build, make check"
 (cd build/asan && ../../configure -q --enable-werror --enable-sanitizers && make -s -j"$jobs" && \
-  ASAN_OPTIONS=detect_leaks=1 make -s -j"$jobs" check)
+  ASAN_OPTIONS=detect_leaks=1 make -s -j"$jobs" check VERBOSE=yes)
 count build/asan
 
 step "libFuzzer: regressions, then ${FUZZ_SECONDS:-60} s per target"

@@ -32,10 +32,15 @@ done
 # shellcheck source=tests/lib/containerd.sh
 . "$top_srcdir/tests/lib/containerd.sh"
 
+# The fake GPU: character devices of a major for local/experimental use
+# that no driver holds here (120-127 are never assigned dynamically; a
+# machine with many drivers can hold 240, and opening the node would then
+# reach a real driver), the way a driver's nodes sit in /dev; removed at exit.
+MAJOR=$(awk '/^Block/ {exit} $1 ~ /^[0-9]+$/ {used[$1] = 1}
+	END {for (m = 120; m <= 127; m++) if (!used[m]) {print m; exit}}' /proc/devices)
+[ -n "$MAJOR" ] || skip "no free local-use character major (120-127)"
 D=$(mktemp -d /tmp/shimrun-gpu.XXXXXX)
 chmod 711 "$D" # the container's root (a user namespace's) walks through it
-# The fake GPU: character devices of a major for local use (240), the way
-# a driver's nodes sit in /dev; removed at exit.
 NODE=/dev/shimgpu-$$
 OTHER=/dev/shimgpu-$$-x
 cleanup() {
@@ -43,7 +48,7 @@ cleanup() {
 	rm -f "$NODE" "$OTHER"
 }
 trap cleanup EXIT
-mknod -m 666 "$NODE" c 240 0 && mknod -m 666 "$OTHER" c 240 1 ||
+mknod -m 666 "$NODE" c "$MAJOR" 0 && mknod -m 666 "$OTHER" c "$MAJOR" 1 ||
 	{ echo "gpu: FAIL: cannot make device nodes"; exit 1; }
 # The driver's files, root's and read-only to others, as an installation.
 mkdir -m 755 "$D/driver"
@@ -62,9 +67,9 @@ EOF
 chmod 755 "$D/bin/fake-cdi-hook"
 
 # The policy: the shipped GPU policy plus rules for the fakes.
-jq --arg node "/dev/shimgpu-$$" --arg driver "$D/driver" --arg hook "$D/bin/fake-cdi-hook" '
+jq --arg node "$NODE" --argjson major "$MAJOR" --arg driver "$D/driver" --arg hook "$D/bin/fake-cdi-hook" '
 	.name = "gpu-test"
-	| .controls["host-devices"].allowed += [{"path": $node, "type": "c", "major": 240, "minors": [0, 0], "access": "rwm"}]
+	| .controls["host-devices"].allowed += [{"path": $node, "type": "c", "major": $major, "minors": [0, 0], "access": "rwm"}]
 	| .controls["host-mounts"].readOnlySources += [$driver]
 	| .controls.hooks.allowed += [{"path": $hook, "stages": ["createContainer"],
 		"args": [["fake-cdi-hook", "update-ldcache", "..."]]}]' \
@@ -118,7 +123,7 @@ check "runs under the GPU policy" [ $status -eq 0 ]
 check "Seccomp 2" grep -qx "Seccomp:[[:space:]]*2" "$D/out"
 check "NoNewPrivs 1" grep -qx "NoNewPrivs:[[:space:]]*1" "$D/out"
 check "own user namespace" awk 'NF == 3 && $1 == 0 && $2 >= 100000 {f = 1} END {exit !f}' "$D/out"
-check "the node is there, c 240,0" grep -q "^c.* 240, *0 .*$NODE" "$D/out"
+check "the node is there, c $MAJOR,0" grep -q "^c.* $MAJOR, *0 .*$NODE" "$D/out"
 # Opening it reaches the (absent) driver: the cgroup let it through.
 check "the cgroup lets it open (ENXIO, not EPERM)" grep -q "No such device or address" "$D/out"
 check "the driver's files are readable" grep -qx "fake cuda 550.90.07" "$D/out"
@@ -176,9 +181,9 @@ expect_rejected() { # NAME POLICY TEXT CTR-RUN-ARGS...
 		bad "$name rejected (status $status)" "$(head -c 800 "$D/out")"
 	fi
 }
-expect_rejected strict-device strict "host device $NODE (c 240:0) is not listed in controls.host-devices.allowed" "${DEVICE[@]}"
+expect_rejected strict-device strict "host device $NODE (c $MAJOR:0) is not listed in controls.host-devices.allowed" "${DEVICE[@]}"
 expect_rejected strict-driver strict "not under controls.host-mounts.allowedSources or readOnlySources" "${DRIVER[@]}"
-expect_rejected other-device gpu "host device $OTHER (c 240:1) is not listed" --device "$OTHER"
+expect_rejected other-device gpu "host device $OTHER (c $MAJOR:1) is not listed" --device "$OTHER"
 expect_rejected writable-driver gpu "readOnlySources: its bind must be read-only" \
 	--mount "type=bind,src=$D/driver,dst=/usr/local/nvidia,options=rbind:rw"
 
