@@ -449,5 +449,6 @@ extern const char default_policy_json[];
 extern const size_t default_policy_json_len;
 extern const char sandbox_seccomp_json[];
 extern const size_t sandbox_seccomp_json_len;
+extern const char sandbox_seccomp_json_sha256[]; /* computed at build time */
 
 #endif /* SHIM_INTERNAL_H */

@@ -48,6 +48,10 @@ const char *shim_spec_annotation(const shim_spec *spec, const char *key) {
   return jv_str(jv_get(jv_get(spec->tree.nodes, "annotations"), key));
 }
 
+const char *shim_spec_root_path(const shim_spec *spec) {
+  return spec ? jv_str(jv_get(jv_get(spec->tree.nodes, "root"), "path")) : NULL;
+}
+
 int shim_spec_render(const shim_spec *spec, char **out, shim_error *err) {
   if (!spec || !out)
     return error_set(err, SHIM_ERR_INVAL, NULL, "no spec or output pointer");

@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <jansson.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -83,16 +82,15 @@ const char *shimrun_root(const struct shimrun *s) {
   return s->root ? s->root : "/run/runc";
 }
 
-/* The hardened spec's root.path as an absolute, resolved path. */
-static int rootfs_path(const char *bundle, const char *hardened, char *out) {
-  json_t *doc = json_loads(hardened, 0, NULL);
-  const char *path = json_string_value(json_object_get(json_object_get(doc, "root"), "path"));
+/* The spec's root.path as an absolute, resolved path (hardening leaves
+ * root.path as it was, so the checked spec's is the hardened one's: no
+ * need to parse the hardened text again). */
+static int rootfs_path(const char *bundle, const shim_spec *spec, char *out) {
+  const char *path = shim_spec_root_path(spec);
   char joined[PATH_MAX * 2];
   snprintf(joined, sizeof joined, "%s%s%s", path && path[0] == '/' ? "" : bundle,
            path && path[0] == '/' ? "" : "/", path ? path : "");
-  int ret = path && realpath(joined, out) ? 0 : -1;
-  json_decref(doc);
-  return ret;
+  return path && realpath(joined, out) ? 0 : -1;
 }
 
 /* runc mounts the rootfs from inside the user namespace, as the
@@ -183,7 +181,7 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
       event.error = strerror(errno);
       rc = shimrun_fail(s, "shimrun: %s: cannot write the hardened config.json: %s",
                         bundle, strerror(errno));
-    } else if (claimed.size && rootfs_path(bundle, hardened, rootfs) < 0) {
+    } else if (claimed.size && rootfs_path(bundle, spec, rootfs) < 0) {
       event.decision = "error";
       event.error = "rootfs missing";
       rc = shimrun_fail(s, "shimrun: %s: the spec's root.path cannot be resolved",

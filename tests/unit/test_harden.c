@@ -82,6 +82,17 @@ static void harden_twice(const shim_policy *policy, const char *fixture) {
   CU_ASSERT_FATAL(shim_harden(policy, spec, &twice, &r2, NULL) == 0);
   CU_ASSERT_STRING_EQUAL(once, twice);
   CU_ASSERT_EQUAL(shim_report_change_count(r2), 0);
+  /* root.path is left alone: shimrun idmaps the checked spec's rootfs. */
+  char *data = NULL;
+  size_t len = 0;
+  shim_spec *orig = NULL;
+  CU_ASSERT_FATAL(read_fixture(fixture, &data, &len) == 0);
+  CU_ASSERT_FATAL(shim_spec_load_data(data, len, &orig, NULL) == 0);
+  CU_ASSERT_PTR_NOT_NULL(shim_spec_root_path(orig));
+  if (shim_spec_root_path(orig) && shim_spec_root_path(spec))
+    CU_ASSERT_STRING_EQUAL(shim_spec_root_path(orig), shim_spec_root_path(spec));
+  shim_spec_free(orig);
+  free(data);
   /* Only user-namespace is left, for shimrun's user namespace. */
   for (size_t k = 0; k < shim_report_count(r2); k++)
     CU_ASSERT_STRING_EQUAL(shim_report_get(r2, k)->control, "user-namespace");

@@ -152,6 +152,23 @@ static void test_compile_api(void) {
 
 /* ---- loading ------------------------------------------------------------- */
 
+/* The embedded profile's digest is computed at build time: it must be the
+ * one its bytes give, and the file's (profiles/seccomp/sandbox.json). */
+static void test_embedded_digest(void) {
+  shim_seccomp *built = NULL, *hashed = NULL, *file = NULL;
+  CU_ASSERT_FATAL(shim_seccomp_load_default(&built, NULL) == 0);
+  CU_ASSERT_FATAL(shim_seccomp_load_data(sandbox_seccomp_json, sandbox_seccomp_json_len,
+                                         &hashed, NULL) == 0);
+  CU_ASSERT_FATAL(shim_seccomp_load_file(FIXTURES_DIR "/../../profiles/seccomp/sandbox.json",
+                                         &file, NULL) == 0);
+  CU_ASSERT_EQUAL(strlen(seccomp_digest(built)), 64);
+  CU_ASSERT_STRING_EQUAL(seccomp_digest(built), seccomp_digest(hashed));
+  CU_ASSERT_STRING_EQUAL(seccomp_digest(built), seccomp_digest(file));
+  shim_seccomp_free(built);
+  shim_seccomp_free(hashed);
+  shim_seccomp_free(file);
+}
+
 /* containerd's default profile, as `ctr run --seccomp` writes it. */
 static void test_containerd_profile(void) {
   char *data = NULL;
@@ -324,6 +341,7 @@ void register_seccomp_tests(void) {
       {"sandbox decisions", test_sandbox_decisions},
       {"sandbox compat ABIs", test_sandbox_abis},
       {"compile, dump, explain", test_compile_api},
+      {"embedded profile's digest", test_embedded_digest},
       {"containerd's profile", test_containerd_profile},
       {"docker conditions", test_docker_conditions},
       {"malformed profiles", test_bad_profiles},

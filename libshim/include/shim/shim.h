@@ -141,6 +141,9 @@ SHIM_API int shim_spec_load_data(const void *data, size_t len, shim_spec **out,
                         shim_error *err);
 /* An annotation's value, or NULL; valid until the spec is freed. */
 SHIM_API const char *shim_spec_annotation(const shim_spec *spec, const char *key);
+/* root.path as the spec has it (relative to the bundle unless absolute),
+ * or NULL; valid until the spec is freed.  Hardening never changes it. */
+SHIM_API const char *shim_spec_root_path(const shim_spec *spec);
 /* The spec as indented JSON, as libshim read it (null members left out). */
 SHIM_API int shim_spec_render(const shim_spec *spec, char **out, shim_error *err);
 SHIM_API void shim_spec_free(shim_spec *spec);
