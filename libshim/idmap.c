@@ -270,3 +270,80 @@ int idmap_rootfs(const char *rootfs, const shim_userns *ns, uint64_t *mount_id,
   *mount_id = stx.stx_mnt_id;
   return 0;
 }
+
+/* ---- Bind mounts ----------------------------------------------------------- */
+
+/* Whether a bind source is one to idmap: host data (not /proc, /sys or
+ * /dev, whose file systems refuse and whose ids are the kernel's), a
+ * directory or regular file.  real gets its resolved path. */
+static bool idmappable_source(const char *source, char real[PATH_MAX]) {
+  static const char *const kernel[] = {"/proc", "/sys", "/dev"};
+  struct stat st;
+  if (!source || source[0] != '/' || !realpath(source, real) || stat(real, &st) < 0 ||
+      !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)))
+    return false;
+  for (size_t i = 0; i < ARRAY_SIZE(kernel); i++)
+    if (path_has_prefix(real, kernel[i]))
+      return false;
+  return true;
+}
+
+/* Stacks on path an idmapped clone of the mount tree there.  The clone is
+ * recursive so that every path below stays reachable (a rootfs mounted
+ * under a source, say); the idmap covers the whole tree for rbind, and
+ * else (or when a submount refuses) the top mount, which is all a plain
+ * bind takes.  0, or -errno when it cannot be idmapped. */
+static int stack_idmapped(const char *path, bool recursive, int userns_fd) {
+  _cleanup_close_ int fd =
+      open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+  if (fd < 0)
+    return -errno;
+  struct mount_attr attr = {.attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd};
+  if ((!recursive ||
+       mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0) &&
+      mount_setattr(fd, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0)
+    return -errno;
+  return move_mount(fd, "", AT_FDCWD, path, MOVE_MOUNT_F_EMPTY_PATH) < 0 ? -errno : 0;
+}
+
+/* A source bound twice, or below one done already, is idmapped by then
+ * (a second setattr would fail): once is enough. */
+static bool below_done(const struct strlist *done, const char *path) {
+  for (size_t i = 0; i < done->count; i++)
+    if (path_has_prefix(path, done->items[i]))
+      return true;
+  return false;
+}
+
+int shim_userns_idmap_binds(const shim_spec *spec, const shim_userns *userns,
+                            size_t *left, shim_error *err) {
+  if (!spec || !userns || !userns->size || !left)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no spec, user namespace or count pointer");
+  *left = 0;
+  /* First a mount namespace of our own, receiving the host's mounts but
+   * sending none back: what is stacked below must never reach the host. */
+  if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+    return error_sys(err, SHIM_ERR_HOST, errno, NULL,
+                     "cannot make a mount namespace of our own for the binds");
+  _cleanup_close_ int userns_fd = -1;
+  _cleanup_(cleanup_strlistp) struct strlist done = {0};
+  jv_foreach(jv_get(spec->tree.nodes, "mounts"), m) {
+    const char *type = jv_str(jv_get(m, "type"));
+    const struct jnode *options = jv_get(m, "options");
+    bool recursive = jv_has_string(options, "rbind");
+    bool bind = recursive || jv_has_string(options, "bind") ||
+                (type && strcmp(type, "bind") == 0);
+    char real[PATH_MAX];
+    if (!bind || !idmappable_source(jv_str(jv_get(m, "source")), real) ||
+        below_done(&done, real))
+      continue;
+    if (userns_fd < 0 && (userns_fd = idmap_userns_fd(userns)) < 0)
+      return error_sys(err, SHIM_ERR_HOST, -userns_fd, NULL,
+                       "cannot make a user namespace to idmap binds with");
+    if (stack_idmapped(real, recursive, userns_fd) < 0)
+      (*left)++;
+    else if (strlist_push(&done, real) < 0)
+      return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  }
+  return 0;
+}

@@ -74,15 +74,26 @@ static void log_line(const struct shimrun *s, const char *msg) {
   close(fd);
 }
 
-int shimrun_fail(const struct shimrun *s, const char *fmt, ...) {
+static void vreport(const struct shimrun *s, const char *fmt, va_list ap) {
   char msg[4096];
-  va_list ap;
-  va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
   fprintf(stderr, "%s\n", msg);
   log_line(s, msg);
+}
+
+int shimrun_fail(const struct shimrun *s, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vreport(s, fmt, ap);
+  va_end(ap);
   return 1;
+}
+
+void shimrun_warn(const struct shimrun *s, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vreport(s, fmt, ap);
+  va_end(ap);
 }
 
 int shimrun_load_policy(const struct shimrun *s, shim_policy **out) {

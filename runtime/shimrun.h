@@ -43,6 +43,9 @@ int shimrun_exec_delegate(struct shimrun *s);
  * the exit status to use (1). */
 int shimrun_fail(const struct shimrun *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The same for what the user should know of a container that runs. */
+void shimrun_warn(const struct shimrun *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Loads the policy (fail closed: an error is reported and refuses). */
 int shimrun_load_policy(const struct shimrun *s, shim_policy **out);

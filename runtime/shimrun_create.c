@@ -104,6 +104,19 @@ static int bundle_for_userns(int dirfd, const shim_userns *userns) {
              : 0;
 }
 
+/* The binds idmapped in a mount namespace of this process's own, from
+ * which the delegate is exec'd (shim_userns_idmap_binds); those whose file
+ * system refuses keep their host ids, which the user is told. */
+static int idmap_binds(const struct shimrun *s, const shim_spec *spec,
+                       const shim_userns *userns, shim_error *err) {
+  size_t left = 0;
+  int ret = shim_userns_idmap_binds(spec, userns, &left, err);
+  if (ret == 0 && left)
+    shimrun_warn(s, "shimrun: warning: %zu bind mount(s) keep their host ids: "
+                    "their file system cannot be idmapped", left);
+  return ret;
+}
+
 /* Claims the container's user namespace (plan: shim_userns_plan's), and
  * hardens with it.  claimed->size is 0 unless there is a claim to give
  * back. */
@@ -197,6 +210,11 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
       event.error = err.message;
       rc = shimrun_fail(s, "shimrun: cannot give the container its user "
                            "namespace: %s", err.message);
+    } else if (claimed.size && idmap_binds(s, spec, &claimed, &err) < 0) {
+      event.decision = "error";
+      event.error = err.message;
+      rc = shimrun_fail(s, "shimrun: cannot give the container's bind mounts "
+                           "its ids: %s", err.message);
     }
   }
   /* Recorded before the delegate runs: a record of every decision, even if

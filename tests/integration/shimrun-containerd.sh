@@ -95,6 +95,38 @@ check "no host device node" grep -qx "mknod refused" "$D/out"
 check "no host sysctl" grep -qx "sysctl refused" "$D/out"
 check "only its own processes" [ "$(tail -1 "$D/out")" -le 3 ]
 
+echo "user namespace: bind-mounted volumes"
+# Host directories as kubelet's volumes are: root's, a root-only file in
+# each.  A policy that allows binding them; shimrun idmaps the binds in a
+# mount namespace of its own, so the host's mount table stays as it was.
+mkdir -m 755 "$D/vol" "$D/cfg"
+echo secret >"$D/vol/root-only" && chmod 600 "$D/vol/root-only"
+echo key >"$D/cfg/key" && chmod 400 "$D/cfg/key"
+echo "10.0.0.1 pod" >"$D/hosts" && chmod 600 "$D/hosts" # a file bind, as /etc/hosts is
+jq --arg vol "$D/vol" --arg cfg "$D/cfg" --arg hosts "$D/hosts" '{version: 1, controls: {"host-mounts":
+	{allowedSources: (.controls["host-mounts"].allowedSources + [$vol, $cfg, $hosts])}}}' \
+	"$top_srcdir/profiles/policy/default.json" >"$D/vol-policy.json"
+sed "s|--audit-log|--policy $D/vol-policy.json --audit-log|" "$D/shimrun-wrapper" >"$D/shimrun-vol"
+chmod 755 "$D/shimrun-vol"
+mounts_before=$(findmnt -rn -o TARGET | sort | md5sum)
+timeout 120 "${CTR[@]}" run --rm --fifo-dir "$D/fifo" --runc-root "$D/runc" \
+	--runc-binary "$D/shimrun-vol" \
+	--mount "type=bind,src=$D/vol,dst=/vol,options=rbind:rw" \
+	--mount "type=bind,src=$D/cfg,dst=/cfg,options=rbind:ro" \
+	--mount "type=bind,src=$D/hosts,dst=/etc/hosts,options=rbind:ro" \
+	"$IMG" volumes sh -c 'cat /proc/self/uid_map; echo data >/vol/new && echo wrote;
+	cat /vol/root-only /cfg/key /etc/hosts; stat -c "volume owner %u" /vol' >"$D/out" 2>&1
+check "runs with three binds" [ $? -eq 0 ]
+check "in its own user namespace" awk 'NF == 3 && $1 == 0 && $2 >= 100000 {f = 1} END {exit !f}' "$D/out"
+check "root writes the volume" grep -qx wrote "$D/out"
+check "the file is host root's (idmapped, no chown)" [ "$(stat -c %u:%g "$D/vol/new")" = 0:0 ]
+check "root reads the volume's root-only file" grep -qx secret "$D/out"
+check "and the read-only bind's" grep -qx key "$D/out"
+check "and a bound file's" grep -qx "10.0.0.1 pod" "$D/out"
+check "the volume is root's inside" grep -qx "volume owner 0" "$D/out"
+check "the host's mount table is as it was" [ "$(findmnt -rn -o TARGET | sort | md5sum)" = "$mounts_before" ]
+grep -q "keep their host ids" "$D/out" && bad "no bind left unmapped" "$(cat "$D/out")"
+
 echo "rejected containers: the message reaches ctr"
 expect_rejected() { # NAME TEXT CTR-ARGS...
 	local name=$1 text=$2; shift 2

@@ -315,6 +315,25 @@ SHIM_API int shim_userns_release(const char *state_dir, const char *root,
                                  const char *id, shim_error *err);
 
 /*
+ * shim_userns_idmap_binds gives the spec's bind mounts the container's ids
+ * as mount_rootfs gives its rootfs, so that its root can write a volume and
+ * read the files only host root could, and what it writes is owned on the
+ * host as it would be without a user namespace (no chown, no copy).  It
+ * first moves the calling process into a mount namespace of its own
+ * (unshare, then slave propagation: the host's mounts reach it, its own
+ * never reach the host), and there stacks an idmapped clone on each bind
+ * source, a host directory or regular file outside /proc, /sys and /dev.
+ * The runtime, exec'd from that namespace, binds the very paths the spec
+ * names and was checked with, and finds the idmapped view; nothing needs
+ * undoing, as the stacked mounts go with the namespace.  A source whose
+ * file system refuses to be idmapped keeps its host ids (the container
+ * sees its files as nobody's: more restrictive, not less) and is counted
+ * in *left.  Runs once per process, before the runtime is exec'd.
+ */
+SHIM_API int shim_userns_idmap_binds(const shim_spec *spec, const shim_userns *userns,
+                                     size_t *left, shim_error *err);
+
+/*
  * Hardens a process that is to join a running container (`runc exec
  * --process FILE`): process is that JSON object, container the container's
  * spec.  The process gets what the container got (capabilities cut to the
