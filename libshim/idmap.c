@@ -1,5 +1,5 @@
 /*
- * Idmapped rootfs: the image's files, owned by host root on disk, show up
+ * Idmapped rootfs and binds: files owned by host root on disk show up
  * owned by the container's root (host id H) without a copy or a chown.
  *
  * A directory is cloned (open_tree) with MOUNT_ATTR_IDMAP set from a user
@@ -10,6 +10,10 @@
  * overlayfs renames between them) are cloned and idmapped, and a new
  * overlay of those clones, reached as /proc/self/fd/N, is stacked on the
  * old one.  The runtime then sees an ordinary rootfs path.
+ *
+ * Bind sources get the same in a mount namespace of the caller's own, from
+ * which the runtime is exec'd: host paths must not change for anyone else,
+ * and the runtime must bind the paths that were checked.
  */
 #include "config.h"
 #include "internal.h"
@@ -320,12 +324,9 @@ int shim_userns_idmap_binds(const shim_spec *spec, const shim_userns *userns,
   if (!spec || !userns || !userns->size || !left)
     return error_set(err, SHIM_ERR_INVAL, NULL, "no spec, user namespace or count pointer");
   *left = 0;
-  /* First a mount namespace of our own, receiving the host's mounts but
-   * sending none back: what is stacked below must never reach the host. */
-  if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
-    return error_sys(err, SHIM_ERR_HOST, errno, NULL,
-                     "cannot make a mount namespace of our own for the binds");
   _cleanup_close_ int userns_fd = -1;
+  _cleanup_close_ int own_ns = -1; /* the caller's, to go back to on error */
+  int ret = 0;
   _cleanup_(cleanup_strlistp) struct strlist done = {0};
   jv_foreach(jv_get(spec->tree.nodes, "mounts"), m) {
     const char *type = jv_str(jv_get(m, "type"));
@@ -337,13 +338,32 @@ int shim_userns_idmap_binds(const shim_spec *spec, const shim_userns *userns,
     if (!bind || !idmappable_source(jv_str(jv_get(m, "source")), real) ||
         below_done(&done, real))
       continue;
-    if (userns_fd < 0 && (userns_fd = idmap_userns_fd(userns)) < 0)
-      return error_sys(err, SHIM_ERR_HOST, -userns_fd, NULL,
-                       "cannot make a user namespace to idmap binds with");
+    /* On the first bind: a mount namespace of our own, receiving the
+     * host's mounts but sending none back (what is stacked must never
+     * reach the host), and the user namespace that carries the ids. */
+    if (userns_fd < 0 &&
+        ((own_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0 ||
+         unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)) {
+      ret = error_sys(err, SHIM_ERR_HOST, errno, NULL,
+                      "cannot make a mount namespace of our own for the binds");
+      break;
+    }
+    if (userns_fd < 0 && (userns_fd = idmap_userns_fd(userns)) < 0) {
+      ret = error_sys(err, SHIM_ERR_HOST, -userns_fd, NULL,
+                      "cannot make a user namespace to idmap binds with");
+      break;
+    }
     if (stack_idmapped(real, recursive, userns_fd) < 0)
       (*left)++;
-    else if (strlist_push(&done, real) < 0)
-      return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+    else if (strlist_push(&done, real) < 0) {
+      ret = error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+      break;
+    }
   }
-  return 0;
+  /* On error the caller is back where it was: it may have host mounts to
+   * undo (a claimed rootfs), which from here would stay on the host. */
+  if (ret < 0 && own_ns >= 0 && setns(own_ns, CLONE_NEWNS) < 0)
+    ret = error_sys(err, SHIM_ERR_HOST, errno, NULL,
+                    "cannot return to the original mount namespace");
+  return ret;
 }

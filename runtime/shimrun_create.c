@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,8 +109,14 @@ static int bundle_for_userns(int dirfd, const shim_userns *userns) {
  * which the delegate is exec'd (shim_userns_idmap_binds); those whose file
  * system refuses keep their host ids, which the user is told. */
 static int idmap_binds(const struct shimrun *s, const shim_spec *spec,
-                       const shim_userns *userns, shim_error *err) {
+                       const shim_userns *userns, int *host_ns, shim_error *err) {
   size_t left = 0;
+  if ((*host_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0) {
+    snprintf(err->message, sizeof err->message,
+             "cannot open this process's mount namespace: %s", strerror(errno));
+    err->pointer[0] = '\0';
+    return -SHIM_ERR_HOST;
+  }
   int ret = shim_userns_idmap_binds(spec, userns, &left, err);
   if (ret == 0 && left)
     shimrun_warn(s, "shimrun: warning: %zu bind mount(s) keep their host ids: "
@@ -164,6 +171,7 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
   shim_error err;
   int rc = load_spec(s, dirfd, bundle, &data, &len, &spec);
   shim_userns claimed = {0};
+  int host_ns = -1; /* the host's mount namespace, once binds are idmapped */
   int hret = rc == 0 ? harden_in_userns(s, policy, spec, id, &hardened, &report,
                                         &claimed, &err)
                      : 0;
@@ -210,7 +218,7 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
       event.error = err.message;
       rc = shimrun_fail(s, "shimrun: cannot give the container its user "
                            "namespace: %s", err.message);
-    } else if (claimed.size && idmap_binds(s, spec, &claimed, &err) < 0) {
+    } else if (claimed.size && idmap_binds(s, spec, &claimed, &host_ns, &err) < 0) {
       event.decision = "error";
       event.error = err.message;
       rc = shimrun_fail(s, "shimrun: cannot give the container's bind mounts "
@@ -221,10 +229,18 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
    * the delegate then fails for reasons of its own. */
   if (shimrun_audit(s, policy, spec, report, &event) != 0)
     rc = 1;
-  /* A refused create leaves no range and no mount behind. */
-  if (rc != 0 && claimed.size &&
-      shim_userns_release(s->state_dir, shimrun_root(s), id, &err) < 0)
-    shimrun_fail(s, "shimrun: %s", err.message);
+  /* A refused create leaves no range and no mount behind: released from
+   * the host's mount namespace, where the rootfs was idmapped (the binds
+   * were idmapped in one of this process's own). */
+  if (rc != 0 && claimed.size) {
+    if (host_ns >= 0 && setns(host_ns, CLONE_NEWNS) < 0)
+      shimrun_fail(s, "shimrun: cannot return to the host's mount namespace to "
+                      "give back the user namespace: %s", strerror(errno));
+    else if (shim_userns_release(s->state_dir, shimrun_root(s), id, &err) < 0)
+      shimrun_fail(s, "shimrun: %s", err.message);
+  }
+  if (host_ns >= 0)
+    close(host_ns);
   free(data);
   free(hardened);
   shim_report_free(report);

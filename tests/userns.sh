@@ -109,7 +109,28 @@ check "refused" [ $? -ne 0 ]
 check "saying so" grep -q "pool is exhausted" "$tmp/err"
 check "nothing claimed" [ ! -e "$tmp/d/config.json.orig" ]
 
-for id in a b c; do "$shimrun" --root "$root" delete "$id"; done
+echo "bind mounts"
+# Their idmapped clones are stacked in shimrun's own mount namespace: the
+# host's sees none, and a create refused after them (here: its audit
+# record cannot be written) still takes its rootfs mount off the host's.
+mkdir -m 755 "$tmp/vol"
+jq -n --arg v "$tmp/vol" '{version: 1, controls: {"host-mounts": {allowedSources: [$v]}}}' >"$tmp/vol.json"
+for b in v w; do
+	bundle $b
+	jq --arg v "$tmp/vol" '.mounts += [{destination: "/vol", type: "bind", source: $v, options: ["rbind", "rw"]}]' \
+		"$tmp/$b/config.json" >"$tmp/$b.json" && mv "$tmp/$b.json" "$tmp/$b/config.json"
+done
+SHIMRUN_POLICY="$tmp/vol.json" create v
+check "create with a bind succeeds" [ $? -eq 0 ]
+held=$(records)
+check "its rootfs idmapped on the host" findmnt -n -o OPTIONS "$tmp/v/rootfs" | grep -q idmapped
+check "its bind source untouched on the host" [ -z "$(findmnt -rn -o TARGET | grep "^$tmp/vol")" ]
+SHIMRUN_POLICY="$tmp/vol.json" SHIMRUN_AUDIT_LOG=/proc/nope/audit create w 2>/dev/null
+check "a create refused after its binds" [ $? -ne 0 ]
+check "leaves no mount on the host" [ -z "$(findmnt -rn -o TARGET | grep "^$tmp/w")" ]
+check "and no record" [ "$(records)" = "$held" ]
+
+for id in a b c v; do "$shimrun" --root "$root" delete "$id"; done
 check "empty pool at the end" [ "$(records)" = 0 ]
 echo "userns: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

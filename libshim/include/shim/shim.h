@@ -318,17 +318,21 @@ SHIM_API int shim_userns_release(const char *state_dir, const char *root,
  * shim_userns_idmap_binds gives the spec's bind mounts the container's ids
  * as mount_rootfs gives its rootfs, so that its root can write a volume and
  * read the files only host root could, and what it writes is owned on the
- * host as it would be without a user namespace (no chown, no copy).  It
- * first moves the calling process into a mount namespace of its own
- * (unshare, then slave propagation: the host's mounts reach it, its own
- * never reach the host), and there stacks an idmapped clone on each bind
- * source, a host directory or regular file outside /proc, /sys and /dev.
+ * host as it would be without a user namespace (no chown, no copy).  When
+ * the spec has such a bind, it moves the calling process into a mount
+ * namespace of its own (unshare, then slave propagation: the host's mounts
+ * reach it, its own never reach the host), and there stacks an idmapped
+ * clone on each bind source, a host directory or regular file outside
+ * /proc, /sys and /dev.
  * The runtime, exec'd from that namespace, binds the very paths the spec
  * names and was checked with, and finds the idmapped view; nothing needs
  * undoing, as the stacked mounts go with the namespace.  A source whose
  * file system refuses to be idmapped keeps its host ids (the container
  * sees its files as nobody's: more restrictive, not less) and is counted
- * in *left.  Runs once per process, before the runtime is exec'd.
+ * in *left.  Runs once per process, before the runtime is exec'd.  On
+ * error the process is back in its own mount namespace; one that fails
+ * later and has host mounts to undo (shim_userns_release) must return to
+ * it first (setns on an fd of /proc/self/ns/mnt opened before).
  */
 SHIM_API int shim_userns_idmap_binds(const shim_spec *spec, const shim_userns *userns,
                                      size_t *left, shim_error *err);
