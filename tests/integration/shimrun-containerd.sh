@@ -8,8 +8,11 @@
 # of containerd's socket are rejected with shimrun's message in ctr's
 # output; a second container joins the first one's namespaces by path, as
 # pod containers do; exec'd processes get the container's restrictions;
-# kill, ps, pause/resume, state and delete work as with runc; 20 parallel
-# containers start and leave nothing behind; every decision is audited.
+# kill, ps, pause/resume, state and delete work as with runc; in its user
+# namespace the container's root writes a root-owned volume (the file is
+# host root's on disk) and reads root-only files of its binds, the host's
+# mount table unchanged; 20 parallel containers, alive at once, hold
+# disjoint id ranges and leave nothing behind; every decision is audited.
 #
 # Environment: top_builddir (runtime/shimrun; default .), top_srcdir.
 # Needs root, containerd, ctr, runc, umoci, jq, busybox-static; exits 77
@@ -181,10 +184,15 @@ check "delete" timeout 30 "${CTR[@]}" task delete pod-a
 ctr_ container delete pod-a >/dev/null 2>&1
 
 echo "20 containers in parallel"
+# Each prints its map, then waits for the others: a range given back by a
+# container that is gone may be reused, so all 20 must be alive at once
+# (the barrier: a file in a volume bound read-only into each).
 srun_one() {
 	timeout 120 "${CTR[@]}" run --rm --fifo-dir "$D/fifo" --runc-root "$D/runc" \
-		--runc-binary "$D/shimrun-wrapper" "$IMG" "par-$1" \
-		sh -c 'grep -q "^Seccomp:.2" /proc/self/status && sleep 2 && cat /proc/self/uid_map' >"$D/par-$1.out" 2>&1
+		--runc-binary "$D/shimrun-vol" --mount "type=bind,src=$D/vol,dst=/barrier,options=rbind:ro" \
+		"$IMG" "par-$1" sh -c 'grep -q "^Seccomp:.2" /proc/self/status && cat /proc/self/uid_map &&
+		echo started && i=0 && while [ ! -e /barrier/go ] && [ $i -lt 900 ]; do sleep 0.1; i=$((i + 1)); done' \
+		>"$D/par-$1.out" 2>&1
 	echo $? >"$D/par-$1.rc"
 }
 pids=()
@@ -192,8 +200,14 @@ for n in $(seq 20); do
 	srun_one "$n" &
 	pids+=($!)
 done
+for i in $(seq 900); do
+	[ "$(grep -lx started "$D"/par-*.out 2>/dev/null | wc -l)" -eq 20 ] && break
+	sleep 0.1
+done
+touch "$D/vol/go"
 # Only these: a bare `wait` would also wait for containerd itself.
 wait "${pids[@]}"
+rm -f "$D/vol/go"
 okn=0
 for n in $(seq 20); do [ "$(cat "$D/par-$n.rc")" = 0 ] && okn=$((okn + 1)); done
 check "all 20 ran hardened ($okn)" [ $okn -eq 20 ]
