@@ -496,6 +496,14 @@ static void check_ro_bind(struct ctx *c, const char *ptr, const char *source,
               ro_bind_options[i]);
 }
 
+bool mount_is_bind(const struct jnode *m, bool *recursive) {
+  const char *type = jv_str(jv_get(m, "type"));
+  const struct jnode *options = jv_get(m, "options");
+  *recursive = jv_has_string(options, "rbind");
+  return *recursive || jv_has_string(options, "bind") ||
+         (type && strcmp(type, "bind") == 0);
+}
+
 static void check_bind_source(struct ctx *c, const char *ptr,
                               const char *source, const struct jnode *options) {
   char k8s[PATH_MAX + 32];
@@ -571,8 +579,8 @@ static void check_mounts(struct ctx *c) {
     const char *source = jv_str(jv_get(m, "source"));
     const char *dest = jv_str(jv_get(m, "destination"));
     const struct jnode *options = jv_get(m, "options");
-    bool bind = (type && strcmp(type, "bind") == 0) ||
-                jv_has_string(options, "bind") || jv_has_string(options, "rbind");
+    bool recursive;
+    bool bind = mount_is_bind(m, &recursive);
     if (bind && is_userns_sysfs(c, m)) {
       /* what shim_harden_userns puts in sysfs's place */
     } else if (bind) {

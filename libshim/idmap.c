@@ -320,22 +320,20 @@ static bool below_done(const struct strlist *done, const char *path) {
 }
 
 int shim_userns_idmap_binds(const shim_spec *spec, const shim_userns *userns,
-                            size_t *left, shim_error *err) {
-  if (!spec || !userns || !userns->size || !left)
-    return error_set(err, SHIM_ERR_INVAL, NULL, "no spec, user namespace or count pointer");
+                            size_t *left, int *prev_ns, shim_error *err) {
+  if (!spec || !userns || !userns->size || !left || !prev_ns)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no spec, user namespace or output pointer");
   *left = 0;
+  *prev_ns = -1;
   _cleanup_close_ int userns_fd = -1;
-  _cleanup_close_ int own_ns = -1; /* the caller's, to go back to on error */
+  _cleanup_close_ int own_ns = -1; /* the caller's, handed out on success */
   int ret = 0;
   _cleanup_(cleanup_strlistp) struct strlist done = {0};
   jv_foreach(jv_get(spec->tree.nodes, "mounts"), m) {
-    const char *type = jv_str(jv_get(m, "type"));
-    const struct jnode *options = jv_get(m, "options");
-    bool recursive = jv_has_string(options, "rbind");
-    bool bind = recursive || jv_has_string(options, "bind") ||
-                (type && strcmp(type, "bind") == 0);
+    bool recursive;
     char real[PATH_MAX];
-    if (!bind || !idmappable_source(jv_str(jv_get(m, "source")), real) ||
+    if (!mount_is_bind(m, &recursive) ||
+        !idmappable_source(jv_str(jv_get(m, "source")), real) ||
         below_done(&done, real))
       continue;
     /* On the first bind: a mount namespace of our own, receiving the
@@ -365,5 +363,9 @@ int shim_userns_idmap_binds(const shim_spec *spec, const shim_userns *userns,
   if (ret < 0 && own_ns >= 0 && setns(own_ns, CLONE_NEWNS) < 0)
     ret = error_sys(err, SHIM_ERR_HOST, errno, NULL,
                     "cannot return to the original mount namespace");
+  if (ret == 0) {
+    *prev_ns = own_ns;
+    own_ns = -1;
+  }
   return ret;
 }

@@ -349,6 +349,9 @@ void path_canonical(const char *path, char *out, size_t size);
 
 /* ---- Bind sources (check.c) ----------------------------------------------- */
 
+/* Whether a spec mount is a bind (type "bind", or a "bind"/"rbind"
+ * option, as runc decides); *recursive for "rbind". */
+bool mount_is_bind(const struct jnode *m, bool *recursive);
 /* Which of controls.host-mounts' lists a bind source falls under, by name. */
 enum source_list { SOURCES_NONE, SOURCES_ALLOWED, SOURCES_READ_ONLY };
 enum source_list source_list_of(const shim_policy *policy, const char *source);

@@ -111,13 +111,7 @@ static int bundle_for_userns(int dirfd, const shim_userns *userns) {
 static int idmap_binds(const struct shimrun *s, const shim_spec *spec,
                        const shim_userns *userns, int *host_ns, shim_error *err) {
   size_t left = 0;
-  if ((*host_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC)) < 0) {
-    snprintf(err->message, sizeof err->message,
-             "cannot open this process's mount namespace: %s", strerror(errno));
-    err->pointer[0] = '\0';
-    return -SHIM_ERR_HOST;
-  }
-  int ret = shim_userns_idmap_binds(spec, userns, &left, err);
+  int ret = shim_userns_idmap_binds(spec, userns, &left, host_ns, err);
   if (ret == 0 && left)
     shimrun_warn(s, "shimrun: warning: %zu bind mount(s) keep their host ids: "
                     "their file system cannot be idmapped", left);

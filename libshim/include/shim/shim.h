@@ -329,13 +329,14 @@ SHIM_API int shim_userns_release(const char *state_dir, const char *root,
  * undoing, as the stacked mounts go with the namespace.  A source whose
  * file system refuses to be idmapped keeps its host ids (the container
  * sees its files as nobody's: more restrictive, not less) and is counted
- * in *left.  Runs once per process, before the runtime is exec'd.  On
- * error the process is back in its own mount namespace; one that fails
- * later and has host mounts to undo (shim_userns_release) must return to
- * it first (setns on an fd of /proc/self/ns/mnt opened before).
+ * in *left.  Runs once per process, before the runtime is exec'd.
+ * *prev_ns is an fd of the mount namespace the process left (the caller
+ * closes it), or -1 when the spec has no bind to idmap: a caller that fails
+ * later and has host mounts to undo (shim_userns_release) setns()es back
+ * to it first.  On error the process is back in its own namespace.
  */
 SHIM_API int shim_userns_idmap_binds(const shim_spec *spec, const shim_userns *userns,
-                                     size_t *left, shim_error *err);
+                                     size_t *left, int *prev_ns, shim_error *err);
 
 /*
  * Hardens a process that is to join a running container (`runc exec
