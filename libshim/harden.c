@@ -428,7 +428,8 @@ static void harden_metadata(struct hctx *h) {
 /* ---- seccomp ------------------------------------------------------------------ */
 
 
-static int harden_seccomp(struct hctx *h, uint64_t bounding, shim_error *err) {
+static int harden_seccomp(struct hctx *h, const shim_spec *spec, uint64_t bounding,
+                          shim_error *err) {
   json_t *linux_ = object_at(h, h->doc, "linux");
   if (!linux_)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
@@ -443,7 +444,8 @@ static int harden_seccomp(struct hctx *h, uint64_t bounding, shim_error *err) {
   if (section) {
     /* The spec brings a profile (`ctr run --seccomp`, Kubernetes'
      * RuntimeDefault): keep only what both allow. */
-    if ((ret = seccomp_from_json(section, "/linux/seccomp", &spec_profile, err)) < 0 ||
+    const struct jnode *tree = jv_get(jv_get(spec->tree.nodes, "linux"), "seccomp");
+    if ((ret = seccomp_from_tree(tree, "/linux/seccomp", &spec_profile, err)) < 0 ||
         (ret = seccomp_resolve(spec_profile, bounding, NULL, &theirs, err)) < 0 ||
         (ret = seccomp_intersect(&pol, &theirs, &both, &narrowed, err)) < 0)
       return ret;
@@ -548,7 +550,7 @@ int shim_harden_userns(const shim_policy *policy, const shim_spec *spec,
   if (ret == 0 && enforced(&h, CONTROL_APPARMOR))
     harden_apparmor(&h);
   if (ret == 0 && policy->mode[CONTROL_SECCOMP] != MODE_OFF)
-    ret = harden_seccomp(&h, bounding, err);
+    ret = harden_seccomp(&h, spec, bounding, err);
   if (ret == 0 && h.ret < 0)
     ret = error_set(err, -h.ret, NULL, "out of memory");
   char *text = NULL;

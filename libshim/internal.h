@@ -389,8 +389,10 @@ const char *seccomp_action_name(uint32_t action);
 bool seccomp_action_allows(uint32_t action);
 /* sha256 of the bytes a profile was loaded from ("" when from a tree). */
 const char *seccomp_digest(const shim_seccomp *p);
-/* Loads a profile from a parsed document; messages point below base. */
-int seccomp_from_json(json_t *doc, const char *base_pointer,
+/* Loads a profile from a parsed document (a spec's linux.seccomp), which
+ * must outlive it: its names point into the tree.  Messages point below
+ * base. */
+int seccomp_from_tree(const struct jnode *doc, const char *base_pointer,
                       shim_seccomp **out, shim_error *err);
 /* The rules that apply to a container with these bounding capabilities on
  * this machine; a non-NULL deny_action replaces deliberate denials. */

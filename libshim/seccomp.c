@@ -141,29 +141,42 @@ struct condition {
   unsigned min_kernel;
 };
 
-struct rule {
-  char *name;
+/* One entry of syscalls[]: what its names share. */
+struct entry {
   uint32_t action;
   unsigned nargs;
   struct scmp_arg_cmp args[6];
   struct condition includes, excludes;
-  size_t entry; /* index in syscalls[], for messages */
+};
+
+/* One syscall name of an entry.  A profile has hundreds of names and a few
+ * dozen entries: a rule is a name and its entry's index, not a copy of the
+ * entry (a create reads two profiles, and every page it touches costs). */
+struct rule {
+  const char *name; /* in the document's tree */
+  size_t entry;     /* index in entries[] and in syscalls[] */
 };
 
 struct arch_map {
-  char *arch;
+  const char *arch;
   struct strlist subs;
 };
 
 struct shim_seccomp {
+  /* The document the strings below point into: owned when the profile was
+   * loaded from bytes; a spec's section is read in the spec's tree, which
+   * outlives it (nodes NULL). */
+  struct jtree tree;
   uint32_t default_action;
   struct strlist architectures; /* OCI form */
   struct arch_map *arch_map;    /* Docker form */
   size_t arch_map_count;
   struct strlist flags;
-  char *listener_path, *listener_metadata;
+  const char *listener_path, *listener_metadata;
+  struct entry *entries;
+  size_t nentries;
   struct rule *rules;
-  size_t count, cap;
+  size_t count;
   struct strlist warnings; /* syscall names this libseccomp does not know */
   char digest[65];         /* sha256 of the bytes it was read from, or "" */
 };
@@ -173,22 +186,20 @@ static void condition_clear(struct condition *c) { strlist_clear(&c->arches); }
 void shim_seccomp_free(shim_seccomp *p) {
   if (!p)
     return;
-  for (size_t i = 0; i < p->count; i++) {
-    free(p->rules[i].name);
-    condition_clear(&p->rules[i].includes);
-    condition_clear(&p->rules[i].excludes);
+  for (size_t i = 0; i < p->nentries; i++) {
+    condition_clear(&p->entries[i].includes);
+    condition_clear(&p->entries[i].excludes);
   }
+  free(p->entries);
   free(p->rules);
-  for (size_t i = 0; i < p->arch_map_count; i++) {
-    free(p->arch_map[i].arch);
+  for (size_t i = 0; i < p->arch_map_count; i++)
     strlist_clear(&p->arch_map[i].subs);
-  }
   free(p->arch_map);
   strlist_clear(&p->architectures);
   strlist_clear(&p->flags);
   strlist_clear(&p->warnings);
-  free(p->listener_path);
-  free(p->listener_metadata);
+  if (p->tree.nodes)
+    jtree_free(&p->tree);
   free(p);
 }
 
@@ -196,6 +207,8 @@ void cleanup_seccompp(shim_seccomp **p) { shim_seccomp_free(*p); }
 
 /* ---- Loading ---------------------------------------------------------------- */
 
+/* Read in the strict reader's tree (jtree.c): null members are absent, as
+ * for Go's decoder. */
 struct loader {
   shim_seccomp *p;
   struct jptr ptr;
@@ -212,15 +225,14 @@ static int nomem(struct loader *l) {
 
 /* Only the keys listed: a misspelt key would otherwise silently weaken
  * the profile. */
-static int only_keys(struct loader *l, json_t *obj, const char *const *keys) {
-  const char *key;
-  json_t *v;
-  json_object_foreach(obj, key, v) {
+static int only_keys(struct loader *l, const struct jnode *obj,
+                     const char *const *keys) {
+  jv_foreach(obj, m) {
     const char *const *k = keys;
-    while (*k && strcmp(*k, key) != 0)
+    while (*k && strcmp(*k, m->key) != 0)
       k++;
     if (!*k) {
-      size_t mark = jptr_push_key(&l->ptr, key);
+      size_t mark = jptr_push_key(&l->ptr, m->key);
       int ret = bad(l, "unknown field");
       jptr_pop(&l->ptr, mark);
       return ret;
@@ -229,21 +241,20 @@ static int only_keys(struct loader *l, json_t *obj, const char *const *keys) {
   return 0;
 }
 
-static int get_strings(struct loader *l, json_t *obj, const char *key,
+static int get_strings(struct loader *l, const struct jnode *obj, const char *key,
                        struct strlist *out) {
-  json_t *v = json_object_get(obj, key);
-  if (!v || json_is_null(v))
+  const struct jnode *v = jv_get(obj, key);
+  if (!v)
     return 0;
   size_t mark = jptr_push_key(&l->ptr, key);
-  if (!json_is_array(v))
+  if (v->type != J_ARRAY)
     return bad(l, "expected an array of strings");
-  size_t i;
-  json_t *item;
-  json_array_foreach(v, i, item) {
+  size_t i = 0;
+  jv_foreach_i(v, i, item) {
     size_t imark = jptr_push_index(&l->ptr, i);
-    if (!json_is_string(item))
+    if (item->type != J_STRING)
       return bad(l, "expected a string");
-    if (strlist_push(out, json_string_value(item)) < 0)
+    if (strlist_push(out, item->v.str) < 0)
       return nomem(l);
     jptr_pop(&l->ptr, imark);
   }
@@ -252,12 +263,10 @@ static int get_strings(struct loader *l, json_t *obj, const char *key,
 }
 
 /* errno/trace value: OCI says EPERM when absent for errno actions. */
-static int get_action(struct loader *l, json_t *obj, const char *key,
-                      const char *ret_key, json_t *default_ret,
-                      uint32_t *out) {
-  json_t *v = json_object_get(obj, key);
+static int get_action(struct loader *l, const struct jnode *obj, const char *key,
+                      const char *ret_key, uint32_t *out) {
   size_t mark = jptr_push_key(&l->ptr, key);
-  const char *name = json_string_value(v);
+  const char *name = jv_str(jv_get(obj, key));
   size_t i = 0;
   while (name && i < ARRAY_SIZE(action_names) &&
          strcmp(action_names[i].name, name) != 0)
@@ -266,54 +275,42 @@ static int get_action(struct loader *l, json_t *obj, const char *key,
     return bad(l, "expected an action (SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, ...)");
   jptr_pop(&l->ptr, mark);
   uint32_t action = action_names[i].action;
-  json_t *ret = json_object_get(obj, ret_key);
-  if (!ret || json_is_null(ret))
-    ret = default_ret;
-  if (ret && !json_is_null(ret)) {
+  const struct jnode *ret = jv_get(obj, ret_key);
+  if (ret) {
     mark = jptr_push_key(&l->ptr, ret_key);
-    if (!json_is_integer(ret) || json_integer_value(ret) < 0 ||
-        json_integer_value(ret) > 0xffff)
+    if (ret->type != J_INT || ret->v.num < 0 || ret->v.num > 0xffff)
       return bad(l, "expected an integer from 0 to 65535");
     jptr_pop(&l->ptr, mark);
   }
   if (action == SCMP_ACT_ERRNO(0))
-    action = SCMP_ACT_ERRNO(ret && !json_is_null(ret) ? json_integer_value(ret) : EPERM);
-  else if (action == SCMP_ACT_TRACE(0) && ret && !json_is_null(ret))
-    action = SCMP_ACT_TRACE(json_integer_value(ret));
+    action = SCMP_ACT_ERRNO(ret ? (uint32_t)ret->v.num : EPERM);
+  else if (action == SCMP_ACT_TRACE(0) && ret)
+    action = SCMP_ACT_TRACE((uint32_t)ret->v.num);
   *out = action;
   return 0;
 }
 
-static int get_u64(struct loader *l, json_t *obj, const char *key,
+static int get_u64(struct loader *l, const struct jnode *obj, const char *key,
                    uint64_t max, bool required, uint64_t *out) {
-  json_t *v = json_object_get(obj, key);
-  if (!v || json_is_null(v)) {
-    if (required) {
-      size_t mark = jptr_push_key(&l->ptr, key);
-      int ret = bad(l, "required");
-      jptr_pop(&l->ptr, mark);
-      return ret;
-    }
-    *out = 0;
-    return 0;
-  }
+  const struct jnode *v = jv_get(obj, key);
   size_t mark = jptr_push_key(&l->ptr, key);
-  if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-      (uint64_t)json_integer_value(v) > max)
+  if (!v && required)
+    return bad(l, "required");
+  if (v && (v->type != J_INT || v->v.num < 0 || (uint64_t)v->v.num > max))
     return bad(l, "expected an integer in range");
-  *out = (uint64_t)json_integer_value(v);
+  *out = v ? (uint64_t)v->v.num : 0;
   jptr_pop(&l->ptr, mark);
   return 0;
 }
 
-static int load_condition(struct loader *l, json_t *obj, const char *key,
-                          struct condition *out) {
-  json_t *v = json_object_get(obj, key);
-  if (!v || json_is_null(v))
+static int load_condition(struct loader *l, const struct jnode *obj,
+                          const char *key, struct condition *out) {
+  const struct jnode *v = jv_get(obj, key);
+  if (!v)
     return 0;
   size_t mark = jptr_push_key(&l->ptr, key);
   static const char *const keys[] = {"caps", "arches", "minKernel", NULL};
-  if (!json_is_object(v))
+  if (v->type != J_OBJECT)
     return bad(l, "expected an object");
   int ret = only_keys(l, v, keys);
   if (ret < 0)
@@ -333,10 +330,10 @@ static int load_condition(struct loader *l, json_t *obj, const char *key,
   strlist_clear(&caps);
   if (ret == 0)
     ret = get_strings(l, v, "arches", &out->arches);
-  json_t *mk = json_object_get(v, "minKernel");
-  if (ret == 0 && mk && !json_is_null(mk)) {
+  const struct jnode *mk = jv_get(v, "minKernel");
+  if (ret == 0 && mk) {
     jptr_push_key(&l->ptr, "minKernel");
-    if (!json_is_string(mk) || !(out->min_kernel = parse_kernel(json_string_value(mk))))
+    if (mk->type != J_STRING || !(out->min_kernel = parse_kernel(mk->v.str)))
       return bad(l, "expected a kernel version such as \"5.8\"");
   }
   if (ret < 0)
@@ -345,116 +342,174 @@ static int load_condition(struct loader *l, json_t *obj, const char *key,
   return 0;
 }
 
-static int load_rule(struct loader *l, json_t *entry, size_t index) {
+static int load_args(struct loader *l, const struct jnode *args, struct entry *e) {
+  size_t mark = jptr_push_key(&l->ptr, "args");
+  if (args->type != J_ARRAY || args->count > 6)
+    return bad(l, "expected an array of at most 6 comparisons");
+  size_t i = 0;
+  jv_foreach_i(args, i, a) {
+    size_t amark = jptr_push_index(&l->ptr, i);
+    static const char *const arg_keys[] = {"index", "value", "valueTwo", "op", NULL};
+    int ret;
+    if (a->type != J_OBJECT)
+      return bad(l, "expected an object");
+    if ((ret = only_keys(l, a, arg_keys)) < 0)
+      return ret;
+    uint64_t idx, value, two;
+    if ((ret = get_u64(l, a, "index", 5, true, &idx)) < 0 ||
+        (ret = get_u64(l, a, "value", UINT64_MAX, false, &value)) < 0 ||
+        (ret = get_u64(l, a, "valueTwo", UINT64_MAX, false, &two)) < 0)
+      return ret;
+    const char *op = jv_str(jv_get(a, "op"));
+    int o = SCMP_CMP_NE;
+    while (op && o <= SCMP_CMP_MASKED_EQ && strcmp(op_names[o], op) != 0)
+      o++;
+    if (!op || o > SCMP_CMP_MASKED_EQ) {
+      jptr_push_key(&l->ptr, "op");
+      return bad(l, "expected a comparison (SCMP_CMP_EQ, ...)");
+    }
+    for (unsigned k = 0; k < e->nargs; k++)
+      if (e->args[k].arg == idx)
+        return bad(l, "a second comparison of the same argument "
+                      "(libseccomp cannot express it)");
+    e->args[e->nargs++] = (struct scmp_arg_cmp){
+        .arg = (unsigned)idx, .op = (enum scmp_compare)o, .datum_a = value,
+        .datum_b = two};
+    jptr_pop(&l->ptr, amark);
+  }
+  jptr_pop(&l->ptr, mark);
+  return 0;
+}
+
+/* Adds rule name of entry index, or a warning for a name this libseccomp
+ * does not know (a profile written for a newer kernel still loads). */
+static int add_name(struct loader *l, const struct jnode *name, size_t index) {
+  shim_seccomp *p = l->p;
+  if (name->type != J_STRING)
+    return bad(l, "expected a string");
+  if (seccomp_syscall_resolve_name(name->v.str) == __NR_SCMP_ERROR) {
+    char msg[300];
+    snprintf(msg, sizeof msg, "%s: unknown syscall \"%.200s\"", l->ptr.buf,
+             name->v.str);
+    return strlist_push(&p->warnings, msg) < 0 ? nomem(l) : 0;
+  }
+  if (p->count == MAX_RULES)
+    return error_set(l->err, SHIM_ERR_LIMIT, l->ptr.buf,
+                     "more than %d syscall rules in the profile", MAX_RULES);
+  p->rules[p->count++] = (struct rule){.name = name->v.str, .entry = index};
+  return 0;
+}
+
+static int load_entry(struct loader *l, const struct jnode *obj, size_t index) {
   static const char *const keys[] = {"names",    "name",     "action",
                                      "errnoRet", "args",     "includes",
                                      "excludes", "comment",  NULL};
-  if (!json_is_object(entry))
+  if (obj->type != J_OBJECT)
     return bad(l, "expected an object");
-  int ret = only_keys(l, entry, keys);
+  int ret = only_keys(l, obj, keys);
   if (ret < 0)
     return ret;
-  struct rule r = {.entry = index};
-  if ((ret = get_action(l, entry, "action", "errnoRet", NULL, &r.action)) < 0)
+  struct entry *e = &l->p->entries[index];
+  l->p->nentries = index + 1; /* cleared by shim_seccomp_free from here */
+  const struct jnode *args = jv_get(obj, "args");
+  if ((ret = get_action(l, obj, "action", "errnoRet", &e->action)) < 0 ||
+      (args && (ret = load_args(l, args, e)) < 0) ||
+      (ret = load_condition(l, obj, "includes", &e->includes)) < 0 ||
+      (ret = load_condition(l, obj, "excludes", &e->excludes)) < 0)
     return ret;
-  json_t *args = json_object_get(entry, "args");
-  if (args && !json_is_null(args)) {
-    size_t mark = jptr_push_key(&l->ptr, "args");
-    if (!json_is_array(args) || json_array_size(args) > 6)
-      return bad(l, "expected an array of at most 6 comparisons");
-    size_t i;
-    json_t *a;
-    json_array_foreach(args, i, a) {
-      size_t amark = jptr_push_index(&l->ptr, i);
-      static const char *const arg_keys[] = {"index", "value", "valueTwo", "op", NULL};
-      if (!json_is_object(a))
-        return bad(l, "expected an object");
-      if ((ret = only_keys(l, a, arg_keys)) < 0)
+  const struct jnode *names = jv_get(obj, "names");
+  if (names) {
+    size_t mark = jptr_push_key(&l->ptr, "names");
+    if (names->type != J_ARRAY)
+      return bad(l, "expected an array of strings");
+    size_t i = 0;
+    jv_foreach_i(names, i, n) {
+      size_t nmark = jptr_push_index(&l->ptr, i);
+      if ((ret = add_name(l, n, index)) < 0)
         return ret;
-      uint64_t idx, value, two;
-      if ((ret = get_u64(l, a, "index", 5, true, &idx)) < 0 ||
-          (ret = get_u64(l, a, "value", UINT64_MAX, false, &value)) < 0 ||
-          (ret = get_u64(l, a, "valueTwo", UINT64_MAX, false, &two)) < 0)
-        return ret;
-      const char *op = json_string_value(json_object_get(a, "op"));
-      int o = SCMP_CMP_NE;
-      while (op && o <= SCMP_CMP_MASKED_EQ && strcmp(op_names[o], op) != 0)
-        o++;
-      if (!op || o > SCMP_CMP_MASKED_EQ) {
-        jptr_push_key(&l->ptr, "op");
-        return bad(l, "expected a comparison (SCMP_CMP_EQ, ...)");
-      }
-      for (unsigned k = 0; k < r.nargs; k++)
-        if (r.args[k].arg == idx)
-          return bad(l, "a second comparison of the same argument "
-                        "(libseccomp cannot express it)");
-      r.args[r.nargs++] = (struct scmp_arg_cmp){
-          .arg = (unsigned)idx, .op = (enum scmp_compare)o, .datum_a = value,
-          .datum_b = two};
-      jptr_pop(&l->ptr, amark);
+      jptr_pop(&l->ptr, nmark);
     }
     jptr_pop(&l->ptr, mark);
   }
-  struct strlist names = {0};
-  ret = get_strings(l, entry, "names", &names);
-  json_t *name = json_object_get(entry, "name");
-  if (ret == 0 && name && !json_is_null(name)) {
-    /* Docker's older single-name form. */
-    if (!json_is_string(name))
-      ret = bad(l, "expected a string");
-    else if (strlist_push(&names, json_string_value(name)) < 0)
-      ret = nomem(l);
+  /* Docker's older single-name form. */
+  const struct jnode *name = jv_get(obj, "name");
+  if (name) {
+    size_t mark = jptr_push_key(&l->ptr, "name");
+    if ((ret = add_name(l, name, index)) < 0)
+      return ret;
+    jptr_pop(&l->ptr, mark);
   }
-  if (ret == 0 && (ret = load_condition(l, entry, "includes", &r.includes)) == 0)
-    ret = load_condition(l, entry, "excludes", &r.excludes);
-  if (ret == 0 && l->p->count + names.count > MAX_RULES)
-    ret = error_set(l->err, SHIM_ERR_LIMIT, l->ptr.buf,
-                    "more than %d syscall rules in the profile", MAX_RULES);
-  for (size_t i = 0; ret == 0 && i < names.count; i++) {
-    shim_seccomp *p = l->p;
-    if (seccomp_syscall_resolve_name(names.items[i]) == __NR_SCMP_ERROR) {
-      char msg[300];
-      snprintf(msg, sizeof msg, "%s/names: unknown syscall \"%.200s\"",
-               l->ptr.buf, names.items[i]);
-      if (strlist_push(&p->warnings, msg) < 0)
-        ret = nomem(l);
-      continue;
-    }
-    if (p->count == p->cap) {
-      /* Doubling: a profile has hundreds of names, one rule each. */
-      size_t cap = p->cap ? p->cap * 2 : 256;
-      struct rule *rules = realloc(p->rules, cap * sizeof *rules);
-      if (!rules) {
-        ret = nomem(l);
-        break;
-      }
-      p->rules = rules;
-      p->cap = cap;
-    }
-    struct rule *dst = &p->rules[p->count];
-    *dst = r;
-    dst->name = strdup(names.items[i]);
-    /* Conditions are shared by the entry's names: copy them per rule so
-     * every rule owns what it points to. */
-    dst->includes.arches = (struct strlist){0};
-    dst->excludes.arches = (struct strlist){0};
-    p->count++;
-    for (size_t k = 0; dst->name && k < r.includes.arches.count; k++)
-      if (strlist_push(&dst->includes.arches, r.includes.arches.items[k]) < 0)
-        dst->name = NULL;
-    for (size_t k = 0; dst->name && k < r.excludes.arches.count; k++)
-      if (strlist_push(&dst->excludes.arches, r.excludes.arches.items[k]) < 0)
-        dst->name = NULL;
-    if (!dst->name)
-      ret = nomem(l);
-  }
-  strlist_clear(&names);
-  condition_clear(&r.includes);
-  condition_clear(&r.excludes);
-  return ret;
+  return 0;
 }
 
-int seccomp_from_json(json_t *doc, const char *base_pointer,
+static int load_arch_map(struct loader *l, const struct jnode *map) {
+  shim_seccomp *p = l->p;
+  size_t mark = jptr_push_key(&l->ptr, "archMap");
+  if (map->type != J_ARRAY)
+    return bad(l, "expected an array");
+  p->arch_map = calloc(map->count + 1, sizeof *p->arch_map);
+  if (!p->arch_map)
+    return nomem(l);
+  size_t i = 0;
+  jv_foreach_i(map, i, e) {
+    size_t emark = jptr_push_index(&l->ptr, i);
+    static const char *const map_keys[] = {"architecture", "subArchitectures", NULL};
+    int ret;
+    if (e->type != J_OBJECT)
+      return bad(l, "expected an object");
+    if ((ret = only_keys(l, e, map_keys)) < 0)
+      return ret;
+    struct arch_map *m = &p->arch_map[p->arch_map_count++];
+    const char *a = jv_str(jv_get(e, "architecture"));
+    if (!a || !arch_token(a)) {
+      jptr_push_key(&l->ptr, "architecture");
+      return bad(l, "expected an architecture (SCMP_ARCH_X86_64, ...)");
+    }
+    m->arch = a;
+    if ((ret = get_strings(l, e, "subArchitectures", &m->subs)) < 0)
+      return ret;
+    if (m->subs.count >= ARRAY_SIZE(((struct sc_filter *)0)->arches))
+      return bad(l, "too many subArchitectures");
+    for (size_t k = 0; k < m->subs.count; k++)
+      if (!arch_token(m->subs.items[k])) {
+        jptr_push_key(&l->ptr, "subArchitectures");
+        jptr_push_index(&l->ptr, k);
+        return bad(l, "unknown architecture");
+      }
+    jptr_pop(&l->ptr, emark);
+  }
+  jptr_pop(&l->ptr, mark);
+  return 0;
+}
+
+/* syscalls[]: entries and rules are allocated at their final size (every
+ * name counted first): no array grows and copies itself while loading. */
+static int load_syscalls(struct loader *l, const struct jnode *calls) {
+  shim_seccomp *p = l->p;
+  size_t mark = jptr_push_key(&l->ptr, "syscalls");
+  if (calls->type != J_ARRAY)
+    return bad(l, "expected an array");
+  size_t names = 0;
+  jv_foreach(calls, e) {
+    names += jv_count(jv_get(e, "names")) + (jv_get(e, "name") != NULL);
+  }
+  p->entries = calloc(calls->count + 1, sizeof *p->entries);
+  p->rules = calloc((names < MAX_RULES ? names : MAX_RULES) + 1, sizeof *p->rules);
+  if (!p->entries || !p->rules)
+    return nomem(l);
+  size_t i = 0;
+  jv_foreach_i(calls, i, e) {
+    size_t emark = jptr_push_index(&l->ptr, i);
+    int ret = load_entry(l, e, i);
+    if (ret < 0)
+      return ret;
+    jptr_pop(&l->ptr, emark);
+  }
+  jptr_pop(&l->ptr, mark);
+  return 0;
+}
+
+int seccomp_from_tree(const struct jnode *doc, const char *base_pointer,
                       shim_seccomp **out, shim_error *err) {
   _cleanup_(cleanup_seccompp) shim_seccomp *p = calloc(1, sizeof *p);
   if (!p)
@@ -466,11 +521,11 @@ int seccomp_from_json(json_t *doc, const char *base_pointer,
       "defaultAction", "defaultErrnoRet",  "architectures", "archMap",
       "flags",         "listenerPath",     "listenerMetadata", "syscalls",
       NULL};
-  if (!json_is_object(doc))
+  if (!doc || doc->type != J_OBJECT)
     return bad(&l, "expected an object");
   int ret = only_keys(&l, doc, keys);
   if (ret < 0 ||
-      (ret = get_action(&l, doc, "defaultAction", "defaultErrnoRet", NULL,
+      (ret = get_action(&l, doc, "defaultAction", "defaultErrnoRet",
                         &p->default_action)) < 0 ||
       (ret = get_strings(&l, doc, "architectures", &p->architectures)) < 0 ||
       (ret = get_strings(&l, doc, "flags", &p->flags)) < 0)
@@ -501,70 +556,20 @@ int seccomp_from_json(json_t *doc, const char *base_pointer,
   } strings[] = {{"listenerPath", offsetof(shim_seccomp, listener_path)},
                  {"listenerMetadata", offsetof(shim_seccomp, listener_metadata)}};
   for (size_t i = 0; i < ARRAY_SIZE(strings); i++) {
-    json_t *v = json_object_get(doc, strings[i].key);
-    if (!v || json_is_null(v))
+    const struct jnode *v = jv_get(doc, strings[i].key);
+    if (!v)
       continue;
-    jptr_push_key(&l.ptr, strings[i].key);
-    if (!json_is_string(v))
+    size_t mark = jptr_push_key(&l.ptr, strings[i].key);
+    if (v->type != J_STRING)
       return bad(&l, "expected a string");
-    if (!(*(char **)((char *)p + strings[i].offset) = strdup(json_string_value(v))))
-      return nomem(&l);
-    jptr_pop(&l.ptr, strlen(base_pointer));
-  }
-  json_t *map = json_object_get(doc, "archMap");
-  if (map && !json_is_null(map)) {
-    size_t mark = jptr_push_key(&l.ptr, "archMap");
-    if (!json_is_array(map))
-      return bad(&l, "expected an array");
-    p->arch_map = calloc(json_array_size(map) + 1, sizeof *p->arch_map);
-    if (!p->arch_map)
-      return nomem(&l);
-    size_t i;
-    json_t *e;
-    json_array_foreach(map, i, e) {
-      size_t emark = jptr_push_index(&l.ptr, i);
-      static const char *const map_keys[] = {"architecture", "subArchitectures", NULL};
-      if (!json_is_object(e))
-        return bad(&l, "expected an object");
-      if ((ret = only_keys(&l, e, map_keys)) < 0)
-        return ret;
-      struct arch_map *m = &p->arch_map[p->arch_map_count++];
-      const char *a = json_string_value(json_object_get(e, "architecture"));
-      if (!a || !arch_token(a)) {
-        jptr_push_key(&l.ptr, "architecture");
-        return bad(&l, "expected an architecture (SCMP_ARCH_X86_64, ...)");
-      }
-      if (!(m->arch = strdup(a)))
-        return nomem(&l);
-      if ((ret = get_strings(&l, e, "subArchitectures", &m->subs)) < 0)
-        return ret;
-      if (m->subs.count >= ARRAY_SIZE(((struct sc_filter *)0)->arches))
-        return bad(&l, "too many subArchitectures");
-      for (size_t k = 0; k < m->subs.count; k++)
-        if (!arch_token(m->subs.items[k])) {
-          jptr_push_key(&l.ptr, "subArchitectures");
-          jptr_push_index(&l.ptr, k);
-          return bad(&l, "unknown architecture");
-        }
-      jptr_pop(&l.ptr, emark);
-    }
+    *(const char **)((char *)p + strings[i].offset) = v->v.str;
     jptr_pop(&l.ptr, mark);
   }
-  json_t *calls = json_object_get(doc, "syscalls");
-  if (calls && !json_is_null(calls)) {
-    size_t mark = jptr_push_key(&l.ptr, "syscalls");
-    if (!json_is_array(calls))
-      return bad(&l, "expected an array");
-    size_t i;
-    json_t *e;
-    json_array_foreach(calls, i, e) {
-      size_t emark = jptr_push_index(&l.ptr, i);
-      if ((ret = load_rule(&l, e, i)) < 0)
-        return ret;
-      jptr_pop(&l.ptr, emark);
-    }
-    jptr_pop(&l.ptr, mark);
-  }
+  const struct jnode *map = jv_get(doc, "archMap");
+  const struct jnode *calls = jv_get(doc, "syscalls");
+  if ((map && (ret = load_arch_map(&l, map)) < 0) ||
+      (calls && (ret = load_syscalls(&l, calls)) < 0))
+    return ret;
   *out = steal_ptr(p);
   return 0;
 }
@@ -575,12 +580,15 @@ static int load_data(const void *data, size_t len, const char *digest,
                      shim_seccomp **out, shim_error *err) {
   if (!out)
     return error_set(err, SHIM_ERR_INVAL, NULL, "no output pointer");
-  _cleanup_json_ json_t *doc = NULL;
-  int ret = json_parse_strict(data, len, &doc, err);
+  struct jtree tree;
+  int ret = jtree_parse(data, len, &tree, err);
   if (ret < 0)
     return ret;
-  if ((ret = seccomp_from_json(doc, "", out, err)) < 0)
+  if ((ret = seccomp_from_tree(tree.nodes, "", out, err)) < 0) {
+    jtree_free(&tree);
     return ret;
+  }
+  (*out)->tree = tree; /* the rules' strings are in it */
   if (digest)
     snprintf((*out)->digest, sizeof (*out)->digest, "%s", digest);
   else
@@ -641,21 +649,29 @@ int seccomp_resolve(const shim_seccomp *p, uint64_t bounding,
   host_get(&h);
   *out = (struct sc_filter){.default_action = p->default_action};
   out->rules = calloc(p->count + 1, sizeof *out->rules);
-  if (!out->rules)
+  bool *applies = calloc(p->nentries + 1, sizeof *applies);
+  if (!out->rules || !applies) {
+    free(applies);
+    sc_filter_clear(out);
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  }
+  for (size_t i = 0; i < p->nentries; i++)
+    applies[i] = condition_holds(&p->entries[i].includes, &h, bounding, true) &&
+                 condition_holds(&p->entries[i].excludes, &h, bounding, false);
   for (size_t i = 0; i < p->count; i++) {
     const struct rule *r = &p->rules[i];
-    if (!condition_holds(&r->includes, &h, bounding, true) ||
-        !condition_holds(&r->excludes, &h, bounding, false))
+    const struct entry *e = &p->entries[r->entry];
+    if (!applies[r->entry])
       continue;
     struct sc_rule *o = &out->rules[out->count++];
-    *o = (struct sc_rule){.name = r->name, .action = r->action,
-                          .nargs = r->nargs, .entry = r->entry};
-    memcpy(o->args, r->args, sizeof o->args);
-    if (deny_action && !seccomp_action_allows(r->action) &&
-        r->action != SCMP_ACT_ERRNO(ENOSYS_RET))
+    *o = (struct sc_rule){.name = r->name, .action = e->action,
+                          .nargs = e->nargs, .entry = r->entry};
+    memcpy(o->args, e->args, sizeof o->args);
+    if (deny_action && !seccomp_action_allows(e->action) &&
+        e->action != SCMP_ACT_ERRNO(ENOSYS_RET))
       o->action = *deny_action;
   }
+  free(applies);
   /* Architectures: the OCI list, else the archMap entry of this machine,
    * else this machine's alone. */
   const struct strlist *list = &p->architectures;
@@ -778,16 +794,16 @@ int seccomp_to_oci(const struct sc_filter *f, json_t **out, shim_error *err) {
 /* ---- Combining with the policy's profile ------------------------------------ */
 
 /* One side's rules sorted by name (then by position), so that all the rules
- * of a name are one slice, found by binary search: combining two profiles
- * of a few hundred rules then costs no quadratic string comparisons. */
+ * of a name are one slice: both sides sorted and walked together once
+ * give every name its two slices, with no quadratic string comparisons. */
 struct slice {
   const struct sc_rule *const *r;
   size_t n;
 };
 
-struct by_name {
-  const struct sc_rule **sorted;
-  size_t count;
+/* A syscall name's rules on each side. */
+struct name_rules {
+  struct slice policy, spec;
 };
 
 static int by_name_cmp(const void *x, const void *y) {
@@ -797,30 +813,51 @@ static int by_name_cmp(const void *x, const void *y) {
   return c ? c : (a > b) - (a < b); /* one array: position order */
 }
 
-static int by_name_init(struct by_name *b, const struct sc_filter *f) {
-  b->sorted = malloc((f->count + 1) * sizeof *b->sorted);
-  if (!b->sorted)
-    return -SHIM_ERR_NOMEM;
+static const struct sc_rule **by_name(const struct sc_filter *f) {
+  const struct sc_rule **sorted = malloc((f->count + 1) * sizeof *sorted);
+  if (!sorted)
+    return NULL;
   for (size_t i = 0; i < f->count; i++)
-    b->sorted[i] = &f->rules[i];
-  b->count = f->count;
-  qsort(b->sorted, b->count, sizeof *b->sorted, by_name_cmp);
-  return 0;
+    sorted[i] = &f->rules[i];
+  qsort(sorted, f->count, sizeof *sorted, by_name_cmp);
+  return sorted;
 }
 
-static struct slice by_name_find(const struct by_name *b, const char *name) {
-  size_t lo = 0, hi = b->count;
-  while (lo < hi) { /* the first rule whose name is not below name */
-    size_t mid = lo + (hi - lo) / 2;
-    if (strcmp(b->sorted[mid]->name, name) < 0)
-      lo = mid + 1;
+/* The slice of sorted[*at..n) named like sorted[*at], advancing *at past
+ * it; empty when that name is not name. */
+static struct slice take_name(const struct sc_rule **sorted, size_t n, size_t *at,
+                              const char *name) {
+  size_t start = *at;
+  while (*at < n && strcmp(sorted[*at]->name, name) == 0)
+    ++*at;
+  return (struct slice){sorted + start, *at - start};
+}
+
+/* names_at[i]: the rules of each side named like rule i of its side, set
+ * at the rule where that name first appears (the policy's rule when both
+ * sides have it), empty elsewhere. */
+static int group_names(const struct sc_filter *policy, const struct sc_filter *spec,
+                       struct name_rules *policy_at, struct name_rules *spec_at,
+                       const struct sc_rule ***keep) {
+  const struct sc_rule **p = keep[0] = by_name(policy);
+  const struct sc_rule **q = keep[1] = by_name(spec);
+  if (!p || !q)
+    return -SHIM_ERR_NOMEM;
+  size_t i = 0, k = 0;
+  while (i < policy->count || k < spec->count) {
+    int c = i == policy->count   ? 1
+            : k == spec->count   ? -1
+                                 : strcmp(p[i]->name, q[k]->name);
+    const char *name = c <= 0 ? p[i]->name : q[k]->name;
+    struct name_rules g = {
+        .policy = c <= 0 ? take_name(p, policy->count, &i, name) : (struct slice){0},
+        .spec = c >= 0 ? take_name(q, spec->count, &k, name) : (struct slice){0}};
+    if (g.policy.n)
+      policy_at[g.policy.r[0] - policy->rules] = g;
     else
-      hi = mid;
+      spec_at[g.spec.r[0] - spec->rules] = g;
   }
-  size_t end = lo;
-  while (end < b->count && strcmp(b->sorted[end]->name, name) == 0)
-    end++;
-  return (struct slice){b->sorted + lo, end - lo};
+  return 0;
 }
 
 /* How one side treats a syscall. */
@@ -994,19 +1031,20 @@ int seccomp_intersect(const struct sc_filter *policy, const struct sc_filter *sp
   out->nflags = policy->nflags;
   out->listener_path = spec->listener_path;
   out->listener_metadata = spec->listener_metadata;
-  struct by_name pidx = {0}, sidx = {0};
-  if (by_name_init(&pidx, policy) < 0 || by_name_init(&sidx, spec) < 0)
+  const struct sc_rule **sorted[2] = {NULL, NULL};
+  struct name_rules *at[2] = {calloc(policy->count + 1, sizeof *at[0]),
+                              calloc(spec->count + 1, sizeof *at[1])};
+  if (!at[0] || !at[1] || group_names(policy, spec, at[0], at[1], sorted) < 0)
     b.nomem = true;
   const struct sc_filter *sides[] = {policy, spec};
+  /* Each name once, where it first appears: the policy's order, then the
+   * names only the spec has. */
   for (size_t s = 0; s < 2 && !b.nomem; s++)
     for (size_t i = 0; i < sides[s]->count && !b.nomem; i++) {
-      const struct sc_rule *rule = &sides[s]->rules[i];
-      const char *name = rule->name;
-      struct slice ps = by_name_find(&pidx, name), ss = by_name_find(&sidx, name);
-      /* Each name once, where it first appears: the policy's order, then
-       * the names only the spec has. */
-      if (s == 0 ? ps.r[0] != rule : ps.n > 0 || ss.r[0] != rule)
+      struct slice ps = at[s][i].policy, ss = at[s][i].spec;
+      if (!ps.n && !ss.n)
         continue;
+      const char *name = sides[s]->rules[i].name;
       b.name_start = out->count;
       uint32_t pa = 0, sa = 0;
       enum sc_class pc = classify(ps, policy->default_action, &pa);
@@ -1038,8 +1076,10 @@ int seccomp_intersect(const struct sc_filter *policy, const struct sc_filter *sp
           b.nomem = true;
       }
     }
-  free(pidx.sorted);
-  free(sidx.sorted);
+  for (size_t s = 0; s < 2; s++) {
+    free(sorted[s]);
+    free(at[s]);
+  }
   if (b.nomem)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   return 0;

@@ -174,11 +174,11 @@ static void test_containerd_profile(void) {
   char *data = NULL;
   size_t len = 0;
   CU_ASSERT_FATAL(read_fixture("ctr-seccomp.json", &data, &len) == 0);
-  json_t *doc = json_loadb(data, len, 0, NULL);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
-  shim_seccomp *p = NULL;
+  struct jtree doc;
   shim_error err;
-  int ret = seccomp_from_json(json_object_get(json_object_get(doc, "linux"), "seccomp"),
+  CU_ASSERT_FATAL(jtree_parse(data, len, &doc, &err) == 0);
+  shim_seccomp *p = NULL;
+  int ret = seccomp_from_tree(jv_get(jv_get(doc.nodes, "linux"), "seccomp"),
                               "/linux/seccomp", &p, &err);
   if (ret < 0)
     fprintf(stderr, "\n  %s: %s\n", err.pointer, err.message);
@@ -190,7 +190,7 @@ static void test_containerd_profile(void) {
   CU_ASSERT_EQUAL(decide_name(&f, "clone3", 0), SCMP_ACT_ERRNO(ENOSYS));
   sc_filter_clear(&f);
   shim_seccomp_free(p);
-  json_decref(doc);
+  jtree_free(&doc);
   free(data);
 }
 
