@@ -22,12 +22,15 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/fsuid.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -40,9 +43,26 @@ static int write_text(const char *path, const char *text) {
   return fd >= 0 && write(fd, text, len) == (ssize_t)len ? 0 : -1;
 }
 
+/* The child of idmap_userns_fd (pipes: ready's ends, done's ends): enters
+ * a new user namespace, says so on ready and waits for done's end.  It
+ * shares our memory (CLONE_VM), errno included: it makes only calls that
+ * succeed or whose failure the parent learns from the pipe. */
+static int userns_child(void *arg) {
+  const int *pipes = arg;
+  /* Only the parent may hold done's write end: its close is the signal. */
+  close(pipes[3]);
+  close(pipes[0]);
+  char c = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
+  if (write(pipes[1], &c, 1) == 1)
+    (void)!read(pipes[2], &c, 1);
+  _exit(0);
+}
+
 /* A user namespace descriptor with ns's mapping, to idmap with: a child
  * enters a new user namespace and waits while we map it and take a
- * descriptor; the namespace outlives it through that.  An fd or -errno. */
+ * descriptor; the namespace outlives it through that.  The child shares
+ * our memory instead of copying it (fork): copying a process's page
+ * tables was a tenth of a create.  An fd or -errno. */
 static int idmap_userns_fd(const shim_userns *ns) {
   int ready[2], done[2];
   if (pipe2(ready, O_CLOEXEC) < 0)
@@ -53,18 +73,9 @@ static int idmap_userns_fd(const shim_userns *ns) {
     close(ready[1]);
     return -e;
   }
-  pid_t pid = fork();
-  if (pid == 0) {
-    /* Only the parent may hold done's write end: its close is the signal. */
-    close(done[1]);
-    close(ready[0]);
-    char c = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
-    if (write(ready[1], &c, 1) == 1)
-      (void)!read(done[0], &c, 1);
-    _exit(0);
-  }
-  close(ready[1]);
-  close(done[0]);
+  int pipes[4] = {ready[0], ready[1], done[0], done[1]};
+  alignas(16) char stack[16384];
+  pid_t pid = clone(userns_child, stack + sizeof stack, CLONE_VM | SIGCHLD, pipes);
   int fd = -EAGAIN;
   char c = 'n';
   if (pid > 0 && read(ready[0], &c, 1) == 1 && c == 'y') {
@@ -81,11 +92,13 @@ static int idmap_userns_fd(const shim_userns *ns) {
   } else if (pid < 0) {
     fd = -errno;
   }
-  close(ready[0]);
   close(done[1]); /* lets the child exit */
   if (pid > 0)
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
       ;
+  close(ready[0]);
+  close(ready[1]);
+  close(done[0]);
   return fd;
 }
 
@@ -114,6 +127,11 @@ struct overlay {
 /* The top mount at rootfs, when it is an overlay: its layers from
  * /proc/self/mountinfo.  0: an overlay; 1: not one; <0: an error. */
 static int find_overlay(const char *rootfs, struct overlay *ov, shim_error *err) {
+  /* mountinfo lists every mount of the node (hundreds, with many pods):
+   * read only when the top mount at rootfs can be an overlay. */
+  struct statfs sf;
+  if (statfs(rootfs, &sf) == 0 && sf.f_type != OVERLAYFS_SUPER_MAGIC)
+    return 1;
   FILE *f = fopen("/proc/self/mountinfo", "re");
   if (!f)
     return error_sys(err, SHIM_ERR_HOST, errno, NULL, "cannot read /proc/self/mountinfo");
