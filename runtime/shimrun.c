@@ -32,12 +32,6 @@
 #define DEFAULT_AUDIT_LOG "/var/log/shimrun/audit.log"
 #define DEFAULT_STATE_DIR "/run/shimrun"
 
-void shimrun_push(struct shimrun *s, const char *arg) {
-  /* argv is sized for every argument at start-up (main): no reallocation. */
-  s->argv[s->argc++] = (char *)arg;
-  s->argv[s->argc] = NULL;
-}
-
 int shimrun_exec_delegate(struct shimrun *s) {
   execv(s->delegate, s->argv);
   return shimrun_fail(s, "shimrun: cannot run the delegate %s: %s", s->delegate,
@@ -270,19 +264,15 @@ static int hook(struct shimrun *s, int argc, char **argv) {
   return 0;
 }
 
+/* The commands shimrun acts on; those that pass through are listed in
+ * shimrun_args.c (shimrun_passes_through). */
 static const struct {
   const char *name;
   shimrun_command run;
 } commands[] = {
     {"create", shimrun_create}, {"run", shimrun_create},
     {"exec", shimrun_exec},     {"checkpoint", refuse},
-    {"restore", refuse},        {"start", pass_through},
-    {"state", pass_through},    {"kill", pass_through},
-    {"delete", shimrun_delete}, {"ps", pass_through},
-    {"pause", pass_through},    {"resume", pass_through},
-    {"update", pass_through},   {"events", pass_through},
-    {"features", pass_through}, {"spec", pass_through},
-    {"list", pass_through},
+    {"restore", refuse},        {"delete", shimrun_delete},
 };
 
 static void usage(void) {
@@ -350,6 +340,8 @@ static int run(struct shimrun *s, int argc, char **argv, json_t **config) {
   for (size_t k = 0; k < sizeof commands / sizeof commands[0]; k++)
     if (strcmp(argv[i], commands[k].name) == 0)
       return commands[k].run(s, argc - i, argv + i);
+  if (shimrun_passes_through(argv[i]))
+    return pass_through(s, argc - i, argv + i);
   return shimrun_fail(s, "shimrun: unknown command \"%s\"", argv[i]);
 }
 

@@ -8,6 +8,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Code the pass-through path (shimrun_fast.c) runs before the C library is
+ * set up, where a stack protector's canary cannot be read yet. */
+#if defined(__has_attribute) && __has_attribute(no_stack_protector)
+#define SHIMRUN_BARE __attribute__((no_stack_protector))
+#else
+#define SHIMRUN_BARE
+#endif
+
 /* Everything the global flags, the environment and the config file said. */
 struct shimrun {
   const char *delegate;   /* absolute path of the real runtime */
@@ -55,7 +63,10 @@ int shimrun_audit(const struct shimrun *s, const shim_policy *policy,
                   const shim_spec *spec, const shim_report *report,
                   const shim_audit_event *event);
 
-/* ---- The command line (shimrun_args.c: no output, no exit) ---- */
+/* ---- The command line (shimrun_args.c: no output, no exit, no C library) ---- */
+
+/* Whether the delegate gets command unchanged (start, state, kill, ...). */
+bool shimrun_passes_through(const char *command);
 
 /* The value of a flag at argv[*i] ("--name=v", "--name v", "-name v");
  * NULL when argv[*i] is not that flag.  Advances *i past a separate value. */
@@ -74,6 +85,18 @@ enum shimrun_globals {
  * they came (at most one push per argument). */
 enum shimrun_globals shimrun_parse_globals(struct shimrun *s, int argc,
                                            char **argv, int *next);
+
+/* ---- The pass-through path (shimrun_fast.c) ---- */
+
+/* Whether a config file's text is one the pass-through path understands
+ * (an object of known keys with plain ASCII string values, each once),
+ * and where its "delegate" is (*delegate NULL when absent).  False: main
+ * must read it. */
+bool shimrun_fast_config(const char *text, size_t len, const char **delegate,
+                         size_t *delegate_len);
+/* The entry point's C half: execs the delegate of a command that passes
+ * through; returns when main must run (sp: the kernel's initial stack). */
+void shimrun_fast(long *sp);
 
 /* create's and run's bundle ("." when not given) and container id (NULL
  * when none). */

@@ -3,22 +3,63 @@
  * so that tests/fuzz/fuzz_cli.c can feed it anything.  runc's flags are Go
  * flags (urfave/cli): "-name" and "--name" alike, values as "--name=v" or
  * "--name v".
+ *
+ * The pass-through path (shimrun_fast.c) runs this before the C library
+ * is set up: no library call, no stack protector (SHIMRUN_BARE).
  */
 #include "config.h"
 #include "shimrun.h"
 
-#include <string.h>
+/* The commands shimrun hands to the delegate unchanged, one after the
+ * other, each ended by a NUL (a string, not an array of pointers: no
+ * relocation to apply before the C library starts). */
+static const char pass_through[] =
+    "start\0state\0kill\0ps\0pause\0resume\0update\0events\0features\0spec\0list\0";
 
-const char *shimrun_flag_value(int argc, char **argv, int *i, const char *name,
-                               const char *alias) {
+SHIMRUN_BARE static size_t str_len(const char *s) {
+  size_t n = 0;
+  while (s[n])
+    n++;
+  return n;
+}
+
+SHIMRUN_BARE static bool str_eq(const char *a, const char *b) {
+  while (*a && *a == *b)
+    a++, b++;
+  return *a == *b;
+}
+
+/* Whether s begins with the n bytes of prefix. */
+SHIMRUN_BARE static bool has_prefix(const char *s, const char *prefix, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (s[i] != prefix[i])
+      return false;
+  return true;
+}
+
+SHIMRUN_BARE void shimrun_push(struct shimrun *s, const char *arg) {
+  /* argv is sized for every argument at start-up (main): no reallocation. */
+  s->argv[s->argc++] = (char *)arg;
+  s->argv[s->argc] = NULL;
+}
+
+SHIMRUN_BARE bool shimrun_passes_through(const char *command) {
+  for (const char *c = pass_through; *c; c += str_len(c) + 1)
+    if (str_eq(c, command))
+      return true;
+  return false;
+}
+
+SHIMRUN_BARE const char *shimrun_flag_value(int argc, char **argv, int *i,
+                                            const char *name, const char *alias) {
   const char *a = argv[*i];
   if (a[0] != '-')
     return NULL;
   a += a[1] == '-' ? 2 : 1;
   for (int k = 0; k < 2; k++) {
     const char *n = k ? alias : name;
-    size_t len = n ? strlen(n) : 0;
-    if (!n || strncmp(a, n, len) != 0)
+    size_t len = n ? str_len(n) : 0;
+    if (!n || !has_prefix(a, n, len))
       continue;
     if (a[len] == '=')
       return a + len + 1;
@@ -28,16 +69,20 @@ const char *shimrun_flag_value(int argc, char **argv, int *i, const char *name,
   return NULL;
 }
 
-enum shimrun_globals shimrun_parse_globals(struct shimrun *s, int argc,
-                                           char **argv, int *next) {
+/* runc's global flags: those with a value, then the booleans. */
+static const char runc_valued[] = "root\0log\0log-format\0criu\0rootless\0";
+static const char runc_booleans[] = "debug\0systemd-cgroup\0";
+
+SHIMRUN_BARE enum shimrun_globals shimrun_parse_globals(struct shimrun *s, int argc,
+                                                        char **argv, int *next) {
   int i = 1;
   for (; i < argc && argv[i][0] == '-'; i++) {
     const char *v;
     const char *a = argv[i];
     *next = i;
-    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+    if (str_eq(a, "--help") || str_eq(a, "-h"))
       return SHIMRUN_HELP;
-    if (strcmp(a, "--version") == 0 || strcmp(a, "-v") == 0)
+    if (str_eq(a, "--version") || str_eq(a, "-v"))
       return SHIMRUN_VERSION;
     if ((v = shimrun_flag_value(argc, argv, &i, "policy", NULL))) {
       s->policy = v;
@@ -48,23 +93,21 @@ enum shimrun_globals shimrun_parse_globals(struct shimrun *s, int argc,
     } else {
       /* runc's own: passed on as they came. */
       int first = i;
-      static const char *const valued[] = {"root", "log", "log-format", "criu", "rootless"};
-      static const char *const booleans[] = {"debug", "systemd-cgroup"};
       bool known = false;
-      for (size_t k = 0; !known && k < sizeof valued / sizeof valued[0]; k++)
-        if ((v = shimrun_flag_value(argc, argv, &i, valued[k], NULL))) {
+      for (const char *f = runc_valued; !known && *f; f += str_len(f) + 1)
+        if ((v = shimrun_flag_value(argc, argv, &i, f, NULL))) {
           known = true;
-          if (strcmp(valued[k], "root") == 0)
+          if (str_eq(f, "root"))
             s->root = v;
-          else if (strcmp(valued[k], "log") == 0)
+          else if (str_eq(f, "log"))
             s->log = v;
-          else if (strcmp(valued[k], "log-format") == 0)
-            s->log_json = strcmp(v, "json") == 0;
+          else if (str_eq(f, "log-format"))
+            s->log_json = str_eq(v, "json");
         }
       const char *name = a + (a[1] == '-' ? 2 : 1);
-      for (size_t k = 0; !known && k < sizeof booleans / sizeof booleans[0]; k++) {
-        size_t n = strlen(booleans[k]);
-        known = strncmp(name, booleans[k], n) == 0 && (name[n] == '\0' || name[n] == '=');
+      for (const char *f = runc_booleans; !known && *f; f += str_len(f) + 1) {
+        size_t n = str_len(f);
+        known = has_prefix(name, f, n) && (name[n] == '\0' || name[n] == '=');
       }
       if (!known)
         return SHIMRUN_UNKNOWN_FLAG;

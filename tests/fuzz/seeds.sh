@@ -6,6 +6,7 @@
 #   fuzz_spec     tests/fixtures/*.json, tests/fuzz/seeds/fuzz_spec/*
 #   fuzz_policy   profiles/policy/default.json and gpu.json, a few overlays made here,
 #                 tests/fuzz/seeds/fuzz_policy/*
+#   fuzz_cli      command lines and config files made here
 #   fuzz_seccomp  profiles/seccomp/sandbox.json, the linux.seccomp of
 #                 tests/fixtures/ctr-seccomp.json, tests/fuzz/seeds/fuzz_seccomp/*
 # Environment: top_srcdir (default: two levels above this script).
@@ -21,6 +22,9 @@ printf '%s\0' --root /run/containerd/runc/k8s.io --log /run/log.json --log-forma
 printf '%s\0' --root=/r --delegate /usr/sbin/runc exec --process /tmp/p --detach --pid-file /p id1 \
   > "$out/fuzz_cli/exec"
 printf '%s\0' -debug -root /r run -b . -d id2 > "$out/fuzz_cli/run"
+# ... and config files, as shimrun.json holds them.
+printf '{"delegate": "/usr/sbin/runc", "policy": "/etc/shim/gpu.json"}\n' > "$out/fuzz_cli/config"
+printf ' { "auditLog" : "/var/log/a", "stateDir":"/run/s" }' > "$out/fuzz_cli/config2"
 
 # Copies a file under a name that says where it came from.
 seed() { cp "$2" "$out/$1/$(echo "$2" | sed "s|^$top/||; s|/|_|g")"; }
