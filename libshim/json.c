@@ -132,17 +132,152 @@ int json_parse_strict(const char *data, size_t len, json_t **out,
   return 0;
 }
 
+/* ---- Serialisation ------------------------------------------------------------- */
+
+/* Byte for byte what jansson's json_dumps writes (JSON_INDENT(2) or
+ * JSON_COMPACT, keys in insertion order: tests/unit/test_spec.c compares
+ * the two), in a tenth of its instructions: jansson validates every
+ * string's UTF-8 again and writes through a callback per piece, which was
+ * a sixth of a create.  Its strings are valid UTF-8 already. */
+struct out {
+  char *buf;
+  size_t len, cap;
+  bool failed;
+};
+
+static void put(struct out *o, const char *s, size_t n) {
+  if (o->failed)
+    return;
+  if (o->len + n + 2 > o->cap) {
+    size_t cap = o->cap ? o->cap : 4096;
+    while (o->len + n + 2 > cap)
+      cap *= 2;
+    char *bigger = realloc(o->buf, cap);
+    if (!bigger) {
+      o->failed = true;
+      return;
+    }
+    o->buf = bigger;
+    o->cap = cap;
+  }
+  memcpy(o->buf + o->len, s, n);
+  o->len += n;
+}
+
+static void newline(struct out *o, bool pretty, int depth) {
+  static const char spaces[] = "                                ";
+  if (!pretty)
+    return;
+  put(o, "\n", 1);
+  for (size_t n = (size_t)depth * 2; n > 0;) {
+    size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+    put(o, spaces, k);
+    n -= k;
+  }
+}
+
+static void put_string(struct out *o, const char *s, size_t len) {
+  put(o, "\"", 1);
+  size_t run = 0; /* bytes written as they are, not yet copied */
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != '"' && c != '\\') {
+      run++;
+      continue;
+    }
+    put(o, s + i - run, run);
+    run = 0;
+    char esc[8];
+    const char *short_form = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b"
+                             : c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
+                             : c == '\t' ? "\\t" : NULL;
+    if (short_form) {
+      put(o, short_form, 2);
+    } else {
+      snprintf(esc, sizeof esc, "\\u%04X", c);
+      put(o, esc, 6);
+    }
+  }
+  put(o, s + len - run, run);
+  put(o, "\"", 1);
+}
+
+static void put_value(struct out *o, const json_t *v, bool pretty, int depth) {
+  char num[32];
+  switch (json_typeof(v)) {
+  case JSON_OBJECT: {
+    void *it = json_object_iter((json_t *)v);
+    put(o, "{", 1);
+    if (!it) {
+      put(o, "}", 1);
+      return;
+    }
+    while (it) {
+      newline(o, pretty, depth + 1);
+      const char *key = json_object_iter_key(it);
+      put_string(o, key, json_object_iter_key_len(it));
+      put(o, ": ", pretty ? 2 : 1);
+      put_value(o, json_object_iter_value(it), pretty, depth + 1);
+      it = json_object_iter_next((json_t *)v, it);
+      if (it)
+        put(o, ",", 1);
+    }
+    newline(o, pretty, depth);
+    put(o, "}", 1);
+    return;
+  }
+  case JSON_ARRAY: {
+    size_t n = json_array_size(v);
+    put(o, "[", 1);
+    for (size_t i = 0; i < n; i++) {
+      newline(o, pretty, depth + 1);
+      put_value(o, json_array_get(v, i), pretty, depth + 1);
+      if (i + 1 < n)
+        put(o, ",", 1);
+    }
+    if (n)
+      newline(o, pretty, depth);
+    put(o, "]", 1);
+    return;
+  }
+  case JSON_STRING:
+    put_string(o, json_string_value(v), json_string_length(v));
+    return;
+  case JSON_INTEGER:
+    put(o, num, (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
+                                 json_integer_value(v)));
+    return;
+  case JSON_REAL: { /* rare in a spec: jansson's own digits */
+    char *text = json_dumps(v, JSON_ENCODE_ANY);
+    if (text)
+      put(o, text, strlen(text));
+    else
+      o->failed = true;
+    free(text);
+    return;
+  }
+  case JSON_TRUE:
+    put(o, "true", 4);
+    return;
+  case JSON_FALSE:
+    put(o, "false", 5);
+    return;
+  case JSON_NULL:
+    put(o, "null", 4);
+    return;
+  }
+}
+
 int json_render(const json_t *doc, bool pretty, char **out, shim_error *err) {
-  char *s = json_dumps(doc, (pretty ? JSON_INDENT(2) : JSON_COMPACT) |
-                                JSON_PRESERVE_ORDER);
-  size_t n = s ? strlen(s) : 0;
+  struct out o = {0};
+  put_value(&o, doc, pretty, 0);
   /* A text file ends with a newline (diff, cat, editors expect it). */
-  char *line = s ? realloc(s, n + 2) : NULL;
-  if (!line) {
-    free(s);
+  put(&o, "\n", 1);
+  if (o.failed) {
+    free(o.buf);
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   }
-  memcpy(line + n, "\n", 2);
-  *out = line;
+  o.buf[o.len] = '\0';
+  *out = o.buf;
   return 0;
 }

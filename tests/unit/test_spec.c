@@ -242,6 +242,65 @@ static void test_load_file_and_fd(void) {
   unlink(path);
 }
 
+/* json_render writes, byte for byte, what jansson's json_dumps writes (and
+ * a newline), pretty and compact. */
+static void check_render(const json_t *doc) {
+  for (int pretty = 0; pretty < 2; pretty++) {
+    char *mine = NULL;
+    shim_error err;
+    CU_ASSERT_FATAL(json_render(doc, pretty, &mine, &err) == 0);
+    char *theirs = json_dumps(doc, (pretty ? JSON_INDENT(2) : JSON_COMPACT) |
+                                       JSON_PRESERVE_ORDER);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(theirs);
+    size_t n = strlen(theirs);
+    CU_ASSERT(strlen(mine) == n + 1 && memcmp(mine, theirs, n) == 0 && mine[n] == '\n');
+    free(mine);
+    free(theirs);
+  }
+}
+
+static void test_render_as_jansson(void) {
+  static const char *const fixtures[] = {"ctr-default.json", "ctr-seccomp.json",
+                                         "runc-spec.json", "gpu-cdi.json",
+                                         "ctr-privileged.json"};
+  shim_policy *policy = NULL;
+  shim_error err;
+  CU_ASSERT_FATAL(shim_policy_load_default(&policy, &err) == 0);
+  for (size_t i = 0; i < sizeof fixtures / sizeof fixtures[0]; i++) {
+    char *data = NULL, *hardened = NULL;
+    size_t len = 0;
+    CU_ASSERT_FATAL(read_fixture(fixtures[i], &data, &len) == 0);
+    json_t *doc = json_loadb(data, len, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+    check_render(doc);
+    json_decref(doc);
+    /* What hardening writes: seccomp rules, hooks, mappings. */
+    shim_spec *spec = NULL;
+    shim_report *report = NULL;
+    if (shim_spec_load_data(data, len, &spec, &err) == 0 &&
+        shim_harden(policy, spec, &hardened, &report, &err) == 0) {
+      doc = json_loads(hardened, 0, NULL);
+      CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+      check_render(doc);
+      json_decref(doc);
+    }
+    free(hardened);
+    shim_report_free(report);
+    shim_spec_free(spec);
+    free(data);
+  }
+  shim_policy_free(policy);
+  json_t *odd = json_loads(
+      "{\"a\": [], \"b\": {}, \"\": {\"x\": {}}, \"e\": [[[]], [{}]],"
+      " \"s\": \"q\\\"b\\\\s\\u0001\\u001f\\u007f\\t\\n\\r\\b\\f/\u00e9\\ud83d\\ude00\","
+      " \"n\": [-9223372036854775808, 0, 9223372036854775807, 1.5, 1e300, -0.25],"
+      " \"t\": [true, false, null], \"k\\\"\\n\": 1}",
+      0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(odd);
+  check_render(odd);
+  json_decref(odd);
+}
+
 void register_spec_tests(void) {
   static const struct test_case tests[] = {
       {"load table", test_load_table},
@@ -253,6 +312,7 @@ void register_spec_tests(void) {
       {"size limit", test_size_limit},
       {"array limit", test_array_limit},
       {"load file and fd", test_load_file_and_fd},
+      {"render as jansson", test_render_as_jansson},
   };
   ADD_SUITE("spec", tests);
 }
