@@ -452,6 +452,7 @@ int report_add_change(shim_report *report, const char *control,
 
 extern const char default_policy_json[];
 extern const size_t default_policy_json_len;
+extern const char default_policy_json_sha256[]; /* computed at build time */
 extern const char sandbox_seccomp_json[];
 extern const size_t sandbox_seccomp_json_len;
 extern const char sandbox_seccomp_json_sha256[]; /* computed at build time */

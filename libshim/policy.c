@@ -391,14 +391,20 @@ static int find_control(const char *id) {
 }
 
 /* Applies a policy document on top of what policy already holds.
- * has_mode[c] is set for each control the document gives a mode. */
+ * has_mode[c] is set for each control the document gives a mode.  The
+ * digest chain takes the document's sha256: digest when known (the
+ * embedded default's, computed at build time), else computed here. */
 static int policy_apply(shim_policy *policy, const char *data, size_t len,
-                        bool has_mode[CONTROL_COUNT], shim_error *err) {
+                        const char *digest, bool has_mode[CONTROL_COUNT],
+                        shim_error *err) {
   _cleanup_json_ json_t *doc = NULL;
   int ret = json_parse_strict(data, len, &doc, err);
   if (ret < 0)
     return ret;
-  if (sha256_chain(policy->chain, data, len) < 0)
+  char hex[65];
+  if (!digest)
+    sha256_hex(data, len, hex);
+  if (sha256_chain(policy->chain, digest ? digest : hex, 64) < 0)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   struct jptr p = {0};
   const char *key;
@@ -470,7 +476,7 @@ int shim_policy_load_default(shim_policy **out, shim_error *err) {
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   bool has_mode[CONTROL_COUNT] = {0};
   int ret = policy_apply(policy, default_policy_json, default_policy_json_len,
-                         has_mode, err);
+                         default_policy_json_sha256, has_mode, err);
   if (ret < 0)
     return ret;
   for (int c = 0; c < CONTROL_COUNT; c++)
@@ -491,7 +497,7 @@ int shim_policy_load_data(const void *data, size_t len, shim_policy **out,
   if (ret < 0)
     return ret;
   bool has_mode[CONTROL_COUNT] = {0};
-  ret = policy_apply(policy, data, len, has_mode, err);
+  ret = policy_apply(policy, data, len, NULL, has_mode, err);
   if (ret == 0)
     ret = policy_finish(policy, err);
   if (ret < 0)

@@ -107,6 +107,20 @@ static void test_shipped_policies_load(void) {
   CU_ASSERT_EQUAL(shim_policy_load_file("/nonexistent.json", &p, &err), -SHIM_ERR_IO);
 }
 
+/* The embedded default's digest is computed at build time: it must be the
+ * one its bytes give, and the file's (profiles/policy/default.json). */
+static void test_embedded_digest(void) {
+  char hex[65], *data = NULL;
+  size_t len = 0;
+  sha256_hex(default_policy_json, default_policy_json_len, hex);
+  CU_ASSERT_STRING_EQUAL(hex, default_policy_json_sha256);
+  CU_ASSERT_FATAL(read_file_limited(FIXTURES_DIR "/../../profiles/policy/default.json",
+                                    &data, &len, NULL) == 0);
+  sha256_hex(data, len, hex);
+  CU_ASSERT_STRING_EQUAL(hex, default_policy_json_sha256);
+  free(data);
+}
+
 void register_policy_tests(void) {
   static const struct test_case tests[] = {
       {"default loads", test_default_loads},
@@ -114,6 +128,7 @@ void register_policy_tests(void) {
       {"overlay keeps defaults", test_overlay_keeps_defaults},
       {"render round trip", test_render_round_trip},
       {"shipped policies load", test_shipped_policies_load},
+      {"embedded policy's digest", test_embedded_digest},
   };
   ADD_SUITE("policy", tests);
 }
