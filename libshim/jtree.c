@@ -496,7 +496,8 @@ json_t *jtree_to_json(const struct jnode *n) {
   case J_FALSE: return json_false();
   case J_INT: return json_integer(n->v.num);
   case J_REAL: return json_real(n->v.real);
-  case J_STRING: return json_stringn(n->v.str, n->count);
+  case J_STRING: /* valid UTF-8: the reader checked it */
+    return json_stringn_nocheck(n->v.str, n->count);
   case J_ARRAY:
   case J_OBJECT: {
     json_t *c = n->type == J_ARRAY ? json_array() : json_object();
