@@ -27,8 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CONFIG_DIR "/etc/shim"
-#define DEFAULT_CONFIG CONFIG_DIR "/shimrun.json"
 #define DEFAULT_AUDIT_LOG "/var/log/shimrun/audit.log"
 #define DEFAULT_STATE_DIR "/run/shimrun"
 
@@ -147,21 +145,15 @@ int shimrun_audit(const struct shimrun *s, const shim_policy *policy,
  * unknown key is an error: a misspelt "policy" must not silently leave the
  * embedded default in charge. */
 static int load_config(struct shimrun *s, const char *argv0, json_t **keep) {
-  const char *path = getenv("SHIMRUN_CONFIG");
-  bool explicit_path = path != NULL;
-  /* Run as shimrun-NAME (a link, one per runtime class: the runc shim
-   * passes BinaryName no flags), shimrun reads /etc/shim/shimrun-NAME.json,
-   * and must find it. */
-  const char *base = strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
+  /* Run as shimrun-NAME (a link, one per runtime class), shimrun reads
+   * /etc/shim/shimrun-NAME.json, and must find it. */
   char named[PATH_MAX];
-  if (!path && strncmp(base, "shimrun-", 8) == 0 && base[8]) {
-    snprintf(named, sizeof named, CONFIG_DIR "/%s.json", base);
-    path = named;
-    explicit_path = true;
-  }
+  bool required;
+  const char *path = shimrun_config_path(argv0, getenv("SHIMRUN_CONFIG"), named,
+                                         sizeof named, &required);
   if (!path)
-    path = DEFAULT_CONFIG;
-  if (!explicit_path && access(path, F_OK) != 0)
+    return shimrun_fail(s, "shimrun: %s: too long a name for a config file", argv0);
+  if (!required && access(path, F_OK) != 0)
     return 0;
   json_error_t jerr;
   json_t *doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
@@ -283,8 +275,8 @@ static void usage(void) {
          "it; exec processes get the container's restrictions; checkpoint\n"
          "and restore are refused; other commands go to the delegate.\n\n"
          "Environment: SHIMRUN_POLICY, SHIMRUN_DELEGATE, SHIMRUN_AUDIT_LOG,\n"
-         "SHIMRUN_STATE_DIR, SHIMRUN_CONFIG (default " DEFAULT_CONFIG ",\n"
-         "or " CONFIG_DIR "/shimrun-NAME.json when run as shimrun-NAME).\n");
+         "SHIMRUN_STATE_DIR, SHIMRUN_CONFIG (default " SHIMRUN_DEFAULT_CONFIG ",\n"
+         "or " SHIMRUN_CONFIG_DIR "/shimrun-NAME.json when run as shimrun-NAME).\n");
 }
 
 /* Settings, global flags, dispatch (on most paths the delegate execs in

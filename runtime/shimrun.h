@@ -68,6 +68,17 @@ int shimrun_audit(const struct shimrun *s, const shim_policy *policy,
 /* Whether the delegate gets command unchanged (start, state, kill, ...). */
 bool shimrun_passes_through(const char *command);
 
+#define SHIMRUN_CONFIG_DIR "/etc/shim"
+#define SHIMRUN_DEFAULT_CONFIG SHIMRUN_CONFIG_DIR "/shimrun.json"
+
+/* The config file that applies: env (SHIMRUN_CONFIG's value, or NULL),
+ * else SHIMRUN_CONFIG_DIR/shimrun-NAME.json when argv0's name is
+ * shimrun-NAME (a link per runtime class), else the default.  *required:
+ * whether it must exist (all but the default).  NULL when the name does
+ * not fit in buf. */
+const char *shimrun_config_path(const char *argv0, const char *env, char *buf,
+                                size_t size, bool *required);
+
 /* The value of a flag at argv[*i] ("--name=v", "--name v", "-name v");
  * NULL when argv[*i] is not that flag.  Advances *i past a separate value. */
 const char *shimrun_flag_value(int argc, char **argv, int *i, const char *name,

@@ -37,6 +37,38 @@ SHIMRUN_BARE static bool has_prefix(const char *s, const char *prefix, size_t n)
   return true;
 }
 
+/* Appends s to buf (used bytes of size, kept NUL-terminated); false when
+ * it does not fit. */
+SHIMRUN_BARE static bool append(char *buf, size_t size, size_t *used, const char *s) {
+  for (; *s; s++) {
+    if (*used + 1 >= size)
+      return false;
+    buf[(*used)++] = *s;
+  }
+  buf[*used] = '\0';
+  return true;
+}
+
+SHIMRUN_BARE const char *shimrun_config_path(const char *argv0, const char *env, char *buf,
+                                             size_t size, bool *required) {
+  const char *base = argv0;
+  for (const char *c = argv0; *c; c++)
+    if (*c == '/')
+      base = c + 1;
+  *required = true;
+  if (env)
+    return env;
+  /* Run as shimrun-NAME (the runc shim passes BinaryName no flags). */
+  size_t used = 0;
+  if (has_prefix(base, "shimrun-", 8) && base[8])
+    return append(buf, size, &used, SHIMRUN_CONFIG_DIR "/") && append(buf, size, &used, base) &&
+                   append(buf, size, &used, ".json")
+               ? buf
+               : NULL;
+  *required = false;
+  return SHIMRUN_DEFAULT_CONFIG;
+}
+
 SHIMRUN_BARE void shimrun_push(struct shimrun *s, const char *arg) {
   /* argv is sized for every argument at start-up (main): no reallocation. */
   s->argv[s->argc++] = (char *)arg;

@@ -134,43 +134,22 @@ SHIMRUN_BARE static const char *env_get(char **envp, const char *name) {
   return NULL;
 }
 
-SHIMRUN_BARE static bool append(char *buf, size_t *used, const char *s) {
-  while (*s) {
-    if (*used + 1 >= FAST_MAX_PATH)
-      return false;
-    buf[(*used)++] = *s++;
-  }
-  buf[*used] = '\0';
-  return true;
-}
-
 /* The config file main would read (shimrun.c's load_config), read into
  * buf (*present false when there is none); false when main must look at
  * it. */
 SHIMRUN_BARE static bool read_config(char **argv, char **envp, char *buf,
                                      size_t size, bool *present, size_t *len) {
   char named[FAST_MAX_PATH];
-  size_t used = 0;
-  const char *path = env_get(envp, "SHIMRUN_CONFIG");
-  bool explicit_path = path != NULL;
-  const char *base = argv[0];
-  for (const char *c = argv[0]; *c; c++)
-    if (*c == '/')
-      base = c + 1;
-  if (!path && same(base, 8, "shimrun-") && base[8]) {
-    if (!append(named, &used, "/etc/shim/") || !append(named, &used, base) ||
-        !append(named, &used, ".json"))
-      return false;
-    path = named;
-    explicit_path = true;
-  }
+  bool required;
+  const char *path = shimrun_config_path(argv[0], env_get(envp, "SHIMRUN_CONFIG"),
+                                         named, sizeof named, &required);
   if (!path)
-    path = "/etc/shim/shimrun.json";
+    return false;
   *len = 0;
   long fd = sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0);
   *present = fd >= 0;
   if (fd < 0)
-    return !explicit_path && sys(SYS_faccessat, AT_FDCWD, (long)path, F_OK, 0) < 0;
+    return !required && sys(SYS_faccessat, AT_FDCWD, (long)path, F_OK, 0) < 0;
   long n;
   while ((n = sys(SYS_read, fd, (long)(buf + *len), (long)(size - *len), 0)) > 0)
     *len += (size_t)n;
@@ -201,8 +180,9 @@ SHIMRUN_BARE void shimrun_fast(long *sp) {
     delegate[dlen] = '\0';
     s.delegate = delegate;
   }
-  if (env_get(envp, "SHIMRUN_DELEGATE"))
-    s.delegate = env_get(envp, "SHIMRUN_DELEGATE");
+  const char *env_delegate = env_get(envp, "SHIMRUN_DELEGATE");
+  if (env_delegate)
+    s.delegate = env_delegate;
   char *av[FAST_MAX_ARGS];
   s.argv = av;
   shimrun_push(&s, "runc");
