@@ -46,6 +46,18 @@ void shimrun_push(struct shimrun *s, const char *arg);
 /* Replaces this process with the delegate; returns only on failure. */
 int shimrun_exec_delegate(struct shimrun *s);
 
+/* ---- Giving back a container's user namespace (shimrun_delete.c) ---- */
+
+/* Releases container id's range and idmapped rootfs, from the host's mount
+ * namespace host_ns when this process left it to idmap binds (-1: it did
+ * not).  0, or the exit status after reporting the failure. */
+int shimrun_release(const struct shimrun *s, const char *id, int host_ns);
+/* Runs the delegate as a child, passing on the signals sent to us, and
+ * once it has exited releases container id if the delegate's state no
+ * longer has it.  Returns the delegate's exit status (128 + the signal
+ * that killed it), or 1 when the release failed. */
+int shimrun_delegate_then_release(struct shimrun *s, const char *id, int host_ns);
+
 /* Reports a refusal or error where the user and containerd see it: stderr
  * and the --log file (runc's JSON format with --log-format json).  Returns
  * the exit status to use (1). */

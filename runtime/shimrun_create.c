@@ -13,7 +13,8 @@
  * pod's, joined), and a rootfs idmapped to it, so that runc sees an
  * ordinary rootfs path and plain uid/gid mappings.  Whatever was claimed
  * or mounted is given back if the create fails before runc runs; after
- * that, delete (shimrun_delete.c) or the pool's reclaiming does it.
+ * that, delete (shimrun_delete.c) or the pool's reclaiming does it, and for
+ * run, shimrun itself once runc has returned and the container is gone.
  */
 #include "config.h"
 #include "shimrun.h"
@@ -22,7 +23,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -226,15 +226,8 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
   /* A refused create leaves no range and no mount behind: released from
    * the host's mount namespace, where the rootfs was idmapped (the binds
    * were idmapped in one of this process's own). */
-  if (rc != 0 && claimed.size) {
-    if (host_ns >= 0 && setns(host_ns, CLONE_NEWNS) < 0)
-      shimrun_fail(s, "shimrun: cannot return to the host's mount namespace to "
-                      "give back the user namespace: %s", strerror(errno));
-    else if (shim_userns_release(s->state_dir, shimrun_root(s), id, &err) < 0)
-      shimrun_fail(s, "shimrun: %s", err.message);
-  }
-  if (host_ns >= 0)
-    close(host_ns);
+  if (rc != 0 && claimed.size)
+    shimrun_release(s, id, host_ns);
   free(data);
   free(hardened);
   shim_report_free(report);
@@ -244,9 +237,18 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
    * one writes is byte for byte what runc is about to read (hardening is
    * idempotent), so it need not be held while the delegate runs. */
   close(dirfd);
-  if (rc != 0)
-    return rc;
-  for (int i = 0; i < argc; i++)
-    shimrun_push(s, argv[i]);
-  return shimrun_exec_delegate(s);
+  if (rc == 0) {
+    for (int i = 0; i < argc; i++)
+      shimrun_push(s, argv[i]);
+    /* run: runc deletes the container when its process exits, and no
+     * delete follows to give back what was claimed for it; we wait for
+     * runc and do. */
+    if (claimed.size && strcmp(argv[0], "run") == 0)
+      rc = shimrun_delegate_then_release(s, id, host_ns);
+    else
+      rc = shimrun_exec_delegate(s);
+  }
+  if (host_ns >= 0)
+    close(host_ns);
+  return rc;
 }

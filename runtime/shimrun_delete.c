@@ -1,22 +1,96 @@
 /*
- * delete: the delegate deletes the container, then shimrun gives back what
- * create took for it: the idmapped rootfs and its user namespace range.
+ * Giving back what create took for a container (its idmapped rootfs and
+ * its user namespace range): after delete, and after a run whose container
+ * has exited.
  *
  * For a container that holds a range, the delegate runs as a child here
  * (every other command execs it), since the release must wait for its
  * verdict: a container that is still there (delete without --force of a
- * running one) keeps its range.
+ * running one, run --detach, run --keep) keeps its range, and a later
+ * delete gives it back.
  */
 #include "config.h"
 #include "shimrun.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+int shimrun_release(const struct shimrun *s, const char *id, int host_ns) {
+  /* The rootfs was idmapped in the host's mount namespace; unmounted from
+   * the one this process made for the binds, it would stay on the host. */
+  if (host_ns >= 0 && setns(host_ns, CLONE_NEWNS) < 0)
+    return shimrun_fail(s, "shimrun: %s: cannot return to the host's mount "
+                           "namespace to give back its user namespace: %s",
+                        id, strerror(errno));
+  shim_error err;
+  if (shim_userns_release(s->state_dir, shimrun_root(s), id, &err) < 0)
+    return shimrun_fail(s, "shimrun: %s: cannot give back its user namespace: %s",
+                        id, err.message);
+  return 0;
+}
+
+/* The signals a caller sends to stop or poke the container: runc passes
+ * them on to the container's process, and we to runc. */
+static const int passed_on[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH};
+static volatile sig_atomic_t delegate_pid;
+
+static void pass_on(int sig, siginfo_t *info, void *ctx) {
+  (void)ctx;
+  /* Sent by a process (kill, timeout, a supervisor): si_code <= 0.  One the
+   * terminal generated (^C, a resize) went to its whole foreground process
+   * group, the delegate included, and must not arrive twice. */
+  if (info->si_code <= 0 && delegate_pid > 0)
+    kill((pid_t)delegate_pid, sig);
+}
+
+int shimrun_delegate_then_release(struct shimrun *s, const char *id, int host_ns) {
+  /* Blocked until the child's pid is known, so that none is lost; the
+   * child starts with the mask we had. */
+  sigset_t block, old;
+  sigemptyset(&block);
+  for (size_t i = 0; i < sizeof passed_on / sizeof passed_on[0]; i++)
+    sigaddset(&block, passed_on[i]);
+  sigprocmask(SIG_BLOCK, &block, &old);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  posix_spawnattr_setsigmask(&attr, &old);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  /* posix_spawn: a child sharing our memory until it execs (vfork), not a
+   * copy of our page tables (fork), which cost a fifth of a delete. */
+  pid_t pid;
+  int e = posix_spawn(&pid, s->delegate, NULL, &attr, s->argv, environ);
+  posix_spawnattr_destroy(&attr);
+  int rc = 0;
+  if (e != 0) {
+    rc = shimrun_fail(s, "shimrun: cannot run the delegate %s: %s", s->delegate,
+                      strerror(e));
+  } else {
+    delegate_pid = pid;
+    struct sigaction sa = {.sa_sigaction = pass_on, .sa_flags = SA_SIGINFO | SA_RESTART};
+    for (size_t i = 0; i < sizeof passed_on / sizeof passed_on[0]; i++)
+      sigaction(passed_on[i], &sa, NULL);
+  }
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  int status = 0;
+  while (e == 0 && waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return shimrun_fail(s, "shimrun: %s: cannot wait for the delegate: %s",
+                          id ? id : "", strerror(errno));
+  if (e == 0)
+    rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  char state[PATH_MAX * 2];
+  snprintf(state, sizeof state, "%s/%s", shimrun_root(s), id ? id : "");
+  if (id && access(state, F_OK) != 0 && shimrun_release(s, id, host_ns) != 0)
+    rc = 1;
+  return rc;
+}
 
 int shimrun_delete(struct shimrun *s, int argc, char **argv) {
   /* runc delete [--force|-f] ID: the id is the one argument that is not
@@ -31,24 +105,5 @@ int shimrun_delete(struct shimrun *s, int argc, char **argv) {
    * delegate can take our place, as for every other command. */
   if (id && shim_userns_held(s->state_dir, shimrun_root(s), id, NULL) == 0)
     return shimrun_exec_delegate(s);
-  /* posix_spawn: a child sharing our memory until it execs (vfork), not a
-   * copy of our page tables (fork), which cost a fifth of a delete. */
-  pid_t pid;
-  int e = posix_spawn(&pid, s->delegate, NULL, NULL, s->argv, environ);
-  if (e != 0)
-    return shimrun_fail(s, "shimrun: cannot run the delegate %s: %s", s->delegate,
-                        strerror(e));
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return shimrun_fail(s, "shimrun: delete: %s", strerror(errno));
-  int rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  char state[PATH_MAX * 2];
-  snprintf(state, sizeof state, "%s/%s", shimrun_root(s), id ? id : "");
-  if (id && access(state, F_OK) != 0) {
-    shim_error err;
-    if (shim_userns_release(s->state_dir, shimrun_root(s), id, &err) < 0)
-      rc = shimrun_fail(s, "shimrun: delete %s: %s", id, err.message);
-  }
-  return rc;
+  return shimrun_delegate_then_release(s, id, -1);
 }

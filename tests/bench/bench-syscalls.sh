@@ -51,6 +51,8 @@ tmp=$(mktemp -d /tmp/bench-syscalls.XXXXXX)
 # Searchable by all: should the hardening map root to another uid (user
 # namespace), that uid must still reach the root file system.
 chmod 755 "$tmp"
+# shimrun's user namespace pool: ours, not the host's /run/shimrun.
+export SHIMRUN_STATE_DIR=$tmp/shimrun-state
 # Every runtime keeps its state in a private root, so that the containers
 # found there are ours; each run deletes its own, so this only finds ones
 # left by a killed run.

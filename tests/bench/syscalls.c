@@ -7,6 +7,12 @@
  *   getppid        the cheapest real system call: the bare entry and exit
  *                  cost plus whatever a seccomp filter adds
  *   read0          read(2) of 0 bytes from /dev/zero: an fd lookup more
+ *   ioctl          ioctl(2) on /dev/zero with the NVIDIA driver's command
+ *                  number for a resource-manager control, which /dev/zero
+ *                  answers ENOTTY: a GPU job's hot path into the kernel is
+ *                  ioctls on /dev/nvidia*, so this row is what a filter
+ *                  adds to each of them (the driver's own work is the same
+ *                  under every configuration)
  *   open-close     openat(2) + close(2) of a file in /tmp: path walk and
  *                  file table
  *   mmap-munmap    mmap(2) + munmap(2) of one anonymous page, never
@@ -46,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -67,7 +74,7 @@ static double now_ns(void)
  * first one that failed.  prepare and finish, where an operation has them,
  * set up and tear down what every batch reuses. */
 
-static int zero_fd = -1;                 /* read0 */
+static int zero_fd = -1;                 /* read0, ioctl */
 static char tmp_path[] = "/tmp/syscalls.XXXXXX"; /* open-close */
 static int ping_fd = -1, pong_fd = -1;   /* pipe-roundtrip: our ends */
 static pid_t echo_pid = -1;              /* pipe-roundtrip: the child */
@@ -97,6 +104,22 @@ static int run_read0(unsigned long n)
 }
 
 static void finish_read0(void) { close(zero_fd); }
+
+/* _IOWR('F', 0x2a, 32 bytes): NV_ESC_RM_CONTROL's number on /dev/nvidiactl
+ * (type 'F' is the NVIDIA driver's).  /dev/zero has no ioctl handler and
+ * the number is none of the generic ones do_vfs_ioctl answers itself, so
+ * every call takes the path to the driver and comes back ENOTTY; a filter
+ * that refused ioctl would answer EPERM (or kill) instead. */
+#define NV_RM_CONTROL_NR _IOWR('F', 0x2a, char[32])
+
+static int run_ioctl(unsigned long n)
+{
+	char arg[32] = {0};
+	while (n--)
+		if (syscall(SYS_ioctl, zero_fd, NV_RM_CONTROL_NR, arg) != -1 || errno != ENOTTY)
+			return -1;
+	return 0;
+}
 
 /* The file is our own, on the tmpfs the benchmark mounts at /tmp: the walk
  * is short and never waits for a disk (nor, under runsc, for its gofer). */
@@ -255,6 +278,7 @@ static const struct op {
 } ops[] = {
 	{"getppid", NULL, run_getppid, NULL},
 	{"read0", prepare_read0, run_read0, finish_read0},
+	{"ioctl", prepare_read0, run_ioctl, finish_read0},
 	{"open-close", prepare_open_close, run_open_close, finish_open_close},
 	{"mmap-munmap", NULL, run_mmap_munmap, NULL},
 	{"pipe-roundtrip", prepare_pipe_roundtrip, run_pipe_roundtrip, finish_pipe_roundtrip},

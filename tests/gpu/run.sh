@@ -120,8 +120,9 @@ run_one() {
 	fi
 	rc=$?
 	end=$(date +%s.%N)
-	# runc run deletes the container; shimrun's delete gives back its
-	# user namespace range and idmapped rootfs.
+	# run deletes the container when the job exits (and shimrun run gives
+	# back its user namespace range and idmapped rootfs); these deletes
+	# are for a run that timeout killed.
 	if [ "$rt" = shimrun ]; then
 		SHIMRUN_CONFIG=$W/shimrun.json SHIMRUN_STATE_DIR=$W/shimrun-state \
 			"$SHIMRUN" --root "$W/runc" --delegate "$RUNC" delete -f "$id" >/dev/null 2>&1

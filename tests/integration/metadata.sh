@@ -24,7 +24,8 @@ tmp=$(mktemp -d /tmp/shim-metadata.XXXXXX)
 # Traversable: the containers' root (a user namespace's, not host root)
 # walks through it to its rootfs, as through containerd's /run (0711).
 chmod 711 "$tmp"
-chmod 755 "$tmp"
+# shimrun's user namespace pool: ours, not the host's /run/shimrun.
+export SHIMRUN_STATE_DIR=$tmp/shimrun-state
 srv=shimtest-srv-$$ ctn=shimtest-ctn-$$
 httpd=
 cleanup() {

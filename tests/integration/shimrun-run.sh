@@ -1,0 +1,103 @@
+#!/bin/bash
+# `shimrun run` on real runc, as an admin or a script uses it (containerd
+# uses create and start): the container's exit status comes back, a
+# signal sent to shimrun reaches the container, and once runc has returned
+# nothing is left behind: no idmapped rootfs on the host, no user
+# namespace record, a bundle that can be removed.  run --detach and
+# run --keep leave a container, which keeps its range until delete.
+#
+# Environment: top_builddir (runtime/shimrun; default .), top_srcdir.
+# Needs root, runc, jq and busybox-static; exits 77 (skip) without them.
+set -u
+top_builddir=${top_builddir:-.}
+top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
+SHIMRUN=$(realpath "${SHIMRUN:-$top_builddir/runtime/shimrun}")
+
+# shellcheck source=tests/lib/containers.sh
+. "$top_srcdir/tests/lib/containers.sh"
+require_containers shimrun-run
+
+tmp=$(mktemp -d /tmp/shimrun-run.XXXXXX)
+# Traversable: the container's root (a user namespace's, not host root)
+# walks through it to its rootfs.
+chmod 711 "$tmp"
+export SHIMRUN_STATE_DIR=$tmp/state SHIMRUN_AUDIT_LOG=$tmp/audit.log
+export SHIMRUN_CONFIG=$tmp/shimrun.json
+echo '{"delegate": "'"$(command -v runc)"'"}' >"$SHIMRUN_CONFIG"
+cleanup() {
+	delete_containers "$SHIMRUN" "$tmp/runc"
+	unmount_below "$tmp"
+	rm -rf --one-file-system -- "$tmp"
+}
+trap cleanup EXIT
+
+passed=0 failed=0
+check() { # NAME COMMAND...
+	local name=$1; shift
+	if "$@"; then passed=$((passed + 1)); echo "  ok: $name"; else
+		failed=$((failed + 1)); echo "  FAIL: $name"; sed 's/^/    /' "$tmp/out"; fi
+}
+
+mkdir -p "$tmp/proto/rootfs/bin" "$tmp/proto/rootfs/proc" "$tmp/proto/rootfs/dev"
+cp /bin/busybox "$tmp/proto/rootfs/bin/busybox"
+(cd "$tmp/proto" && runc spec)
+# bundle NAME SCRIPT: a fresh bundle whose process is `sh -c SCRIPT`.
+bundle() {
+	rm -rf "${tmp:?}/$1"
+	cp -a "$tmp/proto" "$tmp/$1"
+	jq --arg s "$2" '.process.terminal = false | .process.args = ["/bin/busybox", "sh", "-c", $s]' \
+		"$tmp/proto/config.json" >"$tmp/$1/config.json"
+}
+run() { # NAME [FLAG...]: shimrun run of bundle NAME as container NAME
+	local name=$1
+	shift
+	exec "$SHIMRUN" --root "$tmp/runc" run --bundle "$tmp/$name" "$@" "$name"
+}
+records() { find "$tmp/state/userns" -type f ! -name lock | wc -l; }
+mounted() { findmnt -rn -o TARGET | grep -q "^$tmp/$1/rootfs$"; }
+in_userns() { jq -e '.linux.namespaces | any(.type == "user")' "$tmp/$1/config.json" >/dev/null; }
+
+echo "a container that exits"
+bundle exit 'exit 3'
+(run exit) >"$tmp/out" 2>&1
+check "its exit status comes back" [ $? -eq 3 ]
+check "it ran in a user namespace" in_userns exit
+check "no rootfs mount left" eval '! mounted exit'
+check "no user namespace record left" [ "$(records)" -eq 0 ]
+check "the bundle can be removed" rm -r "$tmp/exit"
+
+echo "a signal sent to shimrun reaches the container"
+# The container's process is its pid namespace's init, which the kernel
+# spares signals it has no handler for: this one has one.
+bundle sig 'trap "exit 7" TERM; echo ready; while :; do busybox sleep 0.1; done'
+# (run ...) & is shimrun itself: the subshell execs it.
+(run sig) >"$tmp/out" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q ready "$tmp/out" && break; sleep 0.1; done
+kill -TERM "$pid"
+wait "$pid"
+check "the container's trap ran (exit 7)" [ $? -eq 7 ]
+check "no rootfs mount left" eval '! mounted sig'
+check "no user namespace record left" [ "$(records)" -eq 0 ]
+
+echo "run --detach: the container runs on, with its range"
+bundle det 'busybox sleep 60'
+(run det -d) >"$tmp/out" 2>&1 </dev/null
+check "run -d succeeds" [ $? -eq 0 ]
+check "the container is running" sh -c "'$SHIMRUN' --root '$tmp/runc' state det | jq -e '.status == \"running\"' >/dev/null"
+check "its rootfs is still mounted" mounted det
+check "its record is kept" [ "$(records)" -eq 1 ]
+"$SHIMRUN" --root "$tmp/runc" delete -f det >"$tmp/out" 2>&1
+check "delete -f gives both back" sh -c "[ $(records) -eq 0 ] && ! findmnt -rn -o TARGET | grep -q '^$tmp/det/rootfs$'"
+
+echo "run --keep: the stopped container keeps its range until delete"
+bundle keep 'exit 0'
+(run keep --keep) >"$tmp/out" 2>&1
+check "run --keep succeeds" [ $? -eq 0 ]
+check "its record is kept" [ "$(records)" -eq 1 ]
+"$SHIMRUN" --root "$tmp/runc" delete keep >"$tmp/out" 2>&1
+check "delete gives it back" [ "$(records)" -eq 0 ]
+check "and unmounts" eval '! mounted keep'
+
+echo "shimrun-run: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
