@@ -16,12 +16,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-pass=0 fail=0
-check() { # NAME COMMAND...
-	local name=$1
-	shift
-	if "$@"; then pass=$((pass + 1)); else echo "FAIL: $name"; fail=$((fail + 1)); fi
-}
 
 # runc's part: create leaves ROOT/ID behind (unless told to die first),
 # delete removes it.
@@ -132,5 +126,5 @@ check "and no record" [ "$(records)" = "$held" ]
 
 for id in a b c v; do "$shimrun" --root "$root" delete "$id"; done
 check "empty pool at the end" [ "$(records)" = 0 ]
-echo "userns: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+echo "userns: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

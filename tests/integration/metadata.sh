@@ -37,13 +37,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0 failed=0
-check() { # NAME COMMAND...
-	local name=$1; shift
-	if "$@"; then passed=$((passed + 1)); echo "  ok: $name"; else
-		failed=$((failed + 1)); echo "  FAIL: $name"; sed 's/^/    /' "$tmp/out"; fi
-}
-
 # The network: server 169.254.169.254/16 and 10.123.0.1/24; the
 # containers' side 169.254.1.2/16 and 10.123.0.2/24, on-link to both.
 ip netns add "$srv" && ip netns add "$ctn" &&

@@ -31,13 +31,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0 failed=0
-check() { # NAME COMMAND...
-	local name=$1; shift
-	if "$@"; then passed=$((passed + 1)); echo "  ok: $name"; else
-		failed=$((failed + 1)); echo "  FAIL: $name"; sed 's/^/    /' "$tmp/out"; fi
-}
-
 mkdir -p "$tmp/proto/rootfs/bin" "$tmp/proto/rootfs/proc" "$tmp/proto/rootfs/dev"
 cp /bin/busybox "$tmp/proto/rootfs/bin/busybox"
 (cd "$tmp/proto" && runc spec)
