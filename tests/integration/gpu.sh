@@ -22,15 +22,10 @@ top_builddir=${top_builddir:-.}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 SHIMRUN=$(realpath "${SHIMRUN:-$top_builddir/runtime/shimrun}")
 
-skip() { echo "gpu: SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "must run as root"
-for tool in containerd ctr runc umoci jq; do
-	command -v "$tool" >/dev/null || skip "$tool not installed"
-done
-[ -x "$SHIMRUN" ] || { echo "gpu: FAIL: no shimrun at $SHIMRUN"; exit 1; }
-
 # shellcheck source=tests/lib/containerd.sh
 . "$top_srcdir/tests/lib/containerd.sh"
+require_containerd gpu
+skip() { echo "gpu: SKIP: $*"; exit 77; }
 
 # The fake GPU: character devices of a major for local/experimental use
 # that no driver holds here (120-127 are never assigned dynamically; a

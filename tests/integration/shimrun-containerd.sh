@@ -22,15 +22,9 @@ top_builddir=${top_builddir:-.}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 SHIMRUN=$(realpath "${SHIMRUN:-$top_builddir/runtime/shimrun}")
 
-skip() { echo "shimrun-containerd: SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "must run as root"
-for tool in containerd ctr runc umoci jq; do
-	command -v "$tool" >/dev/null || skip "$tool not installed"
-done
-[ -x "$SHIMRUN" ] || { echo "shimrun-containerd: FAIL: no shimrun at $SHIMRUN"; exit 1; }
-
 # shellcheck source=tests/lib/containerd.sh
 . "$top_srcdir/tests/lib/containerd.sh"
+require_containerd shimrun-containerd
 
 D=$(mktemp -d /tmp/shimrun-ctrd.XXXXXX)
 # Traversable: the containers' root (a user namespace's, not host root)

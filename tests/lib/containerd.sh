@@ -2,6 +2,9 @@
 # tests/lib/containerd.sh - helpers for integration tests that need a real
 # containerd.  Source it; do not execute it.
 #
+#   require_containerd NAME exit 77 (skip) unless root with containerd,
+#                           ctr, runc, umoci and jq; exit 1 when $SHIMRUN
+#                           is not an executable
 #   ctrd_start DIR [CRI.toml]
 #                           private containerd, everything under DIR; with
 #                           CRI.toml, the CRI plugin is on, configured by
@@ -25,6 +28,15 @@
 # the then-empty directories if ctrd_start created /run/containerd.
 # Likewise pass `--runc-root DIR/runc` to `ctr run` to keep runc's state
 # out of /run/containerd/runc.
+
+require_containerd() {
+	local name=$1 tool
+	[ "$(id -u)" -eq 0 ] || { echo "$name: SKIP: must run as root"; exit 77; }
+	for tool in containerd ctr runc umoci jq; do
+		command -v "$tool" >/dev/null || { echo "$name: SKIP: $tool not installed"; exit 77; }
+	done
+	[ -x "$SHIMRUN" ] || { echo "$name: FAIL: no shimrun at $SHIMRUN"; exit 1; }
+}
 
 # Namespace for everything tests create; keeps them apart from "default".
 CTRD_NAMESPACE=${CTRD_NAMESPACE:-shimtest}
