@@ -39,7 +39,7 @@ step "libFuzzer: regressions, then ${FUZZ_SECONDS:-60} s per target"
 FUZZ_SECONDS=${FUZZ_SECONDS:-60} tests/fuzz/run.sh
 
 step "make distcheck"
-(cd build/plain && make -s distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror)
+(cd build/plain && make -s distcheck DISTCHECK_CONFIGURE_FLAGS=--enable-werror VERBOSE=yes)
 
 step "all tests passed"
 echo "tests: $passed passed, $failed failed"

@@ -108,10 +108,16 @@ DEVICE=(--device "$NODE")
 DRIVER=(--mount "type=bind,src=$D/driver,dst=/usr/local/nvidia,options=rbind:ro")
 
 echo "device plugin shape: a device and a read-only driver bind"
-grun gpu "${DEVICE[@]}" "${DRIVER[@]}" "$IMG" gpu-plugin sh -c '
+# One stream inside (exec 2>&1): ctr copies the container's stdout and
+# stderr through two pipes, so their lines reach $D/out in either order and
+# a message the shell writes in two parts ("sh: ", then the text) could be
+# glued to a line of the other stream.  The failed redirection's message is
+# the subshell's, discarded: a redirection error goes to the stderr the
+# command had before its own 2>/dev/null.
+grun gpu "${DEVICE[@]}" "${DRIVER[@]}" "$IMG" gpu-plugin sh -c 'exec 2>&1
 	grep -E "^(Seccomp|NoNewPrivs):" /proc/self/status; cat /proc/self/uid_map
-	ls -l '"$NODE"'; cat '"$NODE"' 2>&1; cat /usr/local/nvidia/libcuda.so.550.90.07
-	echo x >/usr/local/nvidia/new 2>/dev/null || echo "driver read-only"
+	ls -l '"$NODE"'; cat '"$NODE"'; cat /usr/local/nvidia/libcuda.so.550.90.07
+	(echo x >/usr/local/nvidia/new) 2>/dev/null || echo "driver read-only"
 	grep " /usr/local/nvidia " /proc/self/mounts'
 status=$?
 check "runs under the GPU policy" [ $status -eq 0 ]
