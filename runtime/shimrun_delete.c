@@ -50,7 +50,11 @@ static void pass_on(int sig, siginfo_t *info, void *ctx) {
     kill((pid_t)delegate_pid, sig);
 }
 
-int shimrun_delegate_then_release(struct shimrun *s, const char *id, int host_ns) {
+/* Runs the delegate as a child, passing on the signals sent to us while it
+ * runs.  Its exit status (128 + the signal that killed it); 1 after
+ * reporting that it could not run; -1 after reporting that it could not be
+ * waited for (it may still be running). */
+static int spawn_delegate(struct shimrun *s) {
   /* Blocked until the child's pid is known, so that none is lost; the
    * child starts with the mask we had. */
   sigset_t block, old;
@@ -67,24 +71,32 @@ int shimrun_delegate_then_release(struct shimrun *s, const char *id, int host_ns
   pid_t pid;
   int e = posix_spawn(&pid, s->delegate, NULL, &attr, s->argv, environ);
   posix_spawnattr_destroy(&attr);
-  int rc = 0;
   if (e != 0) {
-    rc = shimrun_fail(s, "shimrun: cannot run the delegate %s: %s", s->delegate,
-                      strerror(e));
-  } else {
-    delegate_pid = pid;
-    struct sigaction sa = {.sa_sigaction = pass_on, .sa_flags = SA_SIGINFO | SA_RESTART};
-    for (size_t i = 0; i < sizeof passed_on / sizeof passed_on[0]; i++)
-      sigaction(passed_on[i], &sa, NULL);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    return shimrun_fail(s, "shimrun: cannot run the delegate %s: %s", s->delegate,
+                        strerror(e));
   }
+  delegate_pid = pid;
+  struct sigaction sa = {.sa_sigaction = pass_on, .sa_flags = SA_SIGINFO | SA_RESTART};
+  for (size_t i = 0; i < sizeof passed_on / sizeof passed_on[0]; i++)
+    sigaction(passed_on[i], &sa, NULL);
   sigprocmask(SIG_SETMASK, &old, NULL);
-  int status = 0;
-  while (e == 0 && waitpid(pid, &status, 0) < 0)
-    if (errno != EINTR)
-      return shimrun_fail(s, "shimrun: %s: cannot wait for the delegate: %s",
-                          id ? id : "", strerror(errno));
-  if (e == 0)
-    rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  int status = 0, w;
+  while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+    ;
+  /* Reaped: its pid may be reused, and must not get a signal of ours. */
+  delegate_pid = 0;
+  if (w < 0) {
+    shimrun_fail(s, "shimrun: cannot wait for the delegate: %s", strerror(errno));
+    return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int shimrun_delegate_then_release(struct shimrun *s, const char *id, int host_ns) {
+  int rc = spawn_delegate(s);
+  if (rc < 0)
+    return 1; /* what it may still be using stays */
   char state[PATH_MAX * 2];
   snprintf(state, sizeof state, "%s/%s", shimrun_root(s), id ? id : "");
   if (id && access(state, F_OK) != 0 && shimrun_release(s, id, host_ns) != 0)
