@@ -25,9 +25,8 @@ gpu=$top_srcdir/profiles/policy/gpu.json
 [ "$(id -u)" -eq 0 ] || { echo "gpu-fixtures: SKIP: must run as root"; exit 77; }
 command -v unshare >/dev/null || { echo "gpu-fixtures: SKIP: no unshare"; exit 77; }
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "  ok: $1"; }
-bad() { failed=$((failed + 1)); echo "  FAIL: $1"; shift; [ $# -gt 0 ] && printf '    %s\n' "$@"; }
+# shellcheck source=tests/lib/checks.sh
+. "$top_srcdir/tests/lib/checks.sh"
 
 # judge NAME WANT-EXIT WANT-REJECTS POLICY-ARGS... FIXTURE: shimctl check
 # --format json; WANT-REJECTS is the rejecting findings' count per control

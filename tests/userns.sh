@@ -7,10 +7,12 @@
 # refuses.  Real containers: tests/integration/shimrun-containerd.sh.
 set -u
 . "$top_srcdir/tests/lib/containers.sh"
+. "$top_srcdir/tests/lib/checks.sh"
 [ "$(id -u)" -eq 0 ] || { echo "userns: SKIP: must run as root"; exit 77; }
 shimrun="$top_builddir/runtime/shimrun"
 fx="$top_srcdir/tests/fixtures"
 tmp=$(mktemp -d)
+CHECK_OUT=$tmp/out
 cleanup() {
 	unmount_below "$tmp"
 	rm -rf "$tmp"

@@ -133,13 +133,8 @@ trap cleanup EXIT
 # set -e ends the test on an unexpected failure; say where.
 trap 'echo "cri: FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "  ok: $1"; }
-bad() { failed=$((failed + 1)); echo "  FAIL: $1"; shift; [ $# -gt 0 ] && printf '    %s\n' "$@"; return 0; }
-check() { # NAME COMMAND...: passes when the command succeeds
-	local name=$1; shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
-}
+# shellcheck source=tests/lib/checks.sh
+. "$top_srcdir/tests/lib/checks.sh"
 die() {
 	echo "cri: FAIL: $*"
 	[ -r "$D/containerd.log" ] && tail -n 20 "$D/containerd.log" | sed 's/^/    /'

@@ -80,13 +80,9 @@ EOF
 	chmod 755 "$D/shimrun-$p"
 done
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "  ok: $1"; }
-bad() { failed=$((failed + 1)); echo "  FAIL: $1"; shift; [ $# -gt 0 ] && printf '    %s\n' "$@"; }
-check() { # NAME COMMAND...: passes when the command succeeds
-	local name=$1; shift
-	if "$@"; then ok "$name"; else bad "$name" "$(head -c 800 "$D/out")"; fi
-}
+# shellcheck source=tests/lib/checks.sh
+. "$top_srcdir/tests/lib/checks.sh"
+CHECK_OUT=$D/out
 
 echo "the shipped GPU policy"
 loads() { "$top_builddir/runtime/shimctl" policy show --policy "$1" >"$D/out" 2>&1; }

@@ -17,10 +17,13 @@ SHIMRUN=$(realpath "${SHIMRUN:-$top_builddir/runtime/shimrun}")
 
 # shellcheck source=tests/lib/containers.sh
 . "$top_srcdir/tests/lib/containers.sh"
+# shellcheck source=tests/lib/checks.sh
+. "$top_srcdir/tests/lib/checks.sh"
 require_containers metadata
 command -v ip >/dev/null || { echo "metadata: SKIP: ip (iproute2) not installed"; exit 77; }
 
 tmp=$(mktemp -d /tmp/shim-metadata.XXXXXX)
+CHECK_OUT=$tmp/out
 # Traversable: the containers' root (a user namespace's, not host root)
 # walks through it to its rootfs, as through containerd's /run (0711).
 chmod 711 "$tmp"

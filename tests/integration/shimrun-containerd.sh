@@ -40,13 +40,9 @@ EOF
 chmod 755 "$D/shimrun-wrapper"
 trap 'ctrd_stop "$D" >/dev/null 2>&1' EXIT
 
-passed=0 failed=0
-ok() { passed=$((passed + 1)); echo "  ok: $1"; }
-bad() { failed=$((failed + 1)); echo "  FAIL: $1"; shift; [ $# -gt 0 ] && printf '    %s\n' "$@"; }
-check() { # NAME COMMAND...: passes when the command succeeds
-	local name=$1; shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
-}
+# shellcheck source=tests/lib/checks.sh
+. "$top_srcdir/tests/lib/checks.sh"
+CHECK_OUT=$D/out
 
 ctrd_start "$D" >/dev/null || { echo "shimrun-containerd: FAIL: containerd did not start"; exit 1; }
 IMG=$(busybox_image "$D") || { echo "shimrun-containerd: FAIL: no image"; exit 1; }

@@ -15,9 +15,12 @@ SHIMRUN=$(realpath "${SHIMRUN:-$top_builddir/runtime/shimrun}")
 
 # shellcheck source=tests/lib/containers.sh
 . "$top_srcdir/tests/lib/containers.sh"
+# shellcheck source=tests/lib/checks.sh
+. "$top_srcdir/tests/lib/checks.sh"
 require_containers shimrun-run
 
 tmp=$(mktemp -d /tmp/shimrun-run.XXXXXX)
+CHECK_OUT=$tmp/out
 # Traversable: the container's root (a user namespace's, not host root)
 # walks through it to its rootfs.
 chmod 711 "$tmp"

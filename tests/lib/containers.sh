@@ -9,10 +9,6 @@
 #   delete_containers CMD ROOT
 #                             force-delete every container under a private
 #                             state root of runc or shimrun (CMD)
-#   check NAME COMMAND...     one test: passes when COMMAND succeeds, else
-#                             prints NAME and $tmp/out (the last output,
-#                             where there is one);
-#                             counted in passed and failed
 
 require_containers() {
 	local name=$1 why=
@@ -38,14 +34,6 @@ delete_containers() {
 	for id in $("$cmd" --root "$root" list -q 2>/dev/null); do
 		"$cmd" --root "$root" delete -f "$id" >/dev/null 2>&1
 	done
-}
-
-passed=0 failed=0
-check() {
-	local name=$1; shift
-	if "$@"; then passed=$((passed + 1)); echo "  ok: $name"; else
-		failed=$((failed + 1)); echo "  FAIL: $name"
-		[ ! -r "$tmp/out" ] || sed 's/^/    /' "$tmp/out"; fi
 }
 
 # delete_runsc ROOT [GLOBAL FLAGS...]: the same for runsc, whose flags differ
