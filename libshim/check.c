@@ -593,7 +593,9 @@ static void check_mounts(struct ctx *c) {
     } else if (on(c, CONTROL_KERNEL_FILESYSTEMS)) {
       if ((strcmp(type, "sysfs") == 0 || strncmp(type, "cgroup", 6) == 0) &&
           !mount_is_ro(options))
-        finding(c, CONTROL_KERNEL_FILESYSTEMS, UNFIXABLE, p.buf, c->privileged,
+        /* Kubernetes mounts them writable for privileged: true alone (a
+         * privileged pod's sandbox too, on containerd 2.x). */
+        finding(c, CONTROL_KERNEL_FILESYSTEMS, UNFIXABLE, p.buf, "privileged: true",
                 "%s mounted read-write at %s", type, dest ? dest : "?");
       else if (strcmp(type, "proc") == 0 && (!dest || strcmp(dest, "/proc") != 0))
         finding(c, CONTROL_KERNEL_FILESYSTEMS, UNFIXABLE, p.buf, NULL,

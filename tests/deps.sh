@@ -8,4 +8,6 @@ apt-get install -y -q --no-install-recommends \
   libjansson-dev libseccomp-dev libcap-ng-dev libnl-3-dev libnl-route-3-dev \
   libcunit1-dev valgrind jq binutils python3 python3-yaml iproute2 strace \
   runc containerd umoci busybox-static runsc clang \
-  python3-grpcio python3-protobuf protobuf-compiler containernetworking-plugins
+  python3-grpcio python3-protobuf protobuf-compiler containernetworking-plugins \
+  patchelf
+"$(dirname "$0")/stacks.sh"

@@ -78,10 +78,14 @@ assert conf["nvidia-container-runtime-hook"]["path"] == "nvidia-container-runtim
 	"$ex/containerd/nvidia-container-runtime.toml"
 
 if command -v containerd >/dev/null; then
+	# dump CONFIG OUT: containerd's merged configuration, with the single
+	# quotes containerd 2.x writes made double, as 1.6 writes them.
+	dump() { containerd --config "$1" config dump | tr "'" '"' >"$2"; }
+	major=$(containerd --version | awk '{print $3}' | sed 's/^v//; s/[.].*//')
 	# containerd merges the drop-in the way the README says to import it.
 	mkdir "$tmp/conf.d" && cp "$ex/containerd/shim.toml" "$tmp/conf.d/"
 	printf 'version = 2\nimports = ["%s/conf.d/*.toml"]\n' "$tmp" >"$tmp/config.toml"
-	check "containerd reads the drop-in" sh -c 'containerd --config "$1" config dump >"$2"' sh \
+	check "containerd reads the drop-in" dump \
 		"$tmp/config.toml" "$tmp/dump"
 	check "the runtime class is there" grep -q 'runtimes.shim.options' "$tmp/dump"
 	check "BinaryName is shimrun" grep -q 'BinaryName = "/usr/local/bin/shimrun"' "$tmp/dump"
@@ -91,7 +95,7 @@ if command -v containerd >/dev/null; then
 	# per imported file: shim.toml and shim-gpu.toml do not combine).
 	mkdir "$tmp/conf.gpu" && cp "$ex/containerd/shim-gpu.toml" "$tmp/conf.gpu/"
 	printf 'version = 2\nimports = ["%s/conf.gpu/*.toml"]\n' "$tmp" >"$tmp/config-gpu.toml"
-	check "containerd reads the GPU drop-in" sh -c 'containerd --config "$1" config dump >"$2"' sh \
+	check "containerd reads the GPU drop-in" dump \
 		"$tmp/config-gpu.toml" "$tmp/dump-gpu"
 	check "the shim-gpu class is there" grep -q 'runtimes.shim-gpu.options' "$tmp/dump-gpu"
 	check "its BinaryName is the shimrun-gpu link" \
@@ -105,11 +109,24 @@ if command -v containerd >/dev/null; then
 		"$ex/containerd/nvidia-container-runtime.toml" |
 		sed -e '/^# ---/d' -e 's/^# \{0,1\}//' >"$tmp/conf.nv/shim-gpu.toml"
 	printf 'version = 2\nimports = ["%s/conf.nv/*.toml"]\n' "$tmp" >"$tmp/config-nv.toml"
-	check "containerd reads the toolkit variant" sh -c 'containerd --config "$1" config dump >"$2"' sh \
+	check "containerd reads the toolkit variant" dump \
 		"$tmp/config-nv.toml" "$tmp/dump-nv"
 	check "the toolkit variant: shim-gpu handler" grep -q 'runtimes.shim-gpu.options' "$tmp/dump-nv"
 	check "the toolkit variant: BinaryName nvidia-container-runtime" \
 		grep -q 'BinaryName = "/usr/bin/nvidia-container-runtime"' "$tmp/dump-nv"
+
+	# The version 3 drop-in, on the containerd that reads version 3.
+	if [ "$major" -ge 2 ]; then
+		mkdir "$tmp/conf.v3" && cp "$ex/containerd/shim-v3.toml" "$tmp/conf.v3/"
+		printf 'version = 3\nimports = ["%s/conf.v3/*.toml"]\n' "$tmp" >"$tmp/config-v3.toml"
+		check "containerd reads the version 3 drop-in" dump "$tmp/config-v3.toml" "$tmp/dump-v3"
+		check "v3: the runtime class is in the CRI runtime plugin" \
+			grep -qF '[plugins."io.containerd.cri.v1.runtime".containerd.runtimes.shim.options]' "$tmp/dump-v3"
+		check "v3: BinaryName is shimrun" grep -q 'BinaryName = "/usr/local/bin/shimrun"' "$tmp/dump-v3"
+		check "v3: runc v2 shim" grep -q 'runtime_type = "io.containerd.runc.v2"' "$tmp/dump-v3"
+	else
+		echo "SKIP: the version 3 drop-in needs containerd 2.x (this is $(containerd --version | awk '{print $3}'))"
+	fi
 else
 	echo "FAIL: containerd not installed"; fail=$((fail + 1))
 fi
