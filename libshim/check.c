@@ -20,6 +20,7 @@
 
 struct ctx {
   const shim_policy *policy;
+  const shim_spec *spec;
   const struct jnode *root;
   shim_report *report;
   /* "privileged: true" when the spec carries its main trace (every
@@ -248,15 +249,12 @@ static void check_user_namespace(struct ctx *c) {
   if (path && *path) {
     /* Host-namespaces judges the host's own; here: whose ids is it? */
     shim_userns joined;
-    char why[PATH_MAX + 128];
+    char why[PATH_MAX + 256];
     snprintf(ptr, sizeof ptr, "/linux/namespaces/%zu", at);
-    if (userns_read_joined(path, &joined, why, sizeof why) < 0)
-      finding(c, CONTROL_USER_NAMESPACE, UNFIXABLE, ptr, NULL,
-              "the joined user namespace cannot be verified: %s", why);
-    else if (!userns_in_pool(c->policy, joined.host_id, joined.size))
-      finding(c, CONTROL_USER_NAMESPACE, UNFIXABLE, ptr, NULL,
-              "joins a user namespace whose ids (host %u, %u ids) lie outside "
-              "the pool", joined.host_id, joined.size);
+    if (userns_judge_joined(c->policy, c->spec, path, &joined, why, sizeof why) ==
+        USERNS_JOINED_BAD)
+      finding(c, CONTROL_USER_NAMESPACE, UNFIXABLE, ptr, "hostUsers: false",
+              "the joined user namespace %s may not be used: %s", path, why);
     return;
   }
   static const char *const maps[] = {"uidMappings", "gidMappings"};
@@ -569,6 +567,35 @@ static bool is_userns_sysfs(const struct ctx *c, const struct jnode *m) {
          jv_has_string(options, "noexec");
 }
 
+/* Whether two id map lists are the same ranges in the same order. */
+static bool maps_equal(const struct jnode *a, const struct jnode *b) {
+  if (jv_count(a) != jv_count(b))
+    return false;
+  static const char *const keys[] = {"containerID", "hostID", "size"};
+  for (const struct jnode *x = jv_first(a), *y = jv_first(b); x && y;
+       x = jv_next(a, x), y = jv_next(b, y))
+    for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+      if (jv_int(jv_get(x, keys[k])) != jv_int(jv_get(y, keys[k])))
+        return false;
+  return true;
+}
+
+/* An idmapped mount (containerd 2.x writes them for a pod's volumes with
+ * hostUsers: false) shows its files as the container's own only with the
+ * container's own maps; any other would hand the container files of host
+ * ids it does not hold. */
+static void check_mount_idmap(struct ctx *c, const char *pointer, const struct jnode *m) {
+  static const char *const maps[] = {"uidMappings", "gidMappings"};
+  const struct jnode *linux_ = jv_get(c->root, "linux");
+  for (size_t k = 0; k < ARRAY_SIZE(maps); k++) {
+    const struct jnode *mine = jv_get(m, maps[k]);
+    if (mine && !maps_equal(mine, jv_get(linux_, maps[k])))
+      finding(c, CONTROL_USER_NAMESPACE, UNFIXABLE, pointer, "hostUsers: false",
+              "an idmapped mount whose %s are not the container's own "
+              "(/linux/%s)", maps[k], maps[k]);
+  }
+}
+
 static void check_mounts(struct ctx *c) {
   struct jptr p = {0};
   jptr_push_key(&p, "mounts");
@@ -601,6 +628,8 @@ static void check_mounts(struct ctx *c) {
         finding(c, CONTROL_KERNEL_FILESYSTEMS, UNFIXABLE, p.buf, NULL,
                 "a second, unmasked procfs at %s", dest ? dest : "?");
     }
+    if (on(c, CONTROL_USER_NAMESPACE))
+      check_mount_idmap(c, p.buf, m);
     if (on(c, CONTROL_MOUNT_PROPAGATION) &&
         (jv_has_string(options, "shared") || jv_has_string(options, "rshared")))
       finding(c, CONTROL_MOUNT_PROPAGATION, UNFIXABLE, p.buf,
@@ -837,6 +866,7 @@ int shim_check(const shim_policy *policy, const shim_spec *spec,
     return error_set(err, SHIM_ERR_INVAL, NULL, "no policy, spec or output pointer");
   struct ctx c = {
       .policy = policy,
+      .spec = spec,
       .root = spec->tree.nodes,
       .report = report_new(),
       .privileged = looks_privileged(spec->tree.nodes) ? "privileged: true" : NULL,

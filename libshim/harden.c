@@ -483,11 +483,13 @@ static int harden_seccomp(struct hctx *h, const shim_spec *spec, uint64_t boundi
 
 /* After hardening, only warnings may remain, and without a user namespace
  * to apply, the user-namespace control's findings (the runtime's part). */
-static int verify(const shim_policy *policy, const char *text,
+static int verify(const shim_policy *policy, const shim_spec *spec, const char *text,
                   const shim_userns *userns, shim_error *err) {
   shim_spec *again = NULL;
   shim_report *recheck = NULL;
   int ret = shim_spec_load_data(text, strlen(text), &again, err);
+  if (ret == 0) /* the same namespaces: the same host facts */
+    spec_copy_facts(again, spec);
   if (ret == 0)
     ret = shim_check(policy, again, &recheck, err);
   for (size_t i = 0; ret == 0 && i < shim_report_count(recheck); i++) {
@@ -556,7 +558,7 @@ int shim_harden_userns(const shim_policy *policy, const shim_spec *spec,
   char *text = NULL;
   if (ret == 0)
     ret = json_render(doc, true, &text, err);
-  if (ret == 0 && (ret = verify(policy, text, userns, err)) < 0)
+  if (ret == 0 && (ret = verify(policy, spec, text, userns, err)) < 0)
     free(text);
   if (ret < 0) {
     shim_report_free(report);
@@ -588,6 +590,7 @@ int shim_harden_process(const shim_policy *policy, const shim_spec *container,
   shim_spec *spec = NULL;
   if ((ret = shim_spec_load_data(text, strlen(text), &spec, err)) < 0)
     return ret;
+  spec_copy_facts(spec, container);
   ret = shim_harden(policy, spec, &hardened, report, err);
   shim_spec_free(spec);
   if (ret < 0)

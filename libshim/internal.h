@@ -146,7 +146,16 @@ int schema_validate_spec(const struct jnode *root, shim_error *err);
 
 struct shim_spec {
   struct jtree tree; /* validated: readers can trust every field's type */
+  bool has_userns_facts;
+  shim_userns_facts userns_facts; /* shim_spec_set_userns_facts */
 };
+
+/* A spec made from another one's text (hardened, or with another process)
+ * joins the same namespaces: it gets the other's host facts. */
+static inline void spec_copy_facts(shim_spec *to, const shim_spec *from) {
+  to->has_userns_facts = from->has_userns_facts;
+  to->userns_facts = from->userns_facts;
+}
 
 /* ---- Controls ------------------------------------------------------------- */
 
@@ -255,15 +264,21 @@ struct shim_policy {
   /* user-namespace: the pool of host ids, `ranges` ranges of `range_size`
    * ids from `host_id_start` on. */
   int64_t userns_start, userns_range_size, userns_ranges;
+  /* The kubelet's ids for hostUsers: false pods; count 0: not known. */
+  int64_t kubelet_id_start, kubelet_ids;
 };
 
 /* ---- User namespaces (userns.c, idmap.c) --------------------------------------- */
 
-/* Reads /proc/PID/{uid,gid}_map of the process behind a "/proc/PID/ns/user"
- * path: both must be one line "0 HOST SIZE" with the same range.  Returns
- * 0 and fills *out (join = path), or -1 with why[] filled. */
-int userns_read_joined(const char *path, shim_userns *out, char *why,
-                       size_t why_size);
+/* The verdict on the user namespace a spec joins by path, from the facts
+ * the caller set (shim_spec_set_userns_facts): BAD with why[] filled when
+ * it cannot be verified or may not be used; POOL: a range of the pool
+ * (shared with the container that holds it); POD: a Kubernetes pod's,
+ * from the kubelet (hostUsers: false), fit for a pod.  *out is its range,
+ * join = path. */
+enum { USERNS_JOINED_BAD = -1, USERNS_JOINED_POOL = 1, USERNS_JOINED_POD };
+int userns_judge_joined(const shim_policy *policy, const shim_spec *spec,
+                        const char *path, shim_userns *out, char *why, size_t why_size);
 /* Whether host ids [host_id, host_id + size) lie inside the policy's pool. */
 bool userns_in_pool(const shim_policy *policy, int64_t host_id, int64_t size);
 /* Stacks on rootfs the idmapped view of it (shim_userns_mount_rootfs);

@@ -30,6 +30,7 @@ enum setting_kind {
   S_PATHS, /* struct strlist of clean absolute paths */
   S_NAMES, /* struct strlist of non-empty names */
   S_COUNT, /* int64_t, at least 1 */
+  S_IDS,   /* int64_t, 0 (none) or more */
   S_BOOL,  /* bool */
   S_WORD,  /* char *, one of the setting's choices (any string if none) */
   S_RLIMITS, /* policy->rlimits: {"RLIMIT_X": {"soft": N, "hard": N}} */
@@ -89,6 +90,10 @@ static const struct setting {
      offsetof(struct shim_policy, userns_range_size), NULL},
     {CONTROL_USER_NAMESPACE, "ranges", S_COUNT,
      offsetof(struct shim_policy, userns_ranges), NULL},
+    {CONTROL_USER_NAMESPACE, "kubeletIDStart", S_IDS,
+     offsetof(struct shim_policy, kubelet_id_start), NULL},
+    {CONTROL_USER_NAMESPACE, "kubeletIDs", S_IDS,
+     offsetof(struct shim_policy, kubelet_ids), NULL},
     {CONTROL_APPARMOR, "profile", S_WORD,
      offsetof(struct shim_policy, apparmor_profile), NULL},
 };
@@ -321,9 +326,11 @@ static int parse_setting(shim_policy *policy, const struct setting *s,
   case S_CIDRS:
     return parse_strlist(v, p, s->kind, field, err);
   case S_COUNT:
-    if (!json_is_integer(v) || json_integer_value(v) < 1)
-      return error_set(err, SHIM_ERR_SCHEMA, p->buf,
-                       "expected a positive integer");
+  case S_IDS:
+    if (!json_is_integer(v) || json_integer_value(v) < (s->kind == S_IDS ? 0 : 1))
+      return error_set(err, SHIM_ERR_SCHEMA, p->buf, s->kind == S_IDS
+                           ? "expected an integer, 0 or more"
+                           : "expected a positive integer");
     *(int64_t *)field = json_integer_value(v);
     return 0;
   case S_BOOL:
@@ -448,6 +455,23 @@ static int policy_apply(shim_policy *policy, const char *data, size_t len,
   return 0;
 }
 
+/* The kubelet's ids for pods (hostUsers: false) and the pool must never
+ * meet: two workloads on one host id are not isolated from each other. */
+static int kubelet_ids_check(const shim_policy *policy, int64_t start, int64_t count,
+                             const char *what, shim_error *err) {
+  int64_t pool_end = policy->userns_start + policy->userns_range_size * policy->userns_ranges;
+  if (count && start + count > (int64_t)UINT32_MAX)
+    return error_set(err, SHIM_ERR_SCHEMA, "/controls/user-namespace",
+                     "the kubelet's ids (%s) must end below host id 4294967295", what);
+  if (count && start < pool_end && start + count > policy->userns_start)
+    return error_set(err, SHIM_ERR_SCHEMA, "/controls/user-namespace",
+                     "the kubelet's ids %lld..%lld (%s) overlap the pool %lld..%lld: "
+                     "pods and containers would share host ids",
+                     (long long)start, (long long)(start + count - 1), what,
+                     (long long)policy->userns_start, (long long)pool_end - 1);
+  return 0;
+}
+
 /* Once all overlays are in: checks the settings that constrain each
  * other, and seals the digest that names the policy in audit records (its
  * inputs, in order). */
@@ -459,6 +483,10 @@ static int policy_finish(shim_policy *policy, shim_error *err) {
     return error_set(err, SHIM_ERR_SCHEMA, "/controls/user-namespace",
                      "the pool (hostIDStart + rangeSize * ranges) must end "
                      "below host id 4294967295");
+  int ret = kubelet_ids_check(policy, policy->kubelet_id_start, policy->kubelet_ids,
+                              "kubeletIDStart and kubeletIDs", err);
+  if (ret < 0)
+    return ret;
   char hex[65];
   memcpy(hex, policy->chain, sizeof hex);
   const char *profile = policy->seccomp ? seccomp_digest(policy->seccomp) : "";
@@ -526,6 +554,20 @@ int shim_policy_set_runtime(shim_policy *policy, const char *path,
   return 0;
 }
 
+int shim_policy_set_kubelet_ids(shim_policy *policy, unsigned int start,
+                                unsigned int count, shim_error *err) {
+  if (!policy)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no policy");
+  if (policy->kubelet_ids) /* the policy's own settings win */
+    return 0;
+  int ret = kubelet_ids_check(policy, start, count, "/etc/subuid's kubelet entry", err);
+  if (ret < 0)
+    return ret;
+  policy->kubelet_id_start = start;
+  policy->kubelet_ids = count;
+  return 0;
+}
+
 int shim_policy_load_file(const char *path, shim_policy **out,
                           shim_error *err) {
   return LOAD_FILE(path, shim_policy_load_data, out, err);
@@ -555,6 +597,7 @@ static json_t *render_setting(const shim_policy *policy,
     return a;
   }
   case S_COUNT:
+  case S_IDS:
     return json_integer(*(const int64_t *)field);
   case S_BOOL:
     return json_boolean(*(const bool *)field);

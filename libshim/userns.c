@@ -40,43 +40,6 @@ static ssize_t read_proc(const char *path, char *buf, size_t size) {
   return n;
 }
 
-/* "0 HOST SIZE" as the only line of a map. */
-static int read_map(const char *path, unsigned *host, unsigned *size) {
-  char data[256];
-  ssize_t len = read_proc(path, data, sizeof data);
-  if (len < 0)
-    return -1;
-  unsigned inside = 1;
-  int used = 0;
-  if (sscanf(data, "%u %u %u\n%n", &inside, host, size, &used) != 3 ||
-      inside != 0 || used != len)
-    return -1;
-  return 0;
-}
-
-int userns_read_joined(const char *path, shim_userns *out, char *why,
-                       size_t why_size) {
-  int pid = 0, used = 0;
-  if (sscanf(path, "/proc/%d/ns/user%n", &pid, &used) != 1 || pid <= 0 ||
-      (size_t)used != strlen(path)) {
-    snprintf(why, why_size, "%s is not of the form /proc/PID/ns/user", path);
-    return -1;
-  }
-  char map[64];
-  unsigned gh = 0, gs = 0;
-  snprintf(map, sizeof map, "/proc/%d/uid_map", pid);
-  int r = read_map(map, &out->host_id, &out->size);
-  snprintf(map, sizeof map, "/proc/%d/gid_map", pid);
-  if (r < 0 || read_map(map, &gh, &gs) < 0 || gh != out->host_id || gs != out->size) {
-    snprintf(why, why_size,
-             "process %d's uid_map and gid_map are not one and the same "
-             "range \"0 HOST SIZE\"", pid);
-    return -1;
-  }
-  snprintf(out->join, sizeof out->join, "%s", path);
-  return 0;
-}
-
 /* The PID of a /proc/PID/ns/NAME path; 0 for any other path. */
 static int proc_ns_pid(const char *path) {
   int pid = 0, used = 0;
@@ -87,26 +50,13 @@ static int proc_ns_pid(const char *path) {
   return pid;
 }
 
-int shim_userns_plan(const shim_policy *policy, const shim_spec *spec,
-                     shim_userns *out, shim_error *err) {
-  if (!policy || !spec || !out)
-    return error_set(err, SHIM_ERR_INVAL, NULL, "no policy, spec or output pointer");
-  *out = (shim_userns){0};
-  /* Not yet for Kubernetes pods: CRI (containerd 1.6) creates the pod's
-   * network namespace outside any user namespace, and runc 1.1 joins a
-   * user namespace before the other namespaces, after which it may no
-   * longer enter that network namespace (EPERM).  A new user namespace on
-   * the sandbox's ids gets app containers created, but runc exec (also
-   * user namespace first) then fails: no kubectl exec, no exec probes.
-   * Their user-namespace finding stays in the report. */
-  if (policy->mode[CONTROL_USER_NAMESPACE] != MODE_ENFORCE ||
-      shim_spec_annotation(spec, "io.kubernetes.cri.container-type"))
-    return SHIM_USERNS_NONE;
-  const struct jnode *root = spec->tree.nodes;
-  int owner = 0;
+/* The user entry's path, else the one process whose namespaces the spec
+ * joins by /proc/PID/ns/... paths (*owner: its pid, -1 when there are
+ * two); NULL for neither. */
+static const char *joined_user_path(const shim_spec *spec, int *owner) {
   const char *user_path = NULL;
-  size_t i = 0;
-  jv_foreach_i(jv_get(jv_get(root, "linux"), "namespaces"), i, ns) {
+  *owner = 0;
+  jv_foreach(jv_get(jv_get(spec->tree.nodes, "linux"), "namespaces"), ns) {
     const char *type = jv_str(jv_get(ns, "type"));
     const char *path = jv_str(jv_get(ns, "path"));
     if (!path || !*path)
@@ -114,20 +64,122 @@ int shim_userns_plan(const shim_policy *policy, const shim_spec *spec,
     if (type && strcmp(type, "user") == 0)
       user_path = path;
     int pid = proc_ns_pid(path);
-    if (pid && owner && pid != owner)
-      return error_set(err, SHIM_ERR_REJECTED, "/linux/namespaces",
-                       "joins namespaces of two processes (%d and %d): no one "
-                       "user namespace to share", owner, pid);
-    if (pid)
-      owner = pid;
+    if (pid && *owner && pid != *owner)
+      *owner = -1;
+    else if (pid && *owner == 0)
+      *owner = pid;
   }
-  char why[PATH_MAX + 128], path[64];
+  return user_path;
+}
+
+int shim_spec_joined_userns_path(const shim_spec *spec, char *buf, size_t size) {
+  int owner;
+  const char *path = spec ? joined_user_path(spec, &owner) : NULL;
+  int n = path ? snprintf(buf, size, "%s", path)
+          : spec && owner > 0 ? snprintf(buf, size, "/proc/%d/ns/user", owner)
+                              : -1;
+  if (n < 0)
+    return 0;
+  return (size_t)n < size ? 1 : -SHIM_ERR_LIMIT;
+}
+
+void shim_spec_set_userns_facts(shim_spec *spec, const shim_userns_facts *facts) {
+  if (!spec)
+    return;
+  spec->has_userns_facts = facts != NULL;
+  spec->userns_facts = facts ? *facts : (shim_userns_facts){0};
+}
+
+/* Kubernetes leaves host ids below 65536 to the node's own users, and
+ * gives a pod 65536 ids. */
+enum { POD_IDS = 65536 };
+
+/* Whether a spec's own uidMappings or gidMappings are exactly map. */
+static bool spec_maps_are(const struct jnode *list, const shim_idmap *map) {
+  const struct jnode *m = jv_first(list);
+  return jv_count(list) == 1 && jv_int(jv_get(m, "containerID")) == map->container_id &&
+         jv_int(jv_get(m, "hostID")) == map->host_id &&
+         jv_int(jv_get(m, "size")) == map->size;
+}
+
+int userns_judge_joined(const shim_policy *policy, const shim_spec *spec,
+                        const char *path, shim_userns *out, char *why, size_t why_size) {
+  const shim_userns_facts *f = &spec->userns_facts;
+  const shim_idmap *u = &f->uid;
+  *out = (shim_userns){.host_id = u->host_id, .size = u->size};
+  snprintf(out->join, sizeof out->join, "%s", path);
+  int64_t end = (int64_t)u->host_id + u->size;
+  int64_t pool_end = policy->userns_start + policy->userns_range_size * policy->userns_ranges;
+  int64_t kubelet_end = policy->kubelet_id_start + policy->kubelet_ids;
+  const struct jnode *linux_ = jv_get(spec->tree.nodes, "linux");
+#define WHY(...) (snprintf(why, why_size, __VA_ARGS__), USERNS_JOINED_BAD)
+  if (!spec->has_userns_facts)
+    return WHY("%s: no host facts say what it is", path);
+  if (!f->verified)
+    return WHY("%s", f->why);
+  if (f->uid_ranges != 1 || f->gid_ranges != 1)
+    return WHY("its uid_map and gid_map hold %u and %u ranges, not the one "
+               "\"0 HOST SIZE\" of a pod", f->uid_ranges, f->gid_ranges);
+  if (u->container_id != 0 || memcmp(u, &f->gid, sizeof *u) != 0)
+    return WHY("its uid_map and gid_map are not one and the same range "
+               "\"0 HOST SIZE\"");
+  /* shimrun gives pods no range of its own: for a pod, the pool is
+   * another workload's. */
+  bool pod = shim_spec_annotation(spec, "io.kubernetes.cri.container-type") != NULL;
+  if (!pod && userns_in_pool(policy, u->host_id, u->size))
+    return USERNS_JOINED_POOL;
+  if (u->host_id < pool_end && end > policy->userns_start)
+    return WHY("its host ids %u..%lld overlap the pool (%lld..%lld), which "
+               "shimrun gives to other containers", u->host_id, (long long)end - 1,
+               (long long)policy->userns_start, (long long)pool_end - 1);
+  if (!pod)
+    return WHY("its ids (host %u, %u ids) lie outside the pool", u->host_id, u->size);
+  if (u->host_id < POD_IDS)
+    return WHY("it maps container root to host id %u%s: the node's own ids "
+               "(below %d) are never a pod's", u->host_id,
+               u->host_id == 0 ? " (host root)" : "", POD_IDS);
+  if (u->size < POD_IDS)
+    return WHY("it maps %u ids, fewer than the %d of a pod", u->size, POD_IDS);
+  if (policy->kubelet_ids &&
+      (u->host_id < policy->kubelet_id_start || end > kubelet_end))
+    return WHY("its host ids %u..%lld lie outside the kubelet's (%lld..%lld, "
+               "user-namespace.kubeletIDStart and kubeletIDs, or /etc/subuid)",
+               u->host_id, (long long)end - 1, (long long)policy->kubelet_id_start,
+               (long long)kubelet_end - 1);
+  if ((jv_get(linux_, "uidMappings") && !spec_maps_are(jv_get(linux_, "uidMappings"), u)) ||
+      (jv_get(linux_, "gidMappings") && !spec_maps_are(jv_get(linux_, "gidMappings"), u)))
+    return WHY("the spec's uidMappings or gidMappings differ from its maps "
+               "(host %u, %u ids)", u->host_id, u->size);
+#undef WHY
+  return USERNS_JOINED_POD;
+}
+
+int shim_userns_plan(const shim_policy *policy, const shim_spec *spec,
+                     shim_userns *out, shim_error *err) {
+  if (!policy || !spec || !out)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no policy, spec or output pointer");
+  *out = (shim_userns){0};
+  /* Kubernetes pods: on containerd 2.x with hostUsers: false, the pod's
+   * user namespace is the kubelet's, which the checks verify; otherwise
+   * not yet (containerd 1.6 creates the pod's network namespace outside
+   * any user namespace, and runc 1.1 joins a user namespace before the
+   * other namespaces, after which it may no longer enter that network
+   * namespace).  Their user-namespace finding stays in the report. */
+  if (policy->mode[CONTROL_USER_NAMESPACE] != MODE_ENFORCE ||
+      shim_spec_annotation(spec, "io.kubernetes.cri.container-type"))
+    return SHIM_USERNS_NONE;
+  int owner;
+  const char *user_path = joined_user_path(spec, &owner);
+  if (owner < 0)
+    return error_set(err, SHIM_ERR_REJECTED, "/linux/namespaces",
+                     "joins namespaces of two processes: no one user namespace "
+                     "to share");
+  char why[512], path[64];
   snprintf(path, sizeof path, "/proc/%d/ns/user", owner);
   const char *want = user_path ? user_path : owner ? path : NULL;
   shim_userns found;
-  bool in_pool = want && userns_read_joined(want, &found, why, sizeof why) == 0 &&
-                 userns_in_pool(policy, found.host_id, found.size);
-  if (in_pool) {
+  if (want && userns_judge_joined(policy, spec, want, &found, why, sizeof why) ==
+                  USERNS_JOINED_POOL) {
     *out = found;
     return SHIM_USERNS_JOIN;
   }

@@ -1,6 +1,7 @@
 /* shimctl check: would this spec be allowed, and why not? */
 #include "config.h"
 #include "shimctl.h"
+#include "node_facts.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -48,7 +49,8 @@ int cmd_check(int argc, char **argv) {
   char *text = NULL;
   shim_error err;
   int rc = shimctl_load_policy(policy_path, &policy);
-  if (rc == 0 && shim_spec_load_file(path, &spec, &err) < 0)
+  if (rc == 0 && (shim_spec_load_file(path, &spec, &err) < 0 ||
+                  node_facts_fill(policy, spec, &err) < 0))
     rc = shimctl_fail(path, &err);
   if (rc == 0 && (shim_check(policy, spec, &report, &err) < 0 ||
                   shim_report_render(report, format, &text, &err) < 0))

@@ -1,6 +1,7 @@
 /* shimctl harden: rewrite a spec into the sandboxed one runc will run. */
 #include "config.h"
 #include "shimctl.h"
+#include "node_facts.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -94,7 +95,8 @@ int cmd_harden(int argc, char **argv) {
   char *hardened = NULL, *text = NULL, *original = NULL;
   shim_error err;
   int rc = shimctl_load_policy(policy_path, &policy);
-  if (rc == 0 && shim_spec_load_file(path, &spec, &err) < 0)
+  if (rc == 0 && (shim_spec_load_file(path, &spec, &err) < 0 ||
+                  node_facts_fill(policy, spec, &err) < 0))
     rc = shimctl_fail(path, &err);
   int hret = rc == 0 ? shim_harden(policy, spec, &hardened, &report, &err) : 0;
   if (hret < 0 && hret != -SHIM_ERR_REJECTED)

@@ -18,6 +18,7 @@
  */
 #include "config.h"
 #include "shimrun.h"
+#include "node_facts.h"
 #include "files.h"
 
 #include <errno.h>
@@ -63,8 +64,8 @@ static void rejection_text(const shim_report *report, char *buf, size_t size) {
 }
 
 /* Reads config.json from the open bundle directory: a regular file only. */
-static int load_spec(const struct shimrun *s, int dirfd, const char *bundle,
-                     char **data, size_t *len, shim_spec **spec) {
+static int load_spec(const struct shimrun *s, shim_policy *policy, int dirfd,
+                     const char *bundle, char **data, size_t *len, shim_spec **spec) {
   if (read_regular_at(dirfd, "config.json", data, len) < 0)
     return shimrun_fail(s, "shimrun: %s/config.json: %s", bundle,
                         errno == EINVAL ? "not a regular file"
@@ -75,6 +76,9 @@ static int load_spec(const struct shimrun *s, int dirfd, const char *bundle,
   if (shim_spec_load_data(*data, *len, spec, &err) < 0)
     return shimrun_fail(s, "shimrun: %s/config.json: %s%s%s", bundle,
                         err.pointer, *err.pointer ? ": " : "", err.message);
+  if (node_facts_fill(policy, *spec, &err) < 0)
+    return shimrun_fail(s, "shimrun: %s%s%s", err.pointer, *err.pointer ? ": " : "",
+                        err.message);
   return 0;
 }
 
@@ -163,7 +167,7 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
   shim_spec *spec = NULL;
   shim_report *report = NULL;
   shim_error err;
-  int rc = load_spec(s, dirfd, bundle, &data, &len, &spec);
+  int rc = load_spec(s, policy, dirfd, bundle, &data, &len, &spec);
   shim_userns claimed = {0};
   int host_ns = -1; /* the host's mount namespace, once binds are idmapped */
   int hret = rc == 0 ? harden_in_userns(s, policy, spec, id, &hardened, &report,

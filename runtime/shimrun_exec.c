@@ -12,6 +12,7 @@
 #include "config.h"
 #include "shimrun.h"
 #include "files.h"
+#include "node_facts.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,6 +64,14 @@ static int bundle_of(struct shimrun *s, const char *id, char *out, size_t size) 
   return 0;
 }
 
+/* What the first finding that rejects says ("" for none). */
+static const char *first_rejection(const shim_report *report) {
+  for (size_t i = 0; i < shim_report_count(report); i++)
+    if (shim_report_get(report, i)->verdict == SHIM_VERDICT_REJECT)
+      return shim_report_get(report, i)->message;
+  return "";
+}
+
 /* --process FILE: harden the process against its container. */
 static int harden_process_file(struct shimrun *s, const char *id,
                                const char *path, char *fd_path, size_t size) {
@@ -80,14 +89,14 @@ static int harden_process_file(struct shimrun *s, const char *id,
   shim_error err;
   shim_audit_event event = {.command = "exec", .id = id, .bundle = bundle};
   int rc = 0, ret;
-  if (shim_spec_load_file(config, &spec, &err) < 0) {
+  if (shim_spec_load_file(config, &spec, &err) < 0 ||
+      node_facts_fill(policy, spec, &err) < 0) {
     rc = shimrun_fail(s, "shimrun: exec: %s: %s", config, err.message);
   } else if (read_regular_at(AT_FDCWD, path, &data, &len) < 0) {
     rc = shimrun_fail(s, "shimrun: exec: %s: %s", path, strerror(errno));
   } else if ((ret = shim_harden_process(policy, spec, data, len, &out, &report, &err)) < 0) {
     if (ret == -SHIM_ERR_REJECTED) {
-      rc = shimrun_fail(s, "shimrun: rejected: exec process: %s",
-                        shim_report_count(report) ? shim_report_get(report, 0)->message : "");
+      rc = shimrun_fail(s, "shimrun: rejected: exec process: %s", first_rejection(report));
       event.decision = "rejected";
     } else {
       rc = shimrun_fail(s, "shimrun: exec: %s: %s%s%s", path, err.pointer,

@@ -158,11 +158,17 @@ chmod 755 "$D/shimrun-wrapper"
 # The default policy allows bind mounts from containerd's default CRI
 # directories (the pod's hosts, hostname, resolv.conf and /dev/shm); this
 # containerd keeps them under $D, which a node with another root would
-# have to allow the same way.
+# have to allow the same way; $D/volumes stands in for the kubelet's pod
+# volumes.  The kubelet's ids for hostUsers: false pods (what a node's
+# /etc/subuid gives the user kubelet) lie beyond the pool: 1024 pods of
+# 65536 ids from 2^30.
+KUBELET_IDS=1073741824
 jq -n --arg root "$D/root/io.containerd.grpc.v1.cri/sandboxes" \
-	--arg state "$D/state/io.containerd.grpc.v1.cri/sandboxes" '
+	--arg state "$D/state/io.containerd.grpc.v1.cri/sandboxes" --arg vol "$D/volumes" \
+	--argjson kubelet "$KUBELET_IDS" '
 	{version: 1, name: "cri-test",
-	 controls: {"host-mounts": {allowedSources: ["/var/lib/kubelet/pods", $root, $state]}}}' \
+	 controls: {"host-mounts": {allowedSources: ["/var/lib/kubelet/pods", $root, $state, $vol]},
+	            "user-namespace": {kubeletIDStart: $kubelet, kubeletIDs: (65536 * 1024)}}}' \
 	>"$D/policy.json"
 
 # ---- containerd with CRI ----------------------------------------------------
@@ -434,6 +440,99 @@ check "the pod's other containers still run" [ "$(cri ListContainers \
 	"{\"filter\": {\"pod_sandbox_id\": \"$POD\", \"state\": {\"state\": \"CONTAINER_RUNNING\"}}}" |
 	jq '.containers | length')" -eq 2 ]
 
+# ---- 4b. pods in the kubelet's user namespaces (hostUsers: false) ----------
+
+# userns_options as the kubelet sends them for hostUsers: false: mode POD
+# and one range of 65536 ids it picked, for uids and gids alike.
+userns() { echo "{mode: \"POD\", uids: [{host_id: $1, container_id: 0, length: ${2:-65536}}], gids: [{host_id: $1, container_id: 0, length: ${2:-65536}}]}"; }
+with_userns() { echo ".linux.security_context.namespace_options.userns_options = $1"; }
+# expect_userns_pod_rejected NAME USERNS TEXT: RunPodSandbox fails with
+# shimrun's message naming the control and TEXT, and leaves nothing.
+expect_userns_pod_rejected() {
+	expect_pod_rejected "$1" "$(pod_config "$1" "$(with_userns "$2")")" "$3" '[user-namespace]'
+}
+CTRD_MAJOR=$(containerd --version | awk '{print $3}' | sed 's/^v//; s/[.].*//')
+if [ "$CTRD_MAJOR" -lt 2 ]; then
+	echo "pods in user namespaces: SKIP: containerd $(containerd --version | awk '{print $3}') ignores userns_options (hostUsers: false needs containerd 2.x and runc 1.2+)"
+else
+	echo "a pod in the kubelet's user namespace (hostUsers: false)"
+	HOST=$((KUBELET_IDS + 2 * 65536))
+	UNS=$(userns $HOST)
+	MAP="[{host_id: $HOST, container_id: 0, length: 65536}]"
+	mkdir -p "$D/volumes/data"
+	echo secret >"$D/volumes/data/root-only" && chmod 600 "$D/volumes/data/root-only"
+	USERS=$(pod_config users "$(with_userns "$UNS")")
+	rc=0; run_pod "$USERS" >"$D/out" || rc=$?
+	UPOD=$(jq -r '.pod_sandbox_id // empty' "$D/out")
+	{ [ $rc -eq 0 ] && [ -n "$UPOD" ]; } || die "RunPodSandbox (hostUsers: false) failed: $(cat "$D/out")"
+	ok "RunPodSandbox"
+	UPOD_PID=$(sandbox_status "$UPOD" | pid_of)
+	map_of() { tr -s ' ' <"/proc/$1/uid_map" | sed 's/^ //'; }
+	check "the pause process is in the pod's user namespace (uid_map 0 $HOST 65536)" \
+		[ "$(map_of "$UPOD_PID")" = "0 $HOST 65536" ]
+	check "the pause process is hardened (Seccomp 2, NoNewPrivs 1)" \
+		[ "$(status_field "$UPOD_PID" Seccomp) $(status_field "$UPOD_PID" NoNewPrivs)" = "2 1" ]
+	# The app container: the same user namespace, and a volume idmapped to
+	# the pod's ids, as the kubelet asks for it.
+	app_in_userns() {
+		echo "$(with_userns "$UNS") | .mounts = [{container_path: \"/data\", host_path: \"$D/volumes/data\",
+			readonly: false, uidMappings: ${1:-$MAP}, gidMappings: ${1:-$MAP}}]"
+	}
+	rc=0; create_container "$UPOD" "$USERS" uapp "$(app_in_userns)" >"$D/out" || rc=$?
+	UAPP=$(jq -r '.container_id // empty' "$D/out")
+	{ [ $rc -eq 0 ] && [ -n "$UAPP" ]; } || die "CreateContainer (hostUsers: false) failed: $(cat "$D/out")"
+	rc=0; cri StartContainer "{\"container_id\": \"$UAPP\"}" >"$D/out" || rc=$?
+	[ $rc -eq 0 ] || die "StartContainer (hostUsers: false) failed: $(cat "$D/out")"
+	ok "app container created and started"
+	UAPP_PID=$(container_status "$UAPP" | pid_of)
+	check "the app joins the sandbox's user namespace" \
+		[ "$(readlink "/proc/$UAPP_PID/ns/user")" = "$(readlink "/proc/$UPOD_PID/ns/user")" ]
+	check "app init: Seccomp 2, NoNewPrivs 1" \
+		[ "$(status_field "$UAPP_PID" Seccomp) $(status_field "$UAPP_PID" NoNewPrivs)" = "2 1" ]
+	exec_in() { cri ExecSync "{\"container_id\": \"$1\", \"cmd\": [\"sh\", \"-c\", \"$2\"], \"timeout\": 20}"; }
+	exec_in "$UAPP" 'id -u; cat /data/root-only; touch /data/written; grep Seccomp: /proc/self/status' >"$D/exec.json" || true
+	echo "  ExecSync: $(jq -c "{exit_code, stdout, stderr, error}" "$D/exec.json")"
+	check "ExecSync runs, as the container's root" \
+		[ "$(jq -r '.exit_code, (.stdout | split("\n")[0])' "$D/exec.json" | paste -sd' ')" = "0 0" ]
+	check "the ExecSync'd process is filtered (Seccomp 2)" \
+		grep -q 'Seccomp:.2' <<<"$(jq -r .stdout "$D/exec.json")"
+	check "the container's root reads the volume's root-only file (idmapped)" \
+		grep -qx secret <<<"$(jq -r .stdout "$D/exec.json")"
+	check "its new file is host root's on disk, not host id $HOST's" \
+		[ "$(stat -c %u:%g "$D/volumes/data/written" 2>&1)" = 0:0 ]
+	# The kubelet restarts a container: stop, remove, create again.
+	cri StopContainer "{\"container_id\": \"$UAPP\", \"timeout\": 1}" >/dev/null &&
+		cri RemoveContainer "{\"container_id\": \"$UAPP\"}" >/dev/null
+	rc=0; create_container "$UPOD" "$USERS" uapp "$(app_in_userns) | .metadata.attempt = 1" >"$D/out" || rc=$?
+	UAPP=$(jq -r '.container_id // empty' "$D/out")
+	check "the container restarts in the running pod" eval \
+		'[ $rc -eq 0 ] && cri StartContainer "{\"container_id\": \"$UAPP\"}" >"$D/out" &&
+		 [ "$(map_of "$(container_status "$UAPP" | pid_of)")" = "0 $HOST 65536" ]'
+	# A volume idmapped to other ids than the pod's: refused at start.
+	expect_start_rejected "$UPOD" "$USERS" foreign-idmap \
+		"$(app_in_userns "[{host_id: $((HOST + 65536)), container_id: 0, length: 65536}]")" \
+		"an idmapped mount whose uidMappings are not the container's own"
+	# The kubelet restarts the sandbox: the pod's sandbox goes, a new one
+	# (attempt 1) gets the same ids.
+	cri StopPodSandbox "{\"pod_sandbox_id\": \"$UPOD\"}" >/dev/null &&
+		cri RemovePodSandbox "{\"pod_sandbox_id\": \"$UPOD\"}" >/dev/null
+	check "RemovePodSandbox: nothing of the pod mounted under $D" \
+		[ -z "$(_ctrd_mounts_under "$D" | grep -F "$UPOD")" ]
+	rc=0; run_pod "$(pod_config users "$(with_userns "$UNS") | .metadata.attempt = 1")" >"$D/out" || rc=$?
+	UPOD=$(jq -r '.pod_sandbox_id // empty' "$D/out")
+	check "the sandbox restarts with the same ids" eval \
+		'[ $rc -eq 0 ] && [ -n "$UPOD" ] && [ "$(map_of "$(sandbox_status "$UPOD" | pid_of)")" = "0 $HOST 65536" ]'
+
+	echo "pods whose user namespace shimrun refuses"
+	expect_userns_pod_rejected users-pool "$(userns 165536)" "overlap the pool"
+	expect_userns_pod_rejected users-root "$(userns 0)" "host root"
+	expect_userns_pod_rejected users-short "$(userns $((KUBELET_IDS + 3 * 65536)) 1000)" "fewer than the 65536 of a pod"
+	expect_userns_pod_rejected users-elsewhere "$(userns 2147483648)" "outside the kubelet's"
+	check "no user namespace record, no mount of the refused pods" eval \
+		'[ -z "$(ls "$D/shimrun-state/userns" 2>/dev/null | grep -vx lock)" ] &&
+		 [ -z "$(_ctrd_mounts_under "$D" | grep -F users-)" ]'
+fi
+
 # ---- 5. the audit log -------------------------------------------------------
 
 echo "audit"
@@ -447,6 +546,12 @@ for c in app sidecar; do
 	check "container $c: hardened, with pod and container name" \
 		audit_has ".command == \"create\" and .decision == \"hardened\" and $(pod_is web) and .pod.container == \"$c\" and .pod.sandboxId == \"$POD\""
 done
+if [ "$CTRD_MAJOR" -ge 2 ]; then
+	check "pod users: hardened, no user-namespace finding" \
+		audit_has "$(pod_is users) and .pod.type == \"sandbox\" and .decision == \"hardened\" and all(.findings[]; .control != \"user-namespace\")"
+	check "pod users-pool: rejected, the finding recorded" \
+		audit_has "$(pod_is users-pool) and .decision == \"rejected\" and any(.findings[]; .control == \"user-namespace\" and .verdict == \"reject\")"
+fi
 check "ExecSync recorded with pod and container" \
 	audit_has ".command == \"exec\" and .id == \"$APP\" and $(pod_is web) and .pod.container == \"app\""
 check "pod hostnet: rejected, with findings" \

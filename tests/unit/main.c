@@ -26,6 +26,11 @@ int read_fixture(const char *name, char **data, size_t *len) {
 }
 
 shim_report *check_doc(json_t *doc, const shim_policy *policy) {
+  return check_doc_facts(doc, policy, NULL);
+}
+
+shim_report *check_doc_facts(json_t *doc, const shim_policy *policy,
+                             const shim_userns_facts *facts) {
   shim_policy *own = NULL;
   shim_error err;
   if (!policy) {
@@ -40,6 +45,7 @@ shim_report *check_doc(json_t *doc, const shim_policy *policy) {
   if (ret < 0)
     fprintf(stderr, "\nspec rejected: %s: %s\n", err.pointer, err.message);
   CU_ASSERT_FATAL(ret == 0);
+  shim_spec_set_userns_facts(spec, facts);
   shim_report *report = NULL;
   CU_ASSERT_FATAL(shim_check(policy, spec, &report, &err) == 0);
   free(text);

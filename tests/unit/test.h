@@ -27,6 +27,9 @@ void add_suite(const char *name, const struct test_case *tests, size_t n);
 int read_fixture(const char *name, char **data, size_t *len);
 /* Checks doc (which is consumed) with policy (default when NULL). */
 shim_report *check_doc(json_t *doc, const shim_policy *policy);
+/* The same with host facts about the user namespace doc joins (NULL: none). */
+shim_report *check_doc_facts(json_t *doc, const shim_policy *policy,
+                             const shim_userns_facts *facts);
 /* Number of findings of control with verdict (any verdict when
  * SHIM_VERDICT_ALLOW) whose pointer starts with pointer (any when NULL). */
 size_t count_findings(const shim_report *r, const char *control,

@@ -337,14 +337,141 @@ static void test_userns_outside_pool(void) {
   shim_report *r = check_doc(doc, NULL);
   expect_one(r, "user-namespace", SHIM_VERDICT_REJECT, "/linux/gidMappings/0");
   shim_report_free(r);
-  /* Joining a namespace whose ids are the host's: ours. */
-  doc = base();
-  json_object_set_new(json_array_get(at(doc, "linux/namespaces"), 6), "path",
-                      json_string("/proc/self/ns/user"));
-  r = check_doc(doc, NULL);
-  expect_one(r, "user-namespace", SHIM_VERDICT_REJECT, "/linux/namespaces/6");
-  CU_ASSERT(count_findings(r, "host-namespaces", SHIM_VERDICT_REJECT, NULL) == 1);
-  shim_report_free(r);
+}
+
+/* A joined user namespace, judged by the facts the caller found on the
+ * host: one row a case, the message part expected (NULL: allowed). */
+static void test_userns_joined(void) {
+  enum { POD = 1 << 0, NO_FACTS = 1 << 1, KUBELET_IDS = 1 << 2 };
+  static const struct {
+    const char *name;
+    int flags;
+    shim_userns_facts facts;
+    unsigned spec_host; /* the spec's own uid/gidMappings; 0: none */
+    const char *expect;
+  } rows[] = {
+      {"no facts", POD | NO_FACTS, {0}, 0, "no host facts say what it is"},
+      {"not a user namespace", POD, {.why = "/x is not a user namespace"}, 0,
+       "/x is not a user namespace"},
+      {"a pod's, from the kubelet", POD,
+       {1, "", 7, 1, 1, {0, 1073741824, 65536}, {0, 1073741824, 65536}}, 1073741824, NULL},
+      {"a pod's, no mappings in the spec", POD,
+       {1, "", 7, 1, 1, {0, 1073741824, 65536}, {0, 1073741824, 65536}}, 0, NULL},
+      {"outside the pool, not a pod", 0,
+       {1, "", 7, 1, 1, {0, 1073741824, 65536}, {0, 1073741824, 65536}}, 0,
+       "lie outside the pool"},
+      {"shimrun's own range (pool)", 0,
+       {1, "", 7, 1, 1, {0, 165536, 65536}, {0, 165536, 65536}}, 0, NULL},
+      {"host root", POD, {1, "", 7, 1, 1, {0, 0, 65536}, {0, 0, 65536}}, 0,
+       "to host id 0 (host root)"},
+      {"the node's own ids", POD, {1, "", 7, 1, 1, {0, 1000, 65536}, {0, 1000, 65536}},
+       0, "never a pod's"},
+      {"shorter than a pod's", POD,
+       {1, "", 7, 1, 1, {0, 1073741824, 1000}, {0, 1073741824, 1000}}, 0,
+       "fewer than the 65536 of a pod"},
+      {"overlaps the pool", POD, {1, "", 7, 1, 1, {0, 99000, 65536}, {0, 99000, 65536}},
+       0, "overlap the pool"},
+      {"a pod inside the pool", POD,
+       {1, "", 7, 1, 1, {0, 165536, 65536}, {0, 165536, 65536}}, 0, "overlap the pool"},
+      {"the host's own", 0, {1, "", 7, 1, 1, {0, 0, 4294967295u}, {0, 0, 4294967295u}},
+       0, "overlap the pool"},
+      {"in several pieces", POD,
+       {1, "", 7, 2, 1, {0, 1073741824, 65536}, {0, 1073741824, 65536}}, 0,
+       "hold 2 and 1 ranges"},
+      {"uids and gids differ", POD,
+       {1, "", 7, 1, 1, {0, 1073741824, 65536}, {0, 2147483648, 65536}}, 0,
+       "not one and the same range"},
+      {"the spec says other ids", POD,
+       {1, "", 7, 1, 1, {0, 1073741824, 65536}, {0, 1073741824, 65536}}, 2147483648,
+       "differ from its maps"},
+      {"outside the kubelet's ids", POD | KUBELET_IDS,
+       {1, "", 7, 1, 1, {0, 1073741824, 65536}, {0, 1073741824, 65536}}, 0,
+       "outside the kubelet's"},
+      {"inside the kubelet's ids", POD | KUBELET_IDS,
+       {1, "", 7, 1, 1, {0, 2147549184, 65536}, {0, 2147549184, 65536}}, 0, NULL},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    json_t *doc = base();
+    json_t *linux_ = at(doc, "linux");
+    json_object_set_new(json_array_get(at(doc, "linux/namespaces"), 6), "path",
+                        json_string("/run/pinned/user"));
+    json_object_del(linux_, "uidMappings");
+    json_object_del(linux_, "gidMappings");
+    if (rows[i].spec_host) {
+      json_t *maps = json_pack("[{s:i, s:I, s:i}]", "containerID", 0, "hostID",
+                               (json_int_t)rows[i].spec_host, "size", 65536);
+      json_object_set(linux_, "uidMappings", maps);
+      json_object_set_new(linux_, "gidMappings", maps);
+    }
+    if (rows[i].flags & POD)
+      json_object_set_new(doc, "annotations",
+                          json_pack("{s:s}", "io.kubernetes.cri.container-type", "sandbox"));
+    shim_policy *p = NULL;
+    const char *kubelet = "{\"version\":1,\"controls\":{\"user-namespace\":"
+                          "{\"kubeletIDStart\":2147483648,\"kubeletIDs\":6553600}}}";
+    CU_ASSERT_FATAL(rows[i].flags & KUBELET_IDS
+                        ? shim_policy_load_data(kubelet, strlen(kubelet), &p, NULL) == 0
+                        : shim_policy_load_default(&p, NULL) == 0);
+    shim_report *r = check_doc_facts(doc, p, rows[i].flags & NO_FACTS ? NULL : &rows[i].facts);
+    const shim_finding *f = first_finding(r, "user-namespace");
+    if (rows[i].expect ? !f || !strstr(f->message, rows[i].expect) : f != NULL)
+      fprintf(stderr, "\n  %s: want %s, got %s", rows[i].name,
+              rows[i].expect ? rows[i].expect : "no finding", f ? f->message : "none");
+    if (rows[i].expect) {
+      CU_ASSERT_PTR_NOT_NULL(f);
+      CU_ASSERT(f && f->verdict == SHIM_VERDICT_REJECT &&
+                strcmp(f->pointer, "/linux/namespaces/6") == 0 &&
+                strstr(f->message, rows[i].expect));
+    } else {
+      CU_ASSERT_PTR_NULL(f);
+    }
+    shim_report_free(r);
+    shim_policy_free(p);
+  }
+}
+
+/* A pod's idmapped volume carries the pod's own maps, no other. */
+static void test_userns_mount_idmap(void) {
+  static const struct {
+    const char *maps; /* the volume's uidMappings and gidMappings */
+    bool allowed;
+  } rows[] = {
+      {"[{\"containerID\":0,\"hostID\":165536,\"size\":65536}]", true},
+      {"[{\"containerID\":0,\"hostID\":0,\"size\":65536}]", false},
+      {"[{\"containerID\":0,\"hostID\":231072,\"size\":65536}]", false},
+      {"[{\"containerID\":0,\"hostID\":165536,\"size\":1000},"
+       "{\"containerID\":1000,\"hostID\":166536,\"size\":64536}]", false},
+      {"[]", false},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    json_t *doc = base();
+    json_t *vol = json_array_get(at(doc, "mounts"), 3);
+    json_object_set_new(vol, "uidMappings", parse(rows[i].maps));
+    json_object_set_new(vol, "gidMappings", parse(rows[i].maps));
+    shim_report *r = check_doc(doc, NULL);
+    if (rows[i].allowed) {
+      expect_clean(r);
+    } else {
+      CU_ASSERT_EQUAL(count_findings(r, "user-namespace", SHIM_VERDICT_REJECT, "/mounts/3"), 2);
+    }
+    shim_report_free(r);
+  }
+}
+
+/* The kubelet's ids and the pool never meet: not from the policy, not
+ * from the node's /etc/subuid. */
+static void test_userns_kubelet_ids(void) {
+  const char *over = "{\"version\":1,\"controls\":{\"user-namespace\":"
+                     "{\"kubeletIDStart\":65536,\"kubeletIDs\":65536000}}}";
+  shim_policy *p = NULL;
+  shim_error err;
+  CU_ASSERT_EQUAL(shim_policy_load_data(over, strlen(over), &p, &err), -SHIM_ERR_SCHEMA);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "overlap the pool"));
+  CU_ASSERT_FATAL(shim_policy_load_default(&p, NULL) == 0);
+  CU_ASSERT_EQUAL(shim_policy_set_kubelet_ids(p, 65536, 65536000, &err), -SHIM_ERR_SCHEMA);
+  CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "/etc/subuid"));
+  CU_ASSERT_EQUAL(shim_policy_set_kubelet_ids(p, 1u << 30, 65536u * 1000, &err), 0);
+  shim_policy_free(p);
 }
 
 static void test_userns_pool_settings(void) {
@@ -1103,6 +1230,9 @@ void register_control_tests(void) {
       {"apparmor and rlimits", test_apparmor_and_rlimits},
       {"net devices", test_net_devices},
       {"userns: outside the pool", test_userns_outside_pool},
+      {"userns: joined, by the host's facts", test_userns_joined},
+      {"userns: the kubelet's ids", test_userns_kubelet_ids},
+      {"userns: idmapped volumes", test_userns_mount_idmap},
       {"userns: pool settings", test_userns_pool_settings},
       {"userns: sysfs stand-in", test_userns_sysfs},
       {"modes", test_modes},

@@ -116,6 +116,16 @@ SHIM_API int shim_policy_render(const shim_policy *policy, char **out, shim_erro
 SHIM_API int shim_policy_set_runtime(shim_policy *policy, const char *path,
                                      shim_error *err);
 
+/*
+ * Tells the policy which host ids the node's kubelet hands to pods with
+ * hostUsers: false (what /etc/subuid and /etc/subgid give the user
+ * `kubelet`), when the policy's own user-namespace.kubeletIDStart and
+ * kubeletIDs settings do not: a pod's user namespace must then lie in it.
+ * -SHIM_ERR_SCHEMA when it overlaps the pool: the two must never meet.
+ */
+SHIM_API int shim_policy_set_kubelet_ids(shim_policy *policy, unsigned int start,
+                                         unsigned int count, shim_error *err);
+
 /* "sha256:<hex>" of the rendered effective policy: names the policy that
  * judged a container in audit records. */
 SHIM_API int shim_policy_digest(const shim_policy *policy, char **out, shim_error *err);
@@ -146,6 +156,36 @@ SHIM_API const char *shim_spec_annotation(const shim_spec *spec, const char *key
 SHIM_API const char *shim_spec_root_path(const shim_spec *spec);
 /* The spec as indented JSON, as libshim read it (null members left out). */
 SHIM_API int shim_spec_render(const shim_spec *spec, char **out, shim_error *err);
+
+/*
+ * Host facts.  libshim never looks at the host; what the checks need to
+ * know about it, the caller finds and hands over.
+ *
+ * The user namespace a spec joins by path: its user entry's path, or else
+ * /proc/PID/ns/user of the one process whose namespaces it joins by
+ * /proc/PID/ns/... paths (the namespace a runtime would share with it).
+ * shim_spec_joined_userns_path writes that path to buf and returns 1, or
+ * returns 0 when the spec joins none; -SHIM_ERR_LIMIT when buf is too
+ * small.  The caller probes it (shimrun: is it a user namespace, what are
+ * its maps) and gives the result to shim_spec_set_userns_facts, which
+ * keeps a copy.  Without facts, a joined user namespace is judged
+ * unverifiable.
+ */
+typedef struct shim_idmap {
+  unsigned int container_id, host_id, size;
+} shim_idmap;
+
+typedef struct shim_userns_facts {
+  int verified;              /* 1: a user namespace whose maps were read */
+  char why[256];             /* verified == 0: what the path is instead */
+  unsigned long long id;     /* its nsfs inode: which namespace it is */
+  unsigned int uid_ranges;   /* lines in its uid_map */
+  unsigned int gid_ranges;   /* lines in its gid_map */
+  shim_idmap uid, gid;       /* the first line of each */
+} shim_userns_facts;
+
+SHIM_API int shim_spec_joined_userns_path(const shim_spec *spec, char *buf, size_t size);
+SHIM_API void shim_spec_set_userns_facts(shim_spec *spec, const shim_userns_facts *facts);
 SHIM_API void shim_spec_free(shim_spec *spec);
 
 /* ---- Checks and reports ------------------------------------------------- */

@@ -1,0 +1,20 @@
+/* The host facts libshim's checks need, found on this node (libshim never
+ * looks at the host itself): shared by shimrun and shimctl. */
+#ifndef SHIM_NODE_FACTS_H
+#define SHIM_NODE_FACTS_H
+
+#include <shim/shim.h>
+
+/* Probes the user namespace at path: that it is one (nsfs, NS_GET_NSTYPE),
+ * which (its inode), and its uid_map and gid_map, read from a child that
+ * entered it.  Always fills *out; out->verified says whether it is one. */
+void node_userns_facts(const char *path, shim_userns_facts *out);
+
+/* Gives spec the facts its checks need: the user namespace it joins by
+ * path, if any, and then the kubelet's ids for pods from /etc/subuid and
+ * /etc/subgid, when the policy names none.  Returns 0, or a negative
+ * shim_errc with err filled when the node's answer must stop the caller
+ * (the kubelet's ids overlap the pool; subuid and subgid disagree). */
+int node_facts_fill(shim_policy *policy, shim_spec *spec, shim_error *err);
+
+#endif
