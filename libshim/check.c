@@ -363,12 +363,16 @@ static void check_host_devices(struct ctx *c) {
   struct jptr p = {0};
   jptr_push_key(&p, "linux");
   /* runtime-spec 1.2: runc 1.3+ moves these host interfaces into the
-   * container (older runc ignores them, a newer delegate would not). */
+   * container (older runc ignores them, a newer delegate would not); an
+   * admin lists those a container may take (an SR-IOV function, a
+   * DRA-managed NIC). */
   jv_foreach(jv_get(linux_, "netDevices"), nd) {
     size_t mark = jptr_push_key(&p, "netDevices");
     jptr_push_key(&p, nd->key);
-    finding(c, CONTROL_HOST_DEVICES, UNFIXABLE, p.buf, NULL,
-            "moves the host network interface %s into the container", nd->key);
+    if (!strlist_has(&c->policy->net_devices, nd->key))
+      finding(c, CONTROL_HOST_DEVICES, UNFIXABLE, p.buf, "a network device (DRA or NRI)",
+              "moves the host network interface %s into the container (not in "
+              "controls.host-devices.netDevices)", nd->key);
     jptr_pop(&p, mark);
   }
   jptr_push_key(&p, "resources");

@@ -244,6 +244,7 @@ struct shim_policy {
   struct rules hooks;          /* hooks: struct hook_rule */
   struct strlist sockets;      /* runtime-sockets: paths never to bind */
   struct strlist sysctls;      /* sysctls: allowed names ("x.*" = prefix) */
+  struct strlist net_devices;  /* host-devices: host interfaces a container may take */
   struct strlist masked_paths;   /* proc-unmasked: paths hardening masks */
   struct strlist readonly_paths; /* proc-unmasked: paths made read-only */
   int64_t pids_default;        /* pids-limit: the limit hardening sets */

@@ -63,6 +63,8 @@ static const struct setting {
      offsetof(struct shim_policy, ro_sources), NULL},
     {CONTROL_HOST_DEVICES, "allowed", S_RULES, offsetof(struct shim_policy, devices),
      &device_rule_kind},
+    {CONTROL_HOST_DEVICES, "netDevices", S_NAMES,
+     offsetof(struct shim_policy, net_devices), NULL},
     {CONTROL_HOOKS, "allowed", S_RULES, offsetof(struct shim_policy, hooks),
      &hook_rule_kind},
     {CONTROL_RUNTIME_SOCKETS, "paths", S_PATHS,

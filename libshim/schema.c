@@ -1,5 +1,5 @@
 /*
- * The runtime-spec (1.0 to 1.2, and the Linux fields of later drafts) as Go's
+ * The runtime-spec (1.0 to 1.3) as Go's
  * encoding/json would decode it into runc's structs, and a walker that
  * refuses every document the two decoders could read differently.
  *
@@ -38,6 +38,10 @@ struct node {
   const struct node *elem;           /* K_ARRAY, K_MAP: element type */
   const char *const *one_of;         /* K_STRING: allowed values, or NULL */
   const char *type_name;             /* for messages: "string", "uint32" ... */
+  /* Another type the field may have: runtime-spec 1.3 changed some (a
+   * runtime built on an older spec fails to decode the newer form, and
+   * so refuses it itself). */
+  const struct node *or;
 };
 
 /* The reader holds integers as int64 (as jansson, which writes hardened
@@ -161,9 +165,13 @@ OBJECT(t_seccomp, {"defaultAction", &t_string}, {"defaultErrnoRet", &t_u64},
        {"architectures", &t_strings}, {"flags", &t_strings},
        {"listenerPath", &t_string}, {"listenerMetadata", &t_string},
        {"syscalls", &t_syscalls});
-OBJECT(t_intel_rdt, {"closID", &t_string}, {"schemata", &t_string},
+/* schemata: one string up to runtime-spec 1.2, lines of it from 1.3. */
+static const struct node t_schemata = {.kind = K_STRING, .type_name = "string or array",
+                                       .or = &t_strings};
+OBJECT(t_intel_rdt, {"closID", &t_string}, {"schemata", &t_schemata},
        {"l3CacheSchema", &t_string}, {"memBwSchema", &t_string},
-       {"enableCMT", &t_bool}, {"enableMBM", &t_bool});
+       {"enableCMT", &t_bool}, {"enableMBM", &t_bool},
+       {"enableMonitoring", &t_bool});
 OBJECT(t_personality, {"domain", &t_string}, {"flags", &t_strings});
 OBJECT(t_time_offset, {"secs", &t_i64}, {"nanosecs", &t_u32});
 MAP(t_time_offsets, t_time_offset);
@@ -292,6 +300,8 @@ static int walk(const struct jnode *v, const struct node *t, struct jptr *p,
     }
     return 0;
   }
+  if (t->or && (v->type == J_ARRAY) == (t->or->kind == K_ARRAY))
+    return walk(v, t->or, p, err);
   return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected %s, found %s",
                    t->type_name, type_name(v));
 }

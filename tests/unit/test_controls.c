@@ -1109,6 +1109,18 @@ static void test_net_devices(void) {
   shim_report *r = check_doc(doc, NULL);
   expect_one(r, "host-devices", SHIM_VERDICT_REJECT, "/linux/netDevices/eth1");
   shim_report_free(r);
+  /* The one the admin lists may go in; no other. */
+  const char *listed = "{\"version\":1,\"controls\":{\"host-devices\":"
+                       "{\"netDevices\":[\"eth1\"]}}}";
+  shim_policy *p = NULL;
+  CU_ASSERT_FATAL(shim_policy_load_data(listed, strlen(listed), &p, NULL) == 0);
+  doc = base();
+  json_object_set_new(at(doc, "linux"), "netDevices",
+                      parse("{\"eth1\":{\"name\":\"net1\"},\"eth2\":{}}"));
+  r = check_doc(doc, p);
+  expect_one(r, "host-devices", SHIM_VERDICT_REJECT, "/linux/netDevices/eth2");
+  shim_report_free(r);
+  shim_policy_free(p);
 }
 
 static void test_apparmor_and_rlimits(void) {

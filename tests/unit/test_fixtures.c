@@ -41,6 +41,13 @@ static const struct fixture_case {
      {{"host-mounts", SHIM_VERDICT_REJECT, "hostPath volume /"}}},
     {"ctr-socket.json", SHIM_VERDICT_REJECT,
      {{"runtime-sockets", SHIM_VERDICT_REJECT, NULL}}},
+    /* containerd 2.1's app container of a hostUsers: false pod, with the
+     * runtime-spec 1.3 fields NRI plugins add: all read and judged; the
+     * sandbox's process is gone, so its namespaces cannot be verified. */
+    {"cri2-userns-nri.json", SHIM_VERDICT_REJECT,
+     {{"host-devices", SHIM_VERDICT_REJECT, "a network device (DRA or NRI)"},
+      {"user-namespace", SHIM_VERDICT_REJECT, "hostUsers: false"},
+      {"seccomp", SHIM_VERDICT_HARDEN, NULL}}},
 };
 
 static bool has(const shim_report *r, const struct expect *e) {

@@ -40,6 +40,20 @@ static const struct load_case {
     {"unknown field", "{\"process\":{\"privileged\":true}}", SHIM_ERR_SCHEMA,
      "/process/privileged"},
     {"windows section", "{\"windows\":{}}", SHIM_ERR_SCHEMA, "/windows"},
+    /* runtime-spec 1.3: schemata became lines; 1.2's single string stays. */
+    {"intelRdt schemata, 1.2", "{\"linux\":{\"intelRdt\":{\"schemata\":\"L3:0=7f0\"}}}",
+     SHIM_OK, NULL},
+    {"intelRdt schemata, 1.3", "{\"linux\":{\"intelRdt\":{\"schemata\":[\"L3:0=7f0\"],"
+     "\"enableMonitoring\":true}}}", SHIM_OK, NULL},
+    {"intelRdt schemata, neither", "{\"linux\":{\"intelRdt\":{\"schemata\":7}}}",
+     SHIM_ERR_SCHEMA, "/linux/intelRdt/schemata"},
+    {"intelRdt schemata, a number in the lines",
+     "{\"linux\":{\"intelRdt\":{\"schemata\":[7]}}}", SHIM_ERR_SCHEMA,
+     "/linux/intelRdt/schemata/0"},
+    {"memoryPolicy, execCPUAffinity",
+     "{\"linux\":{\"memoryPolicy\":{\"mode\":\"MPOL_INTERLEAVE\",\"nodes\":\"0-1\"}},"
+     "\"process\":{\"execCPUAffinity\":{\"initial\":\"0\",\"final\":\"0-1\"}}}",
+     SHIM_OK, NULL},
     {"wrong type deep",
      "{\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"uts\"},{\"type\":1}]}}",
      SHIM_ERR_SCHEMA, "/linux/namespaces/2/type"},
