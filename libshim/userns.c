@@ -80,7 +80,7 @@ int shim_spec_joined_userns_path(const shim_spec *spec, char *buf, size_t size) 
                               : -1;
   if (n < 0)
     return 0;
-  return (size_t)n < size ? 1 : -SHIM_ERR_LIMIT;
+  return (size_t)n >= size ? -SHIM_ERR_LIMIT : path ? 1 : 2;
 }
 
 void shim_spec_set_userns_facts(shim_spec *spec, const shim_userns_facts *facts) {

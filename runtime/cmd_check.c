@@ -50,7 +50,7 @@ int cmd_check(int argc, char **argv) {
   shim_error err;
   int rc = shimctl_load_policy(policy_path, &policy);
   if (rc == 0 && (shim_spec_load_file(path, &spec, &err) < 0 ||
-                  node_facts_fill(policy, spec, &err) < 0))
+                  node_facts_fill(policy, spec, NULL, &err) < 0))
     rc = shimctl_fail(path, &err);
   if (rc == 0 && (shim_check(policy, spec, &report, &err) < 0 ||
                   shim_report_render(report, format, &text, &err) < 0))

@@ -96,7 +96,7 @@ int cmd_harden(int argc, char **argv) {
   shim_error err;
   int rc = shimctl_load_policy(policy_path, &policy);
   if (rc == 0 && (shim_spec_load_file(path, &spec, &err) < 0 ||
-                  node_facts_fill(policy, spec, &err) < 0))
+                  node_facts_fill(policy, spec, NULL, &err) < 0))
     rc = shimctl_fail(path, &err);
   int hret = rc == 0 ? shim_harden(policy, spec, &hardened, &report, &err) : 0;
   if (hret < 0 && hret != -SHIM_ERR_REJECTED)

@@ -107,13 +107,18 @@ static int kubelet_subids(const char *path, unsigned *start, unsigned *count) {
   return found;
 }
 
-int node_facts_fill(shim_policy *policy, shim_spec *spec, shim_error *err) {
+int node_facts_fill(shim_policy *policy, shim_spec *spec, shim_userns_facts *joined,
+                    shim_error *err) {
   char path[PATH_MAX];
-  if (shim_spec_joined_userns_path(spec, path, sizeof path) != 1)
+  shim_userns_facts facts = {0};
+  if (joined)
+    *joined = facts;
+  if (shim_spec_joined_userns_path(spec, path, sizeof path) <= 0)
     return 0; /* nothing joined: nothing to learn */
-  shim_userns_facts facts;
   node_userns_facts(path, &facts);
   shim_spec_set_userns_facts(spec, &facts);
+  if (joined)
+    *joined = facts;
   unsigned us = 0, uc = 0, gs = 0, gc = 0;
   int u = kubelet_subids("/etc/subuid", &us, &uc);
   int g = kubelet_subids("/etc/subgid", &gs, &gc);

@@ -11,10 +11,12 @@
 void node_userns_facts(const char *path, shim_userns_facts *out);
 
 /* Gives spec the facts its checks need: the user namespace it joins by
- * path, if any, and then the kubelet's ids for pods from /etc/subuid and
- * /etc/subgid, when the policy names none.  Returns 0, or a negative
- * shim_errc with err filled when the node's answer must stop the caller
- * (the kubelet's ids overlap the pool; subuid and subgid disagree). */
-int node_facts_fill(shim_policy *policy, shim_spec *spec, shim_error *err);
+ * path, if any (also in *joined unless NULL; all zero for none), and then
+ * the kubelet's ids for pods from /etc/subuid and /etc/subgid, when the
+ * policy names none.  Returns 0, or a negative shim_errc with err filled
+ * when the node's answer must stop the caller (the kubelet's ids overlap
+ * the pool; subuid and subgid disagree). */
+int node_facts_fill(shim_policy *policy, shim_spec *spec, shim_userns_facts *joined,
+                    shim_error *err);
 
 #endif

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "shimrun.h"
 #include "node_facts.h"
+#include "node_pods.h"
 #include "files.h"
 
 #include <errno.h>
@@ -65,7 +66,8 @@ static void rejection_text(const shim_report *report, char *buf, size_t size) {
 
 /* Reads config.json from the open bundle directory: a regular file only. */
 static int load_spec(const struct shimrun *s, shim_policy *policy, int dirfd,
-                     const char *bundle, char **data, size_t *len, shim_spec **spec) {
+                     const char *bundle, char **data, size_t *len, shim_spec **spec,
+                     shim_userns_facts *joined) {
   if (read_regular_at(dirfd, "config.json", data, len) < 0)
     return shimrun_fail(s, "shimrun: %s/config.json: %s", bundle,
                         errno == EINVAL ? "not a regular file"
@@ -76,7 +78,7 @@ static int load_spec(const struct shimrun *s, shim_policy *policy, int dirfd,
   if (shim_spec_load_data(*data, *len, spec, &err) < 0)
     return shimrun_fail(s, "shimrun: %s/config.json: %s%s%s", bundle,
                         err.pointer, *err.pointer ? ": " : "", err.message);
-  if (node_facts_fill(policy, *spec, &err) < 0)
+  if (node_facts_fill(policy, *spec, joined, &err) < 0)
     return shimrun_fail(s, "shimrun: %s%s%s", err.pointer, *err.pointer ? ": " : "",
                         err.message);
   return 0;
@@ -167,8 +169,11 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
   shim_spec *spec = NULL;
   shim_report *report = NULL;
   shim_error err;
-  int rc = load_spec(s, policy, dirfd, bundle, &data, &len, &spec);
+  shim_userns_facts joined;
+  int rc = load_spec(s, policy, dirfd, bundle, &data, &len, &spec, &joined);
   shim_userns claimed = {0};
+  char why[1024];
+  int admit = -1; /* node_pods_admit's, once hardening passed */
   int host_ns = -1; /* the host's mount namespace, once binds are idmapped */
   int hret = rc == 0 ? harden_in_userns(s, policy, spec, id, &hardened, &report,
                                         &claimed, &err)
@@ -189,6 +194,11 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
     event.error = err.message;
     rc = shimrun_fail(s, "shimrun: %s/config.json: cannot harden: %s%s%s", bundle,
                       err.pointer, *err.pointer ? ": " : "", err.message);
+  } else if ((admit = node_pods_admit(s->state_dir, spec, &joined, why, sizeof why)) != 0) {
+    event.decision = admit > 0 ? "rejected" : "error";
+    event.error = why;
+    rc = admit > 0 ? shimrun_fail(s, "shimrun: rejected: %s (hostUsers: false) [user-namespace]", why)
+                   : shimrun_fail(s, "shimrun: %s", why);
   } else {
     event.decision = "hardened";
     /* Already hardened (a retried create): nothing to write. */
@@ -232,6 +242,8 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
    * were idmapped in one of this process's own). */
   if (rc != 0 && claimed.size)
     shimrun_release(s, id, host_ns);
+  else if (rc != 0 && admit == 0 && id)
+    node_pods_release(s->state_dir, id);
   free(data);
   free(hardened);
   shim_report_free(report);

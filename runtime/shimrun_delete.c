@@ -1,7 +1,7 @@
 /*
  * Giving back what create took for a container (its idmapped rootfs and
- * its user namespace range): after delete, and after a run whose container
- * has exited.
+ * its user namespace range, or its pod record): after delete, and after a
+ * run whose container has exited.
  *
  * For a container that holds a range, the delegate runs as a child here
  * (every other command execs it), since the release must wait for its
@@ -11,6 +11,7 @@
  */
 #include "config.h"
 #include "shimrun.h"
+#include "node_pods.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -33,6 +34,9 @@ int shimrun_release(const struct shimrun *s, const char *id, int host_ns) {
   if (shim_userns_release(s->state_dir, shimrun_root(s), id, &err) < 0)
     return shimrun_fail(s, "shimrun: %s: cannot give back its user namespace: %s",
                         id, err.message);
+  if (node_pods_release(s->state_dir, id) < 0)
+    return shimrun_fail(s, "shimrun: %s: cannot drop its pod record: %s", id,
+                        strerror(errno));
   return 0;
 }
 
@@ -115,7 +119,8 @@ int shimrun_delete(struct shimrun *s, int argc, char **argv) {
     shimrun_push(s, argv[i]);
   /* Nothing to give back (no user namespace, or released already): the
    * delegate can take our place, as for every other command. */
-  if (id && shim_userns_held(s->state_dir, shimrun_root(s), id, NULL) == 0)
+  if (id && shim_userns_held(s->state_dir, shimrun_root(s), id, NULL) == 0 &&
+      !node_pods_held(s->state_dir, id))
     return shimrun_exec_delegate(s);
   return shimrun_delegate_then_release(s, id, -1);
 }

@@ -105,6 +105,53 @@ check "refused" [ $? -ne 0 ]
 check "saying so" grep -q "pool is exhausted" "$tmp/err"
 check "nothing claimed" [ ! -e "$tmp/d/config.json.orig" ]
 
+echo "pods in the kubelet's user namespaces (hostUsers: false)"
+# Processes in user namespaces of a kubelet's range stand in for pod
+# sandboxes (their /proc/PID/ns/user, as containerd's app containers join
+# them); the specs carry the CRI annotations containerd writes.
+kubelet_ns() { # HOST: $ns_pid, a process in a new user namespace mapped 0 HOST 65536
+	unshare --user sleep 30 >/dev/null &
+	ns_pid=$!
+	while [ "$(readlink /proc/$ns_pid/ns/user)" = "$(readlink /proc/self/ns/user)" ]; do sleep 0.05; done
+	echo "0 $1 65536" >/proc/$ns_pid/uid_map && echo "0 $1 65536" >/proc/$ns_pid/gid_map
+}
+pod_bundle() { # NAME PID TYPE SANDBOX-ID POD-UID HOST
+	mkdir -p "$tmp/$1/rootfs"
+	jq --arg p "/proc/$2/ns/user" --arg type "$3" --arg sb "$4" --arg uid "$5" --argjson host "$6" '
+		.linux.namespaces += [{type: "user", path: $p}]
+		| .linux.uidMappings = [{containerID: 0, hostID: $host, size: 65536}]
+		| .linux.gidMappings = .linux.uidMappings
+		| .annotations = {"io.kubernetes.cri.container-type": $type,
+		    "io.kubernetes.cri.sandbox-id": $sb, "io.kubernetes.cri.sandbox-uid": $uid}' \
+		"$fx/ctr-default.json" >"$tmp/$1/config.json"
+}
+K=1073741824
+kubelet_ns $K && p1=$ns_pid
+kubelet_ns $K && p2=$ns_pid
+kubelet_ns $((K + 65536)) && p3=$ns_pid
+pod_bundle sb1 "$p1" sandbox sb1 pod-a $K && create sb1
+check "a sandbox in the kubelet's namespace is let in" [ $? -eq 0 ]
+check "and recorded" [ -e "$tmp/state/pods/sb1" ]
+pod_bundle app1 "$p1" container sb1 pod-a $K && create app1
+check "its container, joining the same namespace, is let in" [ $? -eq 0 ]
+pod_bundle app2 "$p2" container sb1 pod-a $K && create app2 2>"$tmp/err"
+check "a container of that pod joining another namespace on the same ids is refused" [ $? -ne 0 ]
+check "saying so" grep -q "does not join its pod sandbox sb1's user namespace" "$tmp/err"
+pod_bundle sb2 "$p2" sandbox sb2 pod-b $K && create sb2 2>"$tmp/err"
+check "another pod on the same ids is refused" [ $? -ne 0 ]
+check "naming the pod it meets" grep -q "overlap those of pod sandbox sb1 (pod pod-a)" "$tmp/err"
+check "and not recorded" [ ! -e "$tmp/state/pods/sb2" ]
+pod_bundle sb3 "$p2" sandbox sb3 pod-a $K && create sb3
+check "the same pod's restarted sandbox keeps its ids" [ $? -eq 0 ]
+pod_bundle sb4 "$p3" sandbox sb4 pod-c $((K + 65536)) && create sb4
+check "a pod on other ids is let in" [ $? -eq 0 ]
+pod_bundle app4 "$p3" container sb9 pod-c $((K + 65536)) && create app4 2>"$tmp/err"
+check "a container whose sandbox was never let in is refused" [ $? -ne 0 ]
+check "audited as rejected" jq -e -s 'any(.[]; .id == "app4" and .decision == "rejected")' "$tmp/audit.log"
+for id in sb1 sb3 sb4; do "$shimrun" --root "$root" delete "$id"; done
+check "delete drops the pods' records" [ -z "$(ls "$tmp/state/pods" | grep -vx lock)" ]
+kill "$p1" "$p2" "$p3"
+
 echo "bind mounts"
 # Their idmapped clones are stacked in shimrun's own mount namespace: the
 # host's sees none, and a create refused after them (here: its audit

@@ -512,16 +512,20 @@ else
 	expect_start_rejected "$UPOD" "$USERS" foreign-idmap \
 		"$(app_in_userns "[{host_id: $((HOST + 65536)), container_id: 0, length: 65536}]")" \
 		"an idmapped mount whose uidMappings are not the container's own"
-	# The kubelet restarts the sandbox: the pod's sandbox goes, a new one
-	# (attempt 1) gets the same ids.
-	cri StopPodSandbox "{\"pod_sandbox_id\": \"$UPOD\"}" >/dev/null &&
-		cri RemovePodSandbox "{\"pod_sandbox_id\": \"$UPOD\"}" >/dev/null
-	check "RemovePodSandbox: nothing of the pod mounted under $D" \
-		[ -z "$(_ctrd_mounts_under "$D" | grep -F "$UPOD")" ]
+	# Another pod the kubelet (wrongly) gives the same ids: refused while
+	# this one runs.
+	expect_userns_pod_rejected users-twin "$UNS" "overlap those of pod sandbox $UPOD (pod uid-users)"
+	# The kubelet restarts the sandbox: it stops the old one, runs a new one
+	# (attempt 1) on the same ids, and removes the old one later.
+	OLD=$UPOD
+	cri StopPodSandbox "{\"pod_sandbox_id\": \"$OLD\"}" >/dev/null
 	rc=0; run_pod "$(pod_config users "$(with_userns "$UNS") | .metadata.attempt = 1")" >"$D/out" || rc=$?
 	UPOD=$(jq -r '.pod_sandbox_id // empty' "$D/out")
 	check "the sandbox restarts with the same ids" eval \
 		'[ $rc -eq 0 ] && [ -n "$UPOD" ] && [ "$(map_of "$(sandbox_status "$UPOD" | pid_of)")" = "0 $HOST 65536" ]'
+	cri RemovePodSandbox "{\"pod_sandbox_id\": \"$OLD\"}" >/dev/null
+	check "RemovePodSandbox: nothing of the old sandbox mounted, no record of it" eval \
+		'[ -z "$(_ctrd_mounts_under "$D" | grep -F "$OLD")" ] && [ ! -e "$D/shimrun-state/pods/$OLD" ]'
 
 	echo "pods whose user namespace shimrun refuses"
 	expect_userns_pod_rejected users-pool "$(userns 165536)" "overlap the pool"
@@ -579,6 +583,7 @@ check "the pods' shims are found (so that \"no shim left\" means something)" eva
 remove_pods
 check "no pods left" [ -z "$(cri ListPodSandbox '{}' | jq -r '.items[].id')" ]
 check "no user namespace record left" [ -z "$(ls "$D/shimrun-state/userns" 2>/dev/null | grep -vx lock)" ]
+check "no pod record left" [ -z "$(ls "$D/shimrun-state/pods" 2>/dev/null | grep -vx lock)" ]
 gone() { [ -n "$1" ] && [ ! -e "$1" ]; }
 check "the pod's network namespace is gone ($NETNS)" gone "$NETNS"
 for _ in $(seq 50); do # the shims exit once their tasks are deleted
