@@ -73,11 +73,15 @@ static const char *joined_user_path(const shim_spec *spec, int *owner) {
 }
 
 int shim_spec_joined_userns_path(const shim_spec *spec, char *buf, size_t size) {
-  int owner;
+  int owner = 0;
   const char *path = spec ? joined_user_path(spec, &owner) : NULL;
+  /* A pod's container is given no user namespace of its joined
+   * namespaces' process (shim_userns_plan): nothing to learn about one. */
+  if (!path && spec && shim_spec_annotation(spec, "io.kubernetes.cri.container-type"))
+    owner = 0;
   int n = path ? snprintf(buf, size, "%s", path)
-          : spec && owner > 0 ? snprintf(buf, size, "/proc/%d/ns/user", owner)
-                              : -1;
+          : owner > 0 ? snprintf(buf, size, "/proc/%d/ns/user", owner)
+                      : -1;
   if (n < 0)
     return 0;
   return (size_t)n >= size ? -SHIM_ERR_LIMIT : path ? 1 : 2;
@@ -174,12 +178,11 @@ int shim_userns_plan(const shim_policy *policy, const shim_spec *spec,
     return error_set(err, SHIM_ERR_REJECTED, "/linux/namespaces",
                      "joins namespaces of two processes: no one user namespace "
                      "to share");
-  char why[512], path[64];
-  snprintf(path, sizeof path, "/proc/%d/ns/user", owner);
-  const char *want = user_path ? user_path : owner ? path : NULL;
+  char why[512], want[PATH_MAX];
   shim_userns found;
-  if (want && userns_judge_joined(policy, spec, want, &found, why, sizeof why) ==
-                  USERNS_JOINED_POOL) {
+  if (shim_spec_joined_userns_path(spec, want, sizeof want) > 0 &&
+      userns_judge_joined(policy, spec, want, &found, why, sizeof why) ==
+          USERNS_JOINED_POOL) {
     *out = found;
     return SHIM_USERNS_JOIN;
   }

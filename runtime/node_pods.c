@@ -13,7 +13,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -99,10 +98,9 @@ int node_pods_admit(const char *state_dir, const shim_spec *spec,
   const char *type = shim_spec_annotation(spec, "io.kubernetes.cri.container-type");
   const char *sandbox = shim_spec_annotation(spec, "io.kubernetes.cri.sandbox-id");
   const char *uid = shim_spec_annotation(spec, "io.kubernetes.cri.sandbox-uid");
-  char joined[PATH_MAX];
-  /* Only a user entry with a path puts a pod's container in a user
-   * namespace (the others join the host's, judged by the checks). */
-  if (!type || !facts->verified || shim_spec_joined_userns_path(spec, joined, sizeof joined) != 1)
+  /* Facts about a pod's container come from its user entry's path only
+   * (shim_spec_joined_userns_path): none, no user namespace to admit. */
+  if (!type || !facts->verified)
     return 0;
   if (!valid_id(sandbox)) {
     snprintf(why, why_size, "no valid io.kubernetes.cri.sandbox-id annotation");

@@ -162,15 +162,16 @@ SHIM_API int shim_spec_render(const shim_spec *spec, char **out, shim_error *err
  * know about it, the caller finds and hands over.
  *
  * The user namespace a spec joins by path: its user entry's path, or else
+ * (not for a Kubernetes pod's container, which is given none that way)
  * /proc/PID/ns/user of the one process whose namespaces it joins by
  * /proc/PID/ns/... paths (the namespace a runtime would share with it).
  * shim_spec_joined_userns_path writes that path to buf and returns 1 (the
  * user entry's) or 2 (the other namespaces' process's: the container joins
  * it only if a runtime adds the entry), or returns 0 when the spec joins
- * none; -SHIM_ERR_LIMIT when buf is too small.  The caller probes it (shimrun: is it a user namespace, what are
- * its maps) and gives the result to shim_spec_set_userns_facts, which
- * keeps a copy.  Without facts, a joined user namespace is judged
- * unverifiable.
+ * none; -SHIM_ERR_LIMIT when buf is too small.  The caller probes it
+ * (shimrun: is it a user namespace, what are its maps) and gives the
+ * result to shim_spec_set_userns_facts, which keeps a copy.  Without
+ * facts, a joined user namespace is judged unverifiable.
  */
 typedef struct shim_idmap {
   unsigned int container_id, host_id, size;
