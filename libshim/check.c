@@ -233,15 +233,61 @@ static void check_run_as_root(struct ctx *c) {
 
 /* ---- user-namespace ------------------------------------------------------- */
 
+/* A Kubernetes pod that did not ask for a user namespace (hostUsers left
+ * at true): its sandbox gets a range of the pool and its containers join
+ * the sandbox's, where the delegate can; elsewhere it runs with the host's
+ * ids, which user-namespace.pods "require" refuses. */
+static void check_pod_without_userns(struct ctx *c) {
+  const shim_policy *p = c->policy;
+  const char *type = shim_spec_annotation(c->spec, "io.kubernetes.cri.container-type");
+  if (!userns_for_pods(p)) {
+    bool require = p->pod_userns && strcmp(p->pod_userns, "require") == 0;
+    char why[160];
+    if (p->pod_userns && strcmp(p->pod_userns, "never") == 0)
+      snprintf(why, sizeof why, "user-namespace.pods is \"never\"");
+    else
+      snprintf(why, sizeof why, "the delegate (%s) cannot join the pod's network namespace "
+               "from a user namespace of its own (runc 1.2 or later can)",
+               *p->delegate ? p->delegate : "unknown");
+    finding(c, CONTROL_USER_NAMESPACE, require ? UNFIXABLE : NOTE, "/linux/namespaces",
+            "hostUsers: true", "a pod without a user namespace: %s; %s", why,
+            require ? "user-namespace.pods is \"require\""
+                    : "it runs with the host's ids");
+    return;
+  }
+  if (strcmp(type, "sandbox") == 0) {
+    finding(c, CONTROL_USER_NAMESPACE, FIXABLE, "/linux/namespaces", "hostUsers: true",
+            "no user namespace: the runtime gives the pod's sandbox a range of the pool");
+    return;
+  }
+  char path[PATH_MAX], why[512] = "it joins no sandbox's namespaces by /proc path";
+  shim_userns joined;
+  int verdict = shim_userns_joined_path(p, c->spec, path, sizeof path) == 2
+                    ? userns_judge_joined(p, c->spec, path, &joined, why, sizeof why)
+                    : USERNS_JOINED_BAD;
+  if (verdict == USERNS_JOINED_POOL)
+    finding(c, CONTROL_USER_NAMESPACE, FIXABLE, "/linux/namespaces", "hostUsers: true",
+            "no user namespace: the runtime joins it to its sandbox's (host ids %u..%u)",
+            joined.host_id, joined.host_id + joined.size - 1);
+  else
+    finding(c, CONTROL_USER_NAMESPACE, UNFIXABLE, "/linux/namespaces", "hostUsers: true",
+            "no user namespace to join: its pod sandbox is in no user namespace of the pool (%s)",
+            verdict == USERNS_JOINED_POD ? "a user namespace of the kubelet's, which a "
+                                           "container joins by its user entry"
+                                         : why);
+}
+
 static void check_user_namespace(struct ctx *c) {
   const struct jnode *linux_ = jv_get(c->root, "linux");
   size_t at = 0;
   const struct jnode *entry = user_ns_entry(c->root, &at);
   if (!entry) {
-    finding(c, CONTROL_USER_NAMESPACE, FIXABLE, "/linux/namespaces",
-            "hostUsers: true",
-            "no user namespace: the container's ids are the host's; the "
-            "runtime gives it a range of the pool");
+    if (shim_spec_annotation(c->spec, "io.kubernetes.cri.container-type"))
+      check_pod_without_userns(c);
+    else
+      finding(c, CONTROL_USER_NAMESPACE, FIXABLE, "/linux/namespaces", "hostUsers: true",
+              "no user namespace: the container's ids are the host's; the "
+              "runtime gives it a range of the pool");
     return;
   }
   char ptr[64];

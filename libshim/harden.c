@@ -301,6 +301,25 @@ static void harden_user_namespace(struct hctx *h, const shim_userns *userns) {
   json_t *net = namespace_entry(h, "network", false);
   if (!net || !json_string_length(json_object_get(net, "path")))
     return;
+  /* Nor may it write the network namespace's sysctls: the runtime does,
+   * from the host (shim_userns_net_sysctl). */
+  json_t *sysctls = json_object_get(linux_, "sysctl");
+  const char *key;
+  json_t *value;
+  void *tmp;
+  json_object_foreach_safe(sysctls, tmp, key, value) {
+    if (!sysctl_is_net(key))
+      continue;
+    struct jptr ptr = {0};
+    jptr_push_key(&ptr, "linux");
+    jptr_push_key(&ptr, "sysctl");
+    jptr_push_key(&ptr, key);
+    change(h, CONTROL_USER_NAMESPACE, ptr.buf,
+           "left to the runtime, which sets it in the pod's network namespace "
+           "from the host: a user namespace cannot write the sysctls of a "
+           "network namespace it joins");
+    json_object_del(sysctls, key);
+  }
   size_t i;
   json_t *m;
   json_array_foreach(json_object_get(h->doc, "mounts"), i, m) {

@@ -267,6 +267,11 @@ struct shim_policy {
   int64_t userns_start, userns_range_size, userns_ranges;
   /* The kubelet's ids for hostUsers: false pods; count 0: not known. */
   int64_t kubelet_id_start, kubelet_ids;
+  /* user-namespace.pods: "auto", "require" or "never" (see userns_for_pods) */
+  char *pod_userns;
+  /* shim_policy_set_delegate: "" and 0 while unknown */
+  char delegate[64];
+  unsigned int delegate_features;
 };
 
 /* ---- User namespaces (userns.c, idmap.c) --------------------------------------- */
@@ -280,6 +285,14 @@ struct shim_policy {
 enum { USERNS_JOINED_BAD = -1, USERNS_JOINED_POOL = 1, USERNS_JOINED_POD };
 int userns_judge_joined(const shim_policy *policy, const shim_spec *spec,
                         const char *path, shim_userns *out, char *why, size_t why_size);
+/* Whether a Kubernetes pod that does not ask for a user namespace gets
+ * one: the policy's pods setting is not "never" and the delegate can. */
+bool userns_for_pods(const shim_policy *policy);
+/* The path of a network namespace the spec joins, else NULL. */
+const char *userns_joined_netns(const struct jnode *root);
+/* Whether a sysctl key ("net.ipv4.x" or "net/ipv4/x") is one of the
+ * network namespace's. */
+bool sysctl_is_net(const char *key);
 /* Whether host ids [host_id, host_id + size) lie inside the policy's pool. */
 bool userns_in_pool(const shim_policy *policy, int64_t host_id, int64_t size);
 /* Stacks on rootfs the idmapped view of it (shim_userns_mount_rootfs);

@@ -41,6 +41,7 @@ enum setting_kind {
 };
 
 static const char *const deny_actions[] = {"errno", "kill", "log", NULL};
+static const char *const pod_userns_choices[] = {"auto", "require", "never", NULL};
 
 /* Every setting a control takes besides "mode". */
 static const struct setting {
@@ -96,6 +97,8 @@ static const struct setting {
      offsetof(struct shim_policy, kubelet_id_start), NULL},
     {CONTROL_USER_NAMESPACE, "kubeletIDs", S_IDS,
      offsetof(struct shim_policy, kubelet_ids), NULL},
+    {CONTROL_USER_NAMESPACE, "pods", S_WORD,
+     offsetof(struct shim_policy, pod_userns), pod_userns_choices},
     {CONTROL_APPARMOR, "profile", S_WORD,
      offsetof(struct shim_policy, apparmor_profile), NULL},
 };
@@ -567,6 +570,18 @@ int shim_policy_set_kubelet_ids(shim_policy *policy, unsigned int start,
     return ret;
   policy->kubelet_id_start = start;
   policy->kubelet_ids = count;
+  return 0;
+}
+
+int shim_policy_set_delegate(shim_policy *policy, const char *version,
+                             unsigned int features, shim_error *err) {
+  if (!policy || !version)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no policy or version");
+  if (strlen(version) >= sizeof policy->delegate)
+    return error_set(err, SHIM_ERR_LIMIT, NULL, "delegate version longer than %zu bytes",
+                     sizeof policy->delegate - 1);
+  snprintf(policy->delegate, sizeof policy->delegate, "%s", version);
+  policy->delegate_features = features;
   return 0;
 }
 

@@ -72,12 +72,19 @@ static const char *joined_user_path(const shim_spec *spec, int *owner) {
   return user_path;
 }
 
-int shim_spec_joined_userns_path(const shim_spec *spec, char *buf, size_t size) {
+bool userns_for_pods(const shim_policy *policy) {
+  return (policy->delegate_features & SHIM_DELEGATE_POD_USERNS) &&
+         !(policy->pod_userns && strcmp(policy->pod_userns, "never") == 0);
+}
+
+int shim_userns_joined_path(const shim_policy *policy, const shim_spec *spec, char *buf,
+                            size_t size) {
   int owner = 0;
   const char *path = spec ? joined_user_path(spec, &owner) : NULL;
-  /* A pod's container is given no user namespace of its joined
-   * namespaces' process (shim_userns_plan): nothing to learn about one. */
-  if (!path && spec && shim_spec_annotation(spec, "io.kubernetes.cri.container-type"))
+  /* A pod's container joins its sandbox's user namespace only when pods
+   * are given one, and a sandbox never does: otherwise nothing to learn. */
+  const char *type = spec ? shim_spec_annotation(spec, "io.kubernetes.cri.container-type") : NULL;
+  if (!path && type && (strcmp(type, "container") != 0 || !(policy && userns_for_pods(policy))))
     owner = 0;
   int n = path ? snprintf(buf, size, "%s", path)
           : owner > 0 ? snprintf(buf, size, "/proc/%d/ns/user", owner)
@@ -127,10 +134,14 @@ int userns_judge_joined(const shim_policy *policy, const shim_spec *spec,
   if (u->container_id != 0 || memcmp(u, &f->gid, sizeof *u) != 0)
     return WHY("its uid_map and gid_map are not one and the same range "
                "\"0 HOST SIZE\"");
-  /* shimrun gives pods no range of its own: for a pod, the pool is
-   * another workload's. */
-  bool pod = shim_spec_annotation(spec, "io.kubernetes.cri.container-type") != NULL;
-  if (!pod && userns_in_pool(policy, u->host_id, u->size))
+  /* A pod's sandbox is given a range of the pool, never joins one: a
+   * sandbox on pool ids would share another workload's.  Its containers
+   * join the sandbox's (the runtime checks that it is their own
+   * sandbox's). */
+  const char *type = shim_spec_annotation(spec, "io.kubernetes.cri.container-type");
+  bool pod = type != NULL;
+  bool may_share = !pod || (strcmp(type, "container") == 0 && userns_for_pods(policy));
+  if (may_share && userns_in_pool(policy, u->host_id, u->size))
     return USERNS_JOINED_POOL;
   if (u->host_id < pool_end && end > policy->userns_start)
     return WHY("its host ids %u..%lld overlap the pool (%lld..%lld), which "
@@ -163,33 +174,73 @@ int shim_userns_plan(const shim_policy *policy, const shim_spec *spec,
   if (!policy || !spec || !out)
     return error_set(err, SHIM_ERR_INVAL, NULL, "no policy, spec or output pointer");
   *out = (shim_userns){0};
-  /* Kubernetes pods: on containerd 2.x with hostUsers: false, the pod's
+  /* Kubernetes pods: with hostUsers: false (containerd 2.x), the pod's
    * user namespace is the kubelet's, which the checks verify; otherwise
-   * not yet (containerd 1.6 creates the pod's network namespace outside
-   * any user namespace, and runc 1.1 joins a user namespace before the
-   * other namespaces, after which it may no longer enter that network
-   * namespace).  Their user-namespace finding stays in the report. */
-  if (policy->mode[CONTROL_USER_NAMESPACE] != MODE_ENFORCE ||
-      shim_spec_annotation(spec, "io.kubernetes.cri.container-type"))
+   * the sandbox gets a range of the pool and its containers join it, where
+   * the delegate can (userns_for_pods: runc 1.1 joins a user namespace
+   * before the other namespaces, after which it may no longer enter the
+   * pod's network namespace, owned by the host's).  Their user-namespace
+   * finding stays in the report. */
+  const char *type = shim_spec_annotation(spec, "io.kubernetes.cri.container-type");
+  if (policy->mode[CONTROL_USER_NAMESPACE] != MODE_ENFORCE)
     return SHIM_USERNS_NONE;
   int owner;
   const char *user_path = joined_user_path(spec, &owner);
+  if (type && !user_path && !userns_for_pods(policy))
+    return SHIM_USERNS_NONE;
+  if (type && !user_path && strcmp(type, "sandbox") == 0)
+    return SHIM_USERNS_NEW;
   if (owner < 0)
     return error_set(err, SHIM_ERR_REJECTED, "/linux/namespaces",
                      "joins namespaces of two processes: no one user namespace "
                      "to share");
-  char why[512], want[PATH_MAX];
+  char why[512] = "", want[PATH_MAX];
   shim_userns found;
-  if (shim_spec_joined_userns_path(spec, want, sizeof want) > 0 &&
+  if (shim_userns_joined_path(policy, spec, want, sizeof want) > 0 &&
       userns_judge_joined(policy, spec, want, &found, why, sizeof why) ==
           USERNS_JOINED_POOL) {
     *out = found;
     return SHIM_USERNS_JOIN;
   }
+  if (type && user_path) /* the kubelet's (hostUsers: false): the checks judge it */
+    return SHIM_USERNS_NONE;
+  if (type)
+    return error_set(err, SHIM_ERR_REJECTED, "/linux/namespaces",
+                     "its pod sandbox is in no user namespace of the pool: %s",
+                     *why ? why : "it joins no sandbox's namespaces by /proc path");
   if (user_path)
     return error_set(err, SHIM_ERR_REJECTED, "/linux/namespaces",
                      "joins a user namespace outside the pool (%s)", user_path);
   return SHIM_USERNS_NEW;
+}
+
+const char *userns_joined_netns(const struct jnode *root) {
+  jv_foreach(jv_get(jv_get(root, "linux"), "namespaces"), ns) {
+    const char *type = jv_str(jv_get(ns, "type"));
+    const char *path = jv_str(jv_get(ns, "path"));
+    if (type && strcmp(type, "network") == 0 && path && *path)
+      return path;
+  }
+  return NULL;
+}
+
+bool sysctl_is_net(const char *key) {
+  return strncmp(key, "net.", 4) == 0 || strncmp(key, "net/", 4) == 0;
+}
+
+int shim_userns_net_sysctl(const shim_spec *spec, size_t i, const char **netns,
+                           const char **key, const char **value) {
+  const char *path = spec ? userns_joined_netns(spec->tree.nodes) : NULL;
+  size_t k = 0;
+  jv_foreach(path ? jv_get(jv_get(spec->tree.nodes, "linux"), "sysctl") : NULL, v) {
+    if (!sysctl_is_net(v->key) || k++ != i)
+      continue;
+    *netns = path;
+    *key = v->key;
+    *value = jv_str(v) ? jv_str(v) : "";
+    return 1;
+  }
+  return 0;
 }
 
 /* ---- The pool --------------------------------------------------------------- */

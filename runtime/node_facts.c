@@ -113,7 +113,7 @@ int node_facts_fill(shim_policy *policy, shim_spec *spec, shim_userns_facts *joi
   shim_userns_facts facts = {0};
   if (joined)
     *joined = facts;
-  if (shim_spec_joined_userns_path(spec, path, sizeof path) <= 0)
+  if (shim_userns_joined_path(policy, spec, path, sizeof path) <= 0)
     return 0; /* nothing joined: nothing to learn */
   node_userns_facts(path, &facts);
   shim_spec_set_userns_facts(spec, &facts);

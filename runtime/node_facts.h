@@ -11,7 +11,8 @@
 void node_userns_facts(const char *path, shim_userns_facts *out);
 
 /* Gives spec the facts its checks need: the user namespace it joins by
- * path, if any (also in *joined unless NULL; all zero for none), and then
+ * path, if any (shim_userns_joined_path: a pod's delegate must be known
+ * first, node_delegate_tell) (also in *joined unless NULL; all zero for none), and then
  * the kubelet's ids for pods from /etc/subuid and /etc/subgid, when the
  * policy names none.  Returns 0, or a negative shim_errc with err filled
  * when the node's answer must stop the caller (the kubelet's ids overlap

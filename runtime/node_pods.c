@@ -1,14 +1,18 @@
 /*
  * STATE/pods/SANDBOX-ID: "HOST SIZE NAMESPACE-INODE POD-UID\n" for each pod
- * sandbox in a user namespace of the kubelet's, written (atomically) under
- * an exclusive lock on STATE/pods/lock when its create is admitted, and
- * dropped when it is deleted.  A record outlives a sandbox that was never
- * deleted (a crash): its ids stay refused to other pods, which fails closed.
- * The kubelet gives a restarted sandbox the same ids: a record of the same
- * pod (its uid) is no overlap.
+ * sandbox in a user namespace: the kubelet's (hostUsers: false), or one
+ * shimrun gave it from the pool (inode 0: not known before the delegate
+ * creates it; the pool gives its range to no other pod, so the range
+ * alone names it).  Written (atomically) under an exclusive lock on
+ * STATE/pods/lock when its create is admitted, and dropped when it is
+ * deleted.  A record outlives a sandbox that was never deleted (a crash):
+ * its ids stay refused to other pods, which fails closed.  The kubelet
+ * gives a restarted sandbox the same ids: a record of the same pod (its
+ * uid) is no overlap.
  */
 #include "config.h"
 #include "node_pods.h"
+#include "files.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -54,14 +58,9 @@ static int pod_read(int dirfd, const char *name, struct pod *p) {
 }
 
 static int pod_write(int dirfd, const char *id, const struct pod *p) {
-  char tmp[300], text[400];
-  snprintf(tmp, sizeof tmp, "%s.tmp", id);
+  char text[400];
   int len = snprintf(text, sizeof text, "%llu %llu %llu %s\n", p->host, p->size, p->ns, p->uid);
-  int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-  int ok = fd >= 0 && write(fd, text, (size_t)len) == len && fsync(fd) == 0;
-  if (fd >= 0)
-    close(fd);
-  return ok && renameat(dirfd, tmp, dirfd, id) == 0 ? 0 : -1;
+  return atomic_write_at(dirfd, id, text, (size_t)len);
 }
 
 /* Another pod's record whose ids meet p's: 1 and its name in other[]. */
@@ -77,7 +76,7 @@ static int overlapping(int dirfd, const char *id, const struct pod *p, char *oth
   while (!found && (de = readdir(dir))) {
     struct pod q;
     if (!valid_id(de->d_name) || strcmp(de->d_name, id) == 0 || strcmp(de->d_name, "lock") == 0 ||
-        strstr(de->d_name, ".tmp"))
+        strstr(de->d_name, ".tmp-")) /* atomic_write_at's */
       continue;
     if (pod_read(dirfd, de->d_name, &q) < 0) {
       snprintf(why, why_size, "the record of pod sandbox %s is unreadable: the ids "
@@ -94,13 +93,14 @@ static int overlapping(int dirfd, const char *id, const struct pod *p, char *oth
 }
 
 int node_pods_admit(const char *state_dir, const shim_spec *spec,
-                    const shim_userns_facts *facts, char *why, size_t why_size) {
+                    const shim_userns_facts *facts, const shim_userns *given, char *why,
+                    size_t why_size) {
   const char *type = shim_spec_annotation(spec, "io.kubernetes.cri.container-type");
   const char *sandbox = shim_spec_annotation(spec, "io.kubernetes.cri.sandbox-id");
   const char *uid = shim_spec_annotation(spec, "io.kubernetes.cri.sandbox-uid");
-  /* Facts about a pod's container come from its user entry's path only
-   * (shim_spec_joined_userns_path): none, no user namespace to admit. */
-  if (!type || !facts->verified)
+  /* A pod without a user namespace (hostUsers: true where the delegate
+   * cannot give one): nothing to admit. */
+  if (!type || !(facts->verified || given->size))
     return 0;
   if (!valid_id(sandbox)) {
     snprintf(why, why_size, "no valid io.kubernetes.cri.sandbox-id annotation");
@@ -118,7 +118,10 @@ int node_pods_admit(const char *state_dir, const shim_spec *spec,
       close(lockfd);
     return -1;
   }
-  struct pod mine = {.host = facts->uid.host_id, .size = facts->uid.size, .ns = facts->id};
+  /* The namespace joined, else the range shimrun gives a new one. */
+  struct pod mine = {.host = facts->verified ? facts->uid.host_id : given->host_id,
+                     .size = facts->verified ? facts->uid.size : given->size,
+                     .ns = facts->verified ? facts->id : 0};
   snprintf(mine.uid, sizeof mine.uid, "%s", uid && *uid && !strpbrk(uid, " \n") ? uid : "-");
   int ret = 0;
   if (strcmp(type, "sandbox") == 0) {
@@ -138,7 +141,8 @@ int node_pods_admit(const char *state_dir, const shim_spec *spec,
       snprintf(why, why_size, "its pod sandbox %s holds no user namespace shimrun let in",
                sandbox);
       ret = 1;
-    } else if (theirs.ns != mine.ns || theirs.host != mine.host || theirs.size != mine.size) {
+    } else if ((theirs.ns && theirs.ns != mine.ns) || theirs.host != mine.host ||
+               theirs.size != mine.size) {
       snprintf(why, why_size, "it does not join its pod sandbox %s's user namespace "
                "(host ids %llu..%llu)", sandbox, theirs.host, theirs.host + theirs.size - 1);
       ret = 1;

@@ -18,7 +18,9 @@
  */
 #include "config.h"
 #include "shimrun.h"
+#include "node_delegate.h"
 #include "node_facts.h"
+#include "node_netns.h"
 #include "node_pods.h"
 #include "files.h"
 
@@ -78,7 +80,8 @@ static int load_spec(const struct shimrun *s, shim_policy *policy, int dirfd,
   if (shim_spec_load_data(*data, *len, spec, &err) < 0)
     return shimrun_fail(s, "shimrun: %s/config.json: %s%s%s", bundle,
                         err.pointer, *err.pointer ? ": " : "", err.message);
-  if (node_facts_fill(policy, *spec, joined, &err) < 0)
+  if (node_delegate_tell(policy, *spec, s->state_dir, s->delegate, &err) < 0 ||
+      node_facts_fill(policy, *spec, joined, &err) < 0)
     return shimrun_fail(s, "shimrun: %s%s%s", err.pointer, *err.pointer ? ": " : "",
                         err.message);
   return 0;
@@ -194,10 +197,11 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
     event.error = err.message;
     rc = shimrun_fail(s, "shimrun: %s/config.json: cannot harden: %s%s%s", bundle,
                       err.pointer, *err.pointer ? ": " : "", err.message);
-  } else if ((admit = node_pods_admit(s->state_dir, spec, &joined, why, sizeof why)) != 0) {
+  } else if ((admit = node_pods_admit(s->state_dir, spec, &joined, &claimed, why,
+                                         sizeof why)) != 0) {
     event.decision = admit > 0 ? "rejected" : "error";
     event.error = why;
-    rc = admit > 0 ? shimrun_fail(s, "shimrun: rejected: %s (hostUsers: false) [user-namespace]", why)
+    rc = admit > 0 ? shimrun_fail(s, "shimrun: rejected: %s [user-namespace]", why)
                    : shimrun_fail(s, "shimrun: %s", why);
   } else {
     event.decision = "hardened";
@@ -231,6 +235,10 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
       event.error = err.message;
       rc = shimrun_fail(s, "shimrun: cannot give the container's bind mounts "
                            "its ids: %s", err.message);
+    } else if (claimed.size && node_netns_sysctls(spec, why, sizeof why) < 0) {
+      event.decision = "error";
+      event.error = why;
+      rc = shimrun_fail(s, "shimrun: %s", why);
     }
   }
   /* Recorded before the delegate runs: a record of every decision, even if

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "shimrun.h"
 #include "files.h"
+#include "node_delegate.h"
 #include "node_facts.h"
 
 #include <errno.h>
@@ -90,6 +91,7 @@ static int harden_process_file(struct shimrun *s, const char *id,
   shim_audit_event event = {.command = "exec", .id = id, .bundle = bundle};
   int rc = 0, ret;
   if (shim_spec_load_file(config, &spec, &err) < 0 ||
+      node_delegate_tell(policy, spec, s->state_dir, s->delegate, &err) < 0 ||
       node_facts_fill(policy, spec, NULL, &err) < 0) {
     rc = shimrun_fail(s, "shimrun: exec: %s: %s", config, err.message);
   } else if (read_regular_at(AT_FDCWD, path, &data, &len) < 0) {

@@ -21,9 +21,16 @@ trap cleanup EXIT
 
 # runc's part: create leaves ROOT/ID behind (unless told to die first),
 # delete removes it.
+# With RUNC_VERSION set, it answers --version as that runc (and counts
+# the questions in $tmp/asked).
 cat >"$tmp/delegate" <<'EOF'
 #!/bin/sh
 root=/run/runc
+if [ "$1" = --version ] && [ -n "${RUNC_VERSION:-}" ]; then
+	echo x >>"${0%/*}/asked"
+	echo "runc version $RUNC_VERSION"
+	exit 0
+fi
 while [ $# -gt 0 ]; do
 	case $1 in
 	--root) root=$2; shift 2 ;;
@@ -44,6 +51,7 @@ export SHIMRUN_STATE_DIR="$tmp/state" SHIMRUN_DELEGATE="$tmp/delegate"
 printf '{}' >"$SHIMRUN_CONFIG"
 root="$tmp/runc"
 records() { ls "$tmp/state/userns" | grep -cv '^lock$'; }
+quiet() { "$@" >/dev/null; }
 host_id() { jq -r '.linux.uidMappings[0].hostID' "$tmp/$1/config.json"; }
 bundle() { # NAME: a bundle whose rootfs holds a root-owned file
 	mkdir -p "$tmp/$1/rootfs/etc" && cp "$fx/ctr-default.json" "$tmp/$1/config.json"
@@ -55,7 +63,7 @@ echo "one container"
 bundle a && create a
 check "create succeeds" [ $? -eq 0 ]
 check "first range of the pool" [ "$(host_id a)" = 100000 ]
-check "user namespace entry" jq -e '.linux.namespaces | any(.type == "user")' "$tmp/a/config.json" >/dev/null
+check "user namespace entry" quiet jq -e '.linux.namespaces | any(.type == "user")' "$tmp/a/config.json" >/dev/null
 check "rootfs idmapped" findmnt -n -o OPTIONS "$tmp/a/rootfs" | grep -q idmapped
 check "image files owned by the container's root" [ "$(stat -c %u "$tmp/a/rootfs/etc/hostname")" = 100000 ]
 check "bundle open to the container's root" [ "$(stat -c %a:%g "$tmp/a")" = 710:100000 ]
@@ -93,9 +101,9 @@ bundle c
 jq --arg p "/proc/$sandbox/ns/net" '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
 	"$tmp/c/config.json" >"$tmp/c.json" && mv "$tmp/c.json" "$tmp/c/config.json"
 create c
-check "joins it" jq -e --arg p "/proc/$sandbox/ns/user" '.linux.namespaces | any(.type == "user" and .path == $p)' "$tmp/c/config.json" >/dev/null
+check "joins it" quiet jq -e --arg p "/proc/$sandbox/ns/user" '.linux.namespaces | any(.type == "user" and .path == $p)' "$tmp/c/config.json" >/dev/null
 check "with its mappings" [ "$(host_id c)" = "$(host_id b)" ]
-check "sysfs replaced by the host's /sys, read-only" jq -e '.mounts | any(.destination == "/sys" and .type == "bind" and (.options | index("ro")))' "$tmp/c/config.json" >/dev/null
+check "sysfs replaced by the host's /sys, read-only" quiet jq -e '.mounts | any(.destination == "/sys" and .type == "bind" and (.options | index("ro")))' "$tmp/c/config.json" >/dev/null
 kill $sandbox
 
 echo "pool exhausted"
@@ -109,8 +117,8 @@ echo "pods in the kubelet's user namespaces (hostUsers: false)"
 # Processes in user namespaces of a kubelet's range stand in for pod
 # sandboxes (their /proc/PID/ns/user, as containerd's app containers join
 # them); the specs carry the CRI annotations containerd writes.
-kubelet_ns() { # HOST: $ns_pid, a process in a new user namespace mapped 0 HOST 65536
-	unshare --user sleep 30 >/dev/null &
+kubelet_ns() { # HOST [UNSHARE-FLAG...]: $ns_pid, a process in a new user namespace mapped 0 HOST 65536
+	unshare --user "${@:2}" sleep 30 >/dev/null &
 	ns_pid=$!
 	while [ "$(readlink /proc/$ns_pid/ns/user)" = "$(readlink /proc/self/ns/user)" ]; do sleep 0.05; done
 	echo "0 $1 65536" >/proc/$ns_pid/uid_map && echo "0 $1 65536" >/proc/$ns_pid/gid_map
@@ -151,6 +159,70 @@ check "audited as rejected" jq -e -s 'any(.[]; .id == "app4" and .decision == "r
 for id in sb1 sb3 sb4; do "$shimrun" --root "$root" delete "$id"; done
 check "delete drops the pods' records" [ -z "$(ls "$tmp/state/pods" | grep -vx lock)" ]
 kill "$p1" "$p2" "$p3"
+
+echo "pods that do not ask for a user namespace (hostUsers: true)"
+# On runc 1.2+ the sandbox gets a range of the pool and its containers join
+# it: processes stand in for the pause containers (a new network namespace,
+# and for the sandbox's user namespace one mapped to the range it got).
+unshare --net --ipc sleep 30 >/dev/null &
+netns_pid=$!
+while [ "$(readlink /proc/$netns_pid/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do sleep 0.05; done
+# Pinned, as containerd pins a pod's network namespace.
+touch "$tmp/netns" && mount --bind "/proc/$netns_pid/ns/net" "$tmp/netns"
+plain_pod_bundle() { # NAME TYPE SANDBOX-ID POD-UID [PID whose ipc namespace a container joins]
+	mkdir -p "$tmp/$1/rootfs"
+	jq --arg net "$tmp/netns" --arg ipc "${5:+/proc/$5/ns/ipc}" --arg type "$2" \
+		--arg sb "$3" --arg uid "$4" '
+		.linux.namespaces |= map(select(.type != "user")
+			| if .type == "network" then .path = $net
+			  elif .type == "ipc" and $ipc != "" then .path = $ipc else . end)
+		| del(.linux.uidMappings, .linux.gidMappings)
+		| .linux.sysctl = {"net.ipv4.ip_unprivileged_port_start": "0"}
+		| .annotations = {"io.kubernetes.cri.container-type": $type,
+		    "io.kubernetes.cri.sandbox-id": $sb, "io.kubernetes.cri.sandbox-uid": $uid}' \
+		"$fx/ctr-default.json" >"$tmp/$1/config.json"
+}
+held=$(records)
+export RUNC_VERSION=1.1.5
+plain_pod_bundle old-sb sandbox old-sb pod-o && create old-sb
+check "runc 1.1: the sandbox runs without one" eval \
+	'[ $? -eq 0 ] && ! jq -e ".linux.namespaces | any(.type == \"user\")" "$tmp/old-sb/config.json" >/dev/null'
+check "and the audit record says why" quiet jq -e -s 'any(.[]; .id == "old-sb" and any(.findings[];
+	.control == "user-namespace" and .verdict == "warn" and (.message | contains("runc 1.1.5"))))' \
+	"$tmp/audit.log"
+"$shimrun" --root "$root" delete old-sb
+# The delegate upgraded in place: asked again.
+sleep 0.01 && touch "$tmp/delegate"
+export RUNC_VERSION=1.3.6
+: >"$tmp/asked"
+plain_pod_bundle sbA sandbox sbA pod-x && create sbA
+check "runc 1.3: the sandbox gets a range of the pool" eval \
+	'[ $? -eq 0 ] && jq -e ".linux.namespaces | any(.type == \"user\" and (.path // \"\") == \"\")" "$tmp/sbA/config.json" >/dev/null'
+hA=$(host_id sbA)
+check "its pod is recorded on that range" grep -qx "$hA 65536 0 pod-x" "$tmp/state/pods/sbA"
+check "the sysctls the pod's network namespace takes are set from the host" eval \
+	'[ "$(nsenter -t $netns_pid -n cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" = 0 ] &&
+	 ! jq -e ".linux.sysctl | has(\"net.ipv4.ip_unprivileged_port_start\")" "$tmp/sbA/config.json" >/dev/null'
+plain_pod_bundle sbB sandbox sbB pod-y && create sbB
+hB=$(host_id sbB)
+check "another pod gets another range" [ "$hA" != "$hB" ]
+kubelet_ns "$hA" --ipc && pauseA=$ns_pid
+plain_pod_bundle appA container sbA pod-x "$pauseA" && create appA
+check "a container joins its sandbox's user namespace" \
+	jq -e --arg p "/proc/$pauseA/ns/user" --argjson h "$hA" '(.linux.namespaces | any(.type == "user" and .path == $p))
+		and .linux.uidMappings[0].hostID == $h' "$tmp/appA/config.json" >/dev/null
+plain_pod_bundle appB container sbB pod-y "$pauseA" && create appB 2>"$tmp/err"
+check "a container of another pod joining it is refused" [ $? -ne 0 ]
+check "saying so" grep -q "does not join its pod sandbox sbB's user namespace" "$tmp/err"
+plain_pod_bundle appH container sbA pod-x "$netns_pid" && create appH 2>"$tmp/err"
+check "a container whose namespaces' process is in the host's user namespace is refused" [ $? -ne 0 ]
+check "saying so" grep -q "its pod sandbox is in no user namespace of the pool" "$tmp/err"
+check "runc was asked its version once" [ "$(wc -l <"$tmp/asked")" = 1 ]
+for id in appA sbA sbB; do "$shimrun" --root "$root" delete "$id"; done
+check "delete gives back the ranges and drops the records" eval \
+	'[ "$(records)" = "$held" ] && [ -z "$(ls "$tmp/state/pods" | grep -vx lock)" ]'
+kill "$pauseA" "$netns_pid"
+unset RUNC_VERSION
 
 echo "bind mounts"
 # Their idmapped clones are stacked in shimrun's own mount namespace: the

@@ -66,6 +66,7 @@ done
 [ -x "$SHIMRUN" ] || { echo "cri: FAIL: no shimrun at $SHIMRUN"; exit 1; }
 
 started=$(date +%s.%N)
+HOST_PORT_START=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
 D=$(mktemp -d /tmp/shim-cri.XXXXXX)
 # Traversable: the containers' root (a user namespace's, not host root)
 # walks through it to its rootfs, as through containerd's /run (0711).
@@ -334,14 +335,39 @@ for ns in $POD_SHARED_NS; do
 done
 check "the pod's network namespace is not the host's" \
 	[ "$(readlink "/proc/$SANDBOX_PID/ns/net")" != "$(readlink /proc/self/ns/net)" ]
-# No user namespace for pods with runc 1.1 (README "User namespaces"): runc
-# joins a user namespace before the others, and may then not enter CRI's
-# network namespace, which the host's user namespace owns.  Giving app
-# containers a new user namespace on the sandbox's ids gets them created,
-# but not exec'd into (ExecSync: "error executing setns process", tried:
-# runc exec joins the container's user namespace first too).  For the record:
-echo "  (uid_map of sandbox, app, sidecar: $(for p in "$SANDBOX_PID" "$APP_PID" "$SIDECAR_PID"; do
-	tr -s ' ' <"/proc/$p/uid_map" | sed 's/^ //'; done | paste -sd '|'))"
+# Pods that do not ask for a user namespace (hostUsers left at true) get
+# one where the delegate can (runc 1.2+: README "Kubernetes pods"): the
+# sandbox a range of the pool, its containers the sandbox's; with runc 1.1
+# they run with the host's ids, and the audit record says why.
+exec_in() { # exec_in CONTAINER SCRIPT: ExecSync's stdout (exit code in $D/exec.json)
+	cri ExecSync "$(jq -n --arg c "$1" --arg s "$2" '{container_id: $c, cmd: ["sh", "-c", $s], timeout: 20}')" >"$D/exec.json" || true
+	jq -r .stdout "$D/exec.json"
+}
+map_of() { tr -s ' ' <"/proc/$1/uid_map" | sed 's/^ //'; }
+RUNC_MINOR=$(runc --version | sed -n 's/^runc version 1\.\([0-9]*\)\..*/\1/p')
+if [ "${RUNC_MINOR:-0}" -ge 2 ]; then
+	POD_USERNS=1
+	for pid in "$APP_PID" "$SIDECAR_PID"; do
+		check "pid $pid shares the sandbox's user namespace" \
+			[ "$(readlink "/proc/$pid/ns/user")" = "$(readlink "/proc/$SANDBOX_PID/ns/user")" ]
+	done
+	check "the pod's user namespace is not the host's" \
+		[ "$(readlink "/proc/$SANDBOX_PID/ns/user")" != "$(readlink /proc/self/ns/user)" ]
+	POD_MAP=$(map_of "$SANDBOX_PID")
+	check "it maps the pod to a range of the pool ($POD_MAP)" eval \
+		'[ "$(map_of "$SANDBOX_PID" | wc -l)" = 1 ] && [ "${POD_MAP% *}" = "0 100000" ] && [ "${POD_MAP##* }" = 65536 ]'
+	check "the sandbox's record names that range" \
+		grep -q "^100000 65536 0 uid-web\$" "$D/shimrun-state/pods/$POD"
+	out=$(exec_in "$APP" 'id -u; echo x >/written && cat /written; grep " /sys " /proc/mounts | cut -d" " -f4 | cut -d, -f1; cat /proc/sys/net/ipv4/ip_unprivileged_port_start')
+	check "ExecSync: the container's root writes its rootfs, /sys read-only, the pod's sysctl set" \
+		[ "$(printf '%s' "$out" | paste -sd ' ')" = "0 x ro 0" ]
+	check "the host's own sysctl is untouched" \
+		[ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" = "$HOST_PORT_START" ]
+else
+	POD_USERNS=0
+	check "runc 1.1: the pod runs with the host's ids" \
+		[ "$(map_of "$SANDBOX_PID")" = "0 0 4294967295" ]
+fi
 
 # ---- 3. rejected sandboxes: RunPodSandbox fails -----------------------------
 
@@ -467,7 +493,6 @@ else
 	{ [ $rc -eq 0 ] && [ -n "$UPOD" ]; } || die "RunPodSandbox (hostUsers: false) failed: $(cat "$D/out")"
 	ok "RunPodSandbox"
 	UPOD_PID=$(sandbox_status "$UPOD" | pid_of)
-	map_of() { tr -s ' ' <"/proc/$1/uid_map" | sed 's/^ //'; }
 	check "the pause process is in the pod's user namespace (uid_map 0 $HOST 65536)" \
 		[ "$(map_of "$UPOD_PID")" = "0 $HOST 65536" ]
 	check "the pause process is hardened (Seccomp 2, NoNewPrivs 1)" \
@@ -528,12 +553,14 @@ else
 		'[ -z "$(_ctrd_mounts_under "$D" | grep -F "$OLD")" ] && [ ! -e "$D/shimrun-state/pods/$OLD" ]'
 
 	echo "pods whose user namespace shimrun refuses"
+	records() { ls "$D/shimrun-state/userns" "$D/shimrun-state/pods" 2>/dev/null | grep -v lock; }
+	RECORDS=$(records)
 	expect_userns_pod_rejected users-pool "$(userns 165536)" "overlap the pool"
 	expect_userns_pod_rejected users-root "$(userns 0)" "host root"
 	expect_userns_pod_rejected users-short "$(userns $((KUBELET_IDS + 3 * 65536)) 1000)" "fewer than the 65536 of a pod"
 	expect_userns_pod_rejected users-elsewhere "$(userns 2147483648)" "outside the kubelet's"
 	check "no user namespace record, no mount of the refused pods" eval \
-		'[ -z "$(ls "$D/shimrun-state/userns" 2>/dev/null | grep -vx lock)" ] &&
+		'[ "$(records)" = "$RECORDS" ] &&
 		 [ -z "$(_ctrd_mounts_under "$D" | grep -F users-)" ]'
 fi
 
@@ -550,6 +577,15 @@ for c in app sidecar; do
 	check "container $c: hardened, with pod and container name" \
 		audit_has ".command == \"create\" and .decision == \"hardened\" and $(pod_is web) and .pod.container == \"$c\" and .pod.sandboxId == \"$POD\""
 done
+if [ "$POD_USERNS" = 1 ]; then
+	check "sandbox web: the pool gives it a user namespace" \
+		audit_has ".id == \"$POD\" and any(.findings[]; .control == \"user-namespace\" and .verdict == \"harden\" and (.message | contains(\"gives the pod's sandbox a range of the pool\")))"
+	check "container app: joins its sandbox's" \
+		audit_has ".id == \"$APP\" and any(.findings[]; .control == \"user-namespace\" and .verdict == \"harden\" and (.message | contains(\"joins it to its sandbox's (host ids 100000..165535)\")))"
+else
+	check "sandbox web: the record says why it has no user namespace" \
+		audit_has ".id == \"$POD\" and any(.findings[]; .control == \"user-namespace\" and .verdict == \"warn\" and (.message | contains(\"the delegate (runc 1.1\")))"
+fi
 if [ "$CTRD_MAJOR" -ge 2 ]; then
 	check "pod users: hardened, no user-namespace finding" \
 		audit_has "$(pod_is users) and .pod.type == \"sandbox\" and .decision == \"hardened\" and all(.findings[]; .control != \"user-namespace\")"

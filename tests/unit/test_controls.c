@@ -174,14 +174,14 @@ static void test_ns_path_host(void) {
   shim_report_free(r);
 }
 
-static void test_ns_path_other(void) {
-  /* A pod's app container joins its sandbox's namespace: must pass. */
+/* A child in namespaces of its own (unshare flags), until ns_child_end. */
+static pid_t ns_child(int flags) {
   int fds[2];
   CU_ASSERT_FATAL(pipe(fds) == 0);
   pid_t child = fork();
   CU_ASSERT_FATAL(child >= 0);
   if (child == 0) {
-    char ok = unshare(CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC) == 0 ? 'y' : 'n';
+    char ok = unshare(flags) == 0 ? 'y' : 'n';
     if (write(fds[1], &ok, 1) != 1)
       _exit(1);
     pause();
@@ -190,6 +190,19 @@ static void test_ns_path_other(void) {
   char ok = 0;
   CU_ASSERT(read(fds[0], &ok, 1) == 1);
   CU_ASSERT_EQUAL(ok, 'y');
+  close(fds[0]);
+  close(fds[1]);
+  return child;
+}
+
+static void ns_child_end(pid_t child) {
+  kill(child, SIGKILL);
+  waitpid(child, NULL, 0);
+}
+
+static void test_ns_path_other(void) {
+  /* A pod's app container joins its sandbox's namespace: must pass. */
+  pid_t child = ns_child(CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC);
   json_t *doc = base();
   size_t i;
   json_t *ns;
@@ -205,10 +218,7 @@ static void test_ns_path_other(void) {
   shim_report *r = check_doc(doc, NULL);
   expect_clean(r);
   shim_report_free(r);
-  kill(child, SIGKILL);
-  waitpid(child, NULL, 0);
-  close(fds[0]);
-  close(fds[1]);
+  ns_child_end(child);
 }
 
 static void test_ns_path_bad(void) {
@@ -428,6 +438,163 @@ static void test_userns_joined(void) {
     shim_report_free(r);
     shim_policy_free(p);
   }
+}
+
+/* A pod that does not ask for a user namespace (hostUsers: true): what the
+ * checks say and what shim_userns_plan gives, by what the delegate can do
+ * and user-namespace.pods.  One row a case. */
+static void test_userns_pods(void) {
+  enum { SANDBOX, CONTAINER };
+  static const shim_userns_facts pool = {1, "", 9, 1, 1, {0, 165536, 65536}, {0, 165536, 65536}};
+  static const shim_userns_facts host = {1, "", 9, 1, 1, {0, 0, 4294967295u},
+                                         {0, 0, 4294967295u}};
+  static const struct {
+    const char *name;
+    int type;
+    const char *delegate; /* NULL: never told */
+    unsigned features;
+    const char *pods;     /* user-namespace.pods; NULL: the default */
+    const shim_userns_facts *facts; /* of the sandbox's (the /proc/PID/ns paths') */
+    shim_verdict verdict;
+    const char *expect;
+    int plan; /* shim_userns_plan's, -1: rejected */
+  } rows[] = {
+      {"delegate unknown", SANDBOX, NULL, 0, NULL, NULL, SHIM_VERDICT_WARN,
+       "the delegate (unknown) cannot join", SHIM_USERNS_NONE},
+      {"runc 1.1", SANDBOX, "runc 1.1.5", 0, NULL, NULL, SHIM_VERDICT_WARN,
+       "the delegate (runc 1.1.5) cannot join the pod's network namespace", SHIM_USERNS_NONE},
+      {"runc 1.1, required", SANDBOX, "runc 1.1.5", 0, "require", NULL, SHIM_VERDICT_REJECT,
+       "user-namespace.pods is \"require\"", SHIM_USERNS_NONE},
+      {"runc 1.3, never", SANDBOX, "runc 1.3.6", SHIM_DELEGATE_POD_USERNS, "never", NULL,
+       SHIM_VERDICT_WARN, "user-namespace.pods is \"never\"", SHIM_USERNS_NONE},
+      {"runc 1.3: the sandbox", SANDBOX, "runc 1.3.6", SHIM_DELEGATE_POD_USERNS, NULL, NULL,
+       SHIM_VERDICT_HARDEN, "gives the pod's sandbox a range of the pool", SHIM_USERNS_NEW},
+      {"runc 1.3: a container", CONTAINER, "runc 1.3.6", SHIM_DELEGATE_POD_USERNS, NULL, &pool,
+       SHIM_VERDICT_HARDEN, "joins it to its sandbox's (host ids 165536..231071)",
+       SHIM_USERNS_JOIN},
+      {"runc 1.3: a container, the sandbox in the host's", CONTAINER, "runc 1.3.6",
+       SHIM_DELEGATE_POD_USERNS, NULL, &host, SHIM_VERDICT_REJECT,
+       "its pod sandbox is in no user namespace of the pool", -1},
+      {"runc 1.3: a container, no facts", CONTAINER, "runc 1.3.6", SHIM_DELEGATE_POD_USERNS,
+       NULL, NULL, SHIM_VERDICT_REJECT, "no host facts say what it is", -1},
+      {"runc 1.1: a container", CONTAINER, "runc 1.1.5", 0, NULL, &pool, SHIM_VERDICT_WARN,
+       "runc 1.1.5", SHIM_USERNS_NONE},
+  };
+  for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+    json_t *doc = base();
+    json_t *linux_ = at(doc, "linux");
+    json_array_remove(at(doc, "linux/namespaces"), 6);
+    json_object_del(linux_, "uidMappings");
+    json_object_del(linux_, "gidMappings");
+    json_object_set_new(json_array_get(at(doc, "linux/namespaces"), 1), "path",
+                        json_string("/var/run/netns/cni-1"));
+    if (rows[i].type == CONTAINER) /* CRI joins the sandbox's by its pid */
+      json_object_set_new(json_array_get(at(doc, "linux/namespaces"), 2), "path",
+                          json_string("/proc/4242/ns/ipc"));
+    json_object_set_new(doc, "annotations",
+                        json_pack("{s:s}", "io.kubernetes.cri.container-type",
+                                  rows[i].type == SANDBOX ? "sandbox" : "container"));
+    char policy_text[160];
+    snprintf(policy_text, sizeof policy_text,
+             "{\"version\":1,\"controls\":{\"user-namespace\":{\"pods\":\"%s\"}}}",
+             rows[i].pods ? rows[i].pods : "auto");
+    shim_policy *p = NULL;
+    CU_ASSERT_FATAL(shim_policy_load_data(policy_text, strlen(policy_text), &p, NULL) == 0);
+    if (rows[i].delegate)
+      CU_ASSERT_FATAL(shim_policy_set_delegate(p, rows[i].delegate, rows[i].features, NULL) == 0);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    shim_spec *spec = NULL;
+    CU_ASSERT_FATAL(shim_spec_load_data(text, strlen(text), &spec, NULL) == 0);
+    char path[64];
+    int joined = shim_userns_joined_path(p, spec, path, sizeof path);
+    /* Facts are looked for where pods get user namespaces only. */
+    CU_ASSERT_EQUAL(joined, rows[i].type == CONTAINER && rows[i].features && !rows[i].pods ? 2 : 0);
+    CU_ASSERT(joined != 2 || strcmp(path, "/proc/4242/ns/user") == 0);
+    shim_spec_set_userns_facts(spec, rows[i].facts);
+    shim_report *r = check_doc_facts(doc, p, rows[i].facts);
+    const shim_finding *f = first_finding(r, "user-namespace");
+    if (!f || f->verdict != rows[i].verdict || !strstr(f->message, rows[i].expect))
+      fprintf(stderr, "\n  %s: want %s, got %s", rows[i].name, rows[i].expect,
+              f ? f->message : "none");
+    CU_ASSERT(f && f->verdict == rows[i].verdict && strstr(f->message, rows[i].expect) &&
+              strcmp(f->pointer, "/linux/namespaces") == 0 &&
+              strcmp(f->k8s, "hostUsers: true") == 0);
+    shim_userns ns;
+    shim_error err;
+    int plan = shim_userns_plan(p, spec, &ns, &err);
+    CU_ASSERT_EQUAL(plan, rows[i].plan < 0 ? -SHIM_ERR_REJECTED : rows[i].plan);
+    CU_ASSERT(plan != SHIM_USERNS_JOIN ||
+              (ns.host_id == 165536 && strcmp(ns.join, "/proc/4242/ns/user") == 0));
+    shim_report_free(r);
+    shim_spec_free(spec);
+    shim_policy_free(p);
+    free(text);
+  }
+}
+
+/* Changes of control whose pointer starts with prefix. */
+static size_t count_changes_at(const shim_report *r, const char *control, const char *prefix) {
+  size_t n = 0;
+  for (size_t i = 0; i < shim_report_change_count(r); i++) {
+    const shim_finding *c = shim_report_change_get(r, i);
+    n += strcmp(c->control, control) == 0 && strncmp(c->pointer, prefix, strlen(prefix)) == 0;
+  }
+  return n;
+}
+
+/* A container the runtime puts in a user namespace while it joins its
+ * network namespace by path: the namespace's sysctls and sysfs are left to
+ * the host (shim_userns_net_sysctl, a read-only bind of /sys). */
+static void test_userns_joined_netns(void) {
+  pid_t child = ns_child(CLONE_NEWNET);
+  char netns_path[64];
+  snprintf(netns_path, sizeof netns_path, "/proc/%d/ns/net", (int)child);
+  for (int joined = 0; joined <= 1; joined++) {
+    json_t *doc = base();
+    json_object_set_new(at(doc, "linux/sysctl"), "kernel.shm_rmid_forced", json_string("1"));
+    if (joined)
+      json_object_set_new(at(doc, "linux/namespaces/1"), "path", json_string(netns_path));
+    char *text = json_dumps(doc, JSON_COMPACT);
+    json_decref(doc);
+    shim_spec *spec = NULL;
+    shim_policy *p = NULL;
+    CU_ASSERT_FATAL(shim_spec_load_data(text, strlen(text), &spec, NULL) == 0);
+    CU_ASSERT_FATAL(shim_policy_load_default(&p, NULL) == 0);
+    const char *netns = NULL, *key = NULL, *value = NULL;
+    size_t n = 0;
+    while (shim_userns_net_sysctl(spec, n, &netns, &key, &value) == 1) {
+      CU_ASSERT_STRING_EQUAL(netns, netns_path);
+      CU_ASSERT(strcmp(key, "kernel.shm_rmid_forced") != 0);
+      n++;
+    }
+    CU_ASSERT_EQUAL(n, joined ? 2 : 0);
+    shim_userns ns = {.host_id = 165536, .size = 65536};
+    char *out = NULL;
+    shim_report *r = NULL;
+    shim_error err;
+    CU_ASSERT_FATAL(shim_harden_userns(p, spec, &ns, &out, &r, &err) == 0);
+    json_t *hardened = json_loads(out, 0, NULL);
+    json_t *sysctl = at(hardened, "linux/sysctl");
+    CU_ASSERT_EQUAL(json_object_size(sysctl), joined ? 1 : 3);
+    CU_ASSERT_PTR_NOT_NULL(json_object_get(sysctl, "kernel.shm_rmid_forced"));
+    CU_ASSERT_STRING_EQUAL(json_string_value(at(hardened, "mounts/1/type")),
+                           joined ? "bind" : "sysfs");
+    CU_ASSERT_EQUAL(count_changes_at(r, "user-namespace", "/linux/sysctl/net~1ipv4~1"),
+                    joined ? 1 : 0);
+    json_decref(hardened);
+    free(out);
+    free(text);
+    shim_report_free(r);
+    shim_spec_free(spec);
+    shim_policy_free(p);
+  }
+  ns_child_end(child);
+  /* An unknown choice for pods is no policy. */
+  const char *bad = "{\"version\":1,\"controls\":{\"user-namespace\":{\"pods\":\"sometimes\"}}}";
+  shim_policy *p = NULL;
+  shim_error err;
+  CU_ASSERT_EQUAL(shim_policy_load_data(bad, strlen(bad), &p, &err), -SHIM_ERR_SCHEMA);
+  CU_ASSERT_STRING_EQUAL(err.pointer, "/controls/user-namespace/pods");
 }
 
 /* A pod's idmapped volume carries the pod's own maps, no other. */
@@ -1244,6 +1411,8 @@ void register_control_tests(void) {
       {"userns: outside the pool", test_userns_outside_pool},
       {"userns: joined, by the host's facts", test_userns_joined},
       {"userns: the kubelet's ids", test_userns_kubelet_ids},
+      {"userns: pods that do not ask", test_userns_pods},
+      {"userns: a joined network namespace", test_userns_joined_netns},
       {"userns: idmapped volumes", test_userns_mount_idmap},
       {"userns: pool settings", test_userns_pool_settings},
       {"userns: sysfs stand-in", test_userns_sysfs},

@@ -126,6 +126,25 @@ SHIM_API int shim_policy_set_runtime(shim_policy *policy, const char *path,
 SHIM_API int shim_policy_set_kubelet_ids(shim_policy *policy, unsigned int start,
                                          unsigned int count, shim_error *err);
 
+/*
+ * Tells the policy what the delegate runtime (the one that runs the spec)
+ * can do: version names it in findings ("runc 1.3.6"), features is a set
+ * of SHIM_DELEGATE_* bits.  Found and cached by the runtime that uses
+ * libshim (shimrun runs `runc --version` once per runc binary); without
+ * this call the delegate is unknown and can do none of them.
+ *
+ * SHIM_DELEGATE_POD_USERNS: it creates a user namespace and still joins
+ * namespaces the host's user namespace owns (a CRI pod's network
+ * namespace), and joins a user namespace before the namespaces it owns
+ * and after the others: runc 1.2 and later.  With it, and the policy's
+ * user-namespace.pods not "never", a Kubernetes pod that does not ask for
+ * a user namespace (hostUsers left at true) is given one: its sandbox a
+ * range of the pool, its containers the sandbox's namespace.
+ */
+enum { SHIM_DELEGATE_POD_USERNS = 1u << 0 };
+SHIM_API int shim_policy_set_delegate(shim_policy *policy, const char *version,
+                                      unsigned int features, shim_error *err);
+
 /* "sha256:<hex>" of the rendered effective policy: names the policy that
  * judged a container in audit records. */
 SHIM_API int shim_policy_digest(const shim_policy *policy, char **out, shim_error *err);
@@ -162,16 +181,17 @@ SHIM_API int shim_spec_render(const shim_spec *spec, char **out, shim_error *err
  * know about it, the caller finds and hands over.
  *
  * The user namespace a spec joins by path: its user entry's path, or else
- * (not for a Kubernetes pod's container, which is given none that way)
  * /proc/PID/ns/user of the one process whose namespaces it joins by
- * /proc/PID/ns/... paths (the namespace a runtime would share with it).
- * shim_spec_joined_userns_path writes that path to buf and returns 1 (the
- * user entry's) or 2 (the other namespaces' process's: the container joins
- * it only if a runtime adds the entry), or returns 0 when the spec joins
- * none; -SHIM_ERR_LIMIT when buf is too small.  The caller probes it
- * (shimrun: is it a user namespace, what are its maps) and gives the
- * result to shim_spec_set_userns_facts, which keeps a copy.  Without
- * facts, a joined user namespace is judged unverifiable.
+ * /proc/PID/ns/... paths (the namespace a runtime would share with it;
+ * for a Kubernetes pod's container, only when the policy gives pods user
+ * namespaces: shim_policy_set_delegate).  shim_userns_joined_path writes
+ * that path to buf and returns 1 (the user entry's) or 2 (the other
+ * namespaces' process's: the container joins it only if a runtime adds
+ * the entry), or returns 0 when the spec joins none; -SHIM_ERR_LIMIT when
+ * buf is too small.  The caller probes it (shimrun: is it a user
+ * namespace, what are its maps) and gives the result to
+ * shim_spec_set_userns_facts, which keeps a copy.  Without facts, a joined
+ * user namespace is judged unverifiable.
  */
 typedef struct shim_idmap {
   unsigned int container_id, host_id, size;
@@ -186,7 +206,8 @@ typedef struct shim_userns_facts {
   shim_idmap uid, gid;       /* the first line of each */
 } shim_userns_facts;
 
-SHIM_API int shim_spec_joined_userns_path(const shim_spec *spec, char *buf, size_t size);
+SHIM_API int shim_userns_joined_path(const shim_policy *policy, const shim_spec *spec,
+                                    char *buf, size_t size);
 SHIM_API void shim_spec_set_userns_facts(shim_spec *spec, const shim_userns_facts *facts);
 SHIM_API void shim_spec_free(shim_spec *spec);
 
@@ -300,17 +321,22 @@ SHIM_API int shim_harden_userns(const shim_policy *policy, const shim_spec *spec
 /*
  * What user namespace a container gets under the policy:
  *   SHIM_USERNS_NONE  none to give: the user-namespace control is not
- *                     enforced, or a Kubernetes pod (CRI annotation
- *                     io.kubernetes.cri.container-type), not yet supported
- *                     (runc 1.1 cannot join a user namespace and then
- *                     CRI's pod network namespace);
+ *                     enforced; a Kubernetes pod (CRI annotation
+ *                     io.kubernetes.cri.container-type) in the kubelet's
+ *                     own (hostUsers: false), which the checks verify; a
+ *                     pod that did not ask, where the delegate cannot give
+ *                     one or user-namespace.pods is "never"
+ *                     (shim_policy_set_delegate);
  *   SHIM_USERNS_JOIN  *out: the one of the process whose namespaces the spec
  *                     joins by /proc/PID/ns/... paths (`ctr run --with-ns`
- *                     joins a container to another's this way), or the one
- *                     its user entry names, with ids in the pool;
- *   SHIM_USERNS_NEW   a new one: claim a range (shim_userns_claim).
+ *                     joins a container to another's this way; a pod's
+ *                     container, its sandbox's), or the one its user entry
+ *                     names, with ids in the pool;
+ *   SHIM_USERNS_NEW   a new one (a pod's sandbox too): claim a range
+ *                     (shim_userns_claim).
  * -SHIM_ERR_REJECTED when it joins namespaces of several processes, or a
- * user namespace outside the pool.
+ * user namespace outside the pool, or is a pod's container whose sandbox
+ * has none of the pool.
  */
 enum { SHIM_USERNS_NONE, SHIM_USERNS_JOIN, SHIM_USERNS_NEW };
 SHIM_API int shim_userns_plan(const shim_policy *policy, const shim_spec *spec,
@@ -379,6 +405,19 @@ SHIM_API int shim_userns_release(const char *state_dir, const char *root,
  */
 SHIM_API int shim_userns_idmap_binds(const shim_spec *spec, const shim_userns *userns,
                                      size_t *left, int *prev_ns, shim_error *err);
+
+/*
+ * The sysctls a runtime writes itself, from the host, for a container that
+ * shim_harden_userns put in a user namespace while it joins its network
+ * namespace by path (a Kubernetes pod's): net.* ones, which the
+ * container's root may not write in a network namespace its user
+ * namespace does not own, so hardening leaves them out of the spec.  For
+ * i = 0, 1, ...: 1 with the i-th one's key (as written: dots or slashes)
+ * and value and the network namespace's path; 0 past the last.  They were
+ * checked with the rest of the spec (the sysctls control).
+ */
+SHIM_API int shim_userns_net_sysctl(const shim_spec *spec, size_t i, const char **netns,
+                                    const char **key, const char **value);
 
 /*
  * Hardens a process that is to join a running container (`runc exec
