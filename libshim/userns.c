@@ -210,7 +210,8 @@ int shim_userns_plan(const shim_policy *policy, const shim_spec *spec,
                      *why ? why : "it joins no sandbox's namespaces by /proc path");
   if (user_path)
     return error_set(err, SHIM_ERR_REJECTED, "/linux/namespaces",
-                     "joins a user namespace outside the pool (%s)", user_path);
+                     "the joined user namespace %s may not be used: %s", user_path,
+                     *why ? why : "no host facts say what it is");
   return SHIM_USERNS_NEW;
 }
 

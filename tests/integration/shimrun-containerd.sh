@@ -140,6 +140,20 @@ expect_rejected net-host 'host network namespace.*(hostNetwork: true) \[host-nam
 # namespace is the host's all the same.
 expect_rejected host-pid 'joins the host pid namespace' --with-ns "pid:/proc/$$/ns/pid"
 expect_rejected bind-root 'bind-mounts host path / ' --mount type=bind,src=/,dst=/host,options=rbind:rw
+# A pinned namespace file that is not a user namespace (a network
+# namespace's, as containerd pins them) given as the user namespace:
+# refused by what the node shows, and nothing claimed or mounted for it.
+unshare --net sleep 60 >/dev/null &
+NET_PID=$!
+while [ "$(readlink /proc/$NET_PID/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do sleep 0.05; done
+touch "$D/pinned-net" && mount --bind "/proc/$NET_PID/ns/net" "$D/pinned-net"
+records_before=$(ls "$D/shimrun/userns" 2>/dev/null | sort | md5sum)
+mounts_before=$(own_mounts)
+expect_rejected pinned-not-userns "$D/pinned-net is not a user namespace.*\[user-namespace\]" \
+	--with-ns "user:$D/pinned-net"
+check "nothing claimed or mounted for it" eval \
+	'[ "$(ls "$D/shimrun/userns" 2>/dev/null | sort | md5sum)" = "$records_before" ] && [ "$(own_mounts)" = "$mounts_before" ]'
+umount "$D/pinned-net" && kill $NET_PID
 touch "$D/fake.sock"
 expect_rejected runtime-socket 'socket' --mount "type=bind,src=$D/containerd.sock,dst=/run/containerd.sock,options=rbind:rw"
 
