@@ -295,10 +295,6 @@ const char *userns_joined_netns(const struct jnode *root);
 bool sysctl_is_net(const char *key);
 /* Whether host ids [host_id, host_id + size) lie inside the policy's pool. */
 bool userns_in_pool(const shim_policy *policy, int64_t host_id, int64_t size);
-/* Stacks on rootfs the idmapped view of it (shim_userns_mount_rootfs);
- * *mount_id is that mount's. */
-int idmap_rootfs(const char *rootfs, const shim_userns *ns, uint64_t *mount_id,
-                 shim_error *err);
 
 /* ---- Admin-listed devices and hooks (devices.c, hooks.c) ------------------ */
 
@@ -332,7 +328,7 @@ int device_host_node(const char *path, int64_t major, int64_t minor, char *why,
 int hook_judge(const struct rules *hooks, const char *stage,
                const struct jnode *hook, char *why, size_t why_size);
 
-/* ---- Network (netns.c) ------------------------------------------------------ */
+/* ---- The metadata server (metadata.c) ------------------------------------------------------ */
 
 /* "169.254.169.254/32", "fd00:ec2::254/128": an address and a prefix. */
 bool cidr_is_valid(const char *cidr);

@@ -13,6 +13,7 @@
  */
 #include "config.h"
 #include "shimrun.h"
+#include "node_netblock.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -224,6 +225,15 @@ static int pass_through(struct shimrun *s, int argc, char **argv) {
   return shimrun_exec_delegate(s);
 }
 
+const char *shimrun_root(const struct shimrun *s) {
+  /* runc's default state root when running as root. */
+  return s->root ? s->root : "/run/runc";
+}
+
+struct node_pool shimrun_pool(const struct shimrun *s) {
+  return (struct node_pool){.state_dir = s->state_dir, .root = shimrun_root(s)};
+}
+
 static int refuse(struct shimrun *s, int argc, char **argv) {
   (void)argc;
   return shimrun_fail(s, "shimrun: %s is refused: a checkpoint restored "
@@ -251,7 +261,7 @@ static int hook(struct shimrun *s, int argc, char **argv) {
                         strerror(errno));
   close(fd);
   shim_error err;
-  if (shim_net_block((const char *const *)argv + 2, (size_t)argc - 2, &err) < 0)
+  if (node_net_block((const char *const *)argv + 2, (size_t)argc - 2, &err) < 0)
     return shimrun_fail(s, "shimrun: hook network: %s", err.message);
   return 0;
 }

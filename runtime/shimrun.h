@@ -4,6 +4,8 @@
 #ifndef SHIMRUN_H
 #define SHIMRUN_H
 
+#include "node_pool.h"
+
 #include <shim/shim.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -40,6 +42,8 @@ int shimrun_delete(struct shimrun *s, int argc, char **argv);
 
 /* The delegate's state root: --root, or runc's default. */
 const char *shimrun_root(const struct shimrun *s);
+/* The user-namespace pool of this state dir and root. */
+struct node_pool shimrun_pool(const struct shimrun *s);
 
 /* Appends to the delegate's command line (the strings are borrowed). */
 void shimrun_push(struct shimrun *s, const char *arg);

@@ -22,6 +22,8 @@
 #include "node_facts.h"
 #include "node_netns.h"
 #include "node_pods.h"
+#include "node_pool.h"
+#include "node_idmap.h"
 #include "files.h"
 
 #include <errno.h>
@@ -87,11 +89,6 @@ static int load_spec(const struct shimrun *s, shim_policy *policy, int dirfd,
   return 0;
 }
 
-const char *shimrun_root(const struct shimrun *s) {
-  /* runc's default state root when running as root. */
-  return s->root ? s->root : "/run/runc";
-}
-
 /* The spec's root.path as an absolute, resolved path (hardening leaves
  * root.path as it was, so the checked spec's is the hardened one's: no
  * need to parse the hardened text again). */
@@ -115,12 +112,12 @@ static int bundle_for_userns(int dirfd, const shim_userns *userns) {
 }
 
 /* The binds idmapped in a mount namespace of this process's own, from
- * which the delegate is exec'd (shim_userns_idmap_binds); those whose file
+ * which the delegate is exec'd (node_idmap_binds); those whose file
  * system refuses keep their host ids, which the user is told. */
 static int idmap_binds(const struct shimrun *s, const shim_spec *spec,
                        const shim_userns *userns, int *host_ns, shim_error *err) {
   size_t left = 0;
-  int ret = shim_userns_idmap_binds(spec, userns, &left, host_ns, err);
+  int ret = node_idmap_binds(spec, userns, &left, host_ns, err);
   if (ret == 0 && left)
     shimrun_warn(s, "shimrun: warning: %zu bind mount(s) keep their host ids: "
                     "their file system cannot be idmapped", left);
@@ -143,7 +140,8 @@ static int harden_in_userns(const struct shimrun *s, const shim_policy *policy,
     err->pointer[0] = '\0';
     return -SHIM_ERR_INVAL;
   }
-  int ret = shim_userns_claim(policy, s->state_dir, shimrun_root(s), id, &userns, err);
+  struct node_pool pool = shimrun_pool(s);
+  int ret = node_pool_claim(&pool, policy, id, &userns, err);
   if (ret < 0)
     return ret;
   *claimed = userns;
@@ -175,6 +173,7 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
   shim_userns_facts joined;
   int rc = load_spec(s, policy, dirfd, bundle, &data, &len, &spec, &joined);
   shim_userns claimed = {0};
+  struct node_pool pool = shimrun_pool(s);
   char why[1024];
   int admit = -1; /* node_pods_admit's, once hardening passed */
   int host_ns = -1; /* the host's mount namespace, once binds are idmapped */
@@ -224,8 +223,7 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
       event.error = strerror(errno);
       rc = shimrun_fail(s, "shimrun: bundle %s: cannot open it to the container's "
                            "root: %s", bundle, strerror(errno));
-    } else if (claimed.size && shim_userns_mount_rootfs(s->state_dir, shimrun_root(s), id,
-                                                   rootfs, &err) < 0) {
+    } else if (claimed.size && node_pool_mount_rootfs(&pool, id, rootfs, &err) < 0) {
       event.decision = "error";
       event.error = err.message;
       rc = shimrun_fail(s, "shimrun: cannot give the container its user "

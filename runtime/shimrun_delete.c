@@ -12,6 +12,7 @@
 #include "config.h"
 #include "shimrun.h"
 #include "node_pods.h"
+#include "node_pool.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -31,7 +32,8 @@ int shimrun_release(const struct shimrun *s, const char *id, int host_ns) {
                            "namespace to give back its user namespace: %s",
                         id, strerror(errno));
   shim_error err;
-  if (shim_userns_release(s->state_dir, shimrun_root(s), id, &err) < 0)
+  struct node_pool pool = shimrun_pool(s);
+  if (node_pool_release(&pool, id, &err) < 0)
     return shimrun_fail(s, "shimrun: %s: cannot give back its user namespace: %s",
                         id, err.message);
   if (node_pods_release(s->state_dir, id) < 0)
@@ -119,7 +121,8 @@ int shimrun_delete(struct shimrun *s, int argc, char **argv) {
     shimrun_push(s, argv[i]);
   /* Nothing to give back (no user namespace, or released already): the
    * delegate can take our place, as for every other command. */
-  if (id && shim_userns_held(s->state_dir, shimrun_root(s), id, NULL) == 0 &&
+  struct node_pool pool = shimrun_pool(s);
+  if (id && node_pool_held(&pool, id, NULL) == 0 &&
       !node_pods_held(s->state_dir, id))
     return shimrun_exec_delegate(s);
   return shimrun_delegate_then_release(s, id, -1);

@@ -65,13 +65,13 @@ if ! "$cc" -fsanitize=fuzzer,address,undefined "$build/probe.c" -o "$build/probe
 fi
 
 # ---- dependencies
-deps="jansson libseccomp libcap-ng libnl-route-3.0 libnl-3.0"
+deps="jansson libseccomp libcap-ng"
 if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists $deps; then
   dep_cflags=$(pkg-config --cflags $deps)
   dep_libs=$(pkg-config --libs $deps)
 else
-  dep_cflags=-I/usr/include/libnl3
-  dep_libs="-ljansson -lseccomp -lcap-ng -lnl-route-3 -lnl-3"
+  dep_cflags=
+  dep_libs="-ljansson -lseccomp -lcap-ng"
 fi
 
 # ---- build: the library's sources, straight, with the sanitizers

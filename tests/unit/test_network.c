@@ -1,9 +1,10 @@
 /* The metadata-server control: the hook hardening adds under a runtime, the
- * exact hook the checks trust, and shim_net_block in a real network
+ * exact hook the checks trust, and node_net_block in a real network
  * namespace of the test's own (fork + unshare: the test process keeps its
  * own namespace). */
 #include "config.h"
 #include "test.h"
+#include "node_netblock.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,10 +25,10 @@ static char child_verdict(void) {
   shim_error err;
   if (unshare(CLONE_NEWNET) < 0)
     return 'u';
-  if (shim_net_block(addresses, ARRAY_SIZE(addresses), &err) < 0)
+  if (node_net_block(addresses, ARRAY_SIZE(addresses), &err) < 0)
     return 'b';
   /* Twice: a pod's second container, a retried create. */
-  if (shim_net_block(addresses, ARRAY_SIZE(addresses), &err) < 0)
+  if (node_net_block(addresses, ARRAY_SIZE(addresses), &err) < 0)
     return '2';
   int s = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(80)};
@@ -67,7 +68,7 @@ static void test_block(void) {
   CU_ASSERT_EQUAL(v, 'y');
   shim_error err;
   const char *bad[] = {"169.254.169.254"};
-  CU_ASSERT_EQUAL(shim_net_block(bad, 1, &err), -SHIM_ERR_INVAL);
+  CU_ASSERT_EQUAL(node_net_block(bad, 1, &err), -SHIM_ERR_INVAL);
 }
 
 static shim_policy *runtime_policy(void) {

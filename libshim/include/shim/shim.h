@@ -109,7 +109,7 @@ SHIM_API int shim_policy_render(const shim_policy *policy, char **out, shim_erro
  * Tells the policy that the caller is a runtime whose executable is path
  * (shimrun does this): hardening then adds, for the metadata-server
  * control, a createRuntime hook `path hook network CIDR...` that the
- * runtime serves with shim_net_block, and the checks trust exactly that
+ * runtime serves (shimrun's node_net_block), and the checks trust exactly that
  * hook.  Without it the library has no way to block the metadata server
  * and the control says nothing.
  */
@@ -333,7 +333,7 @@ SHIM_API int shim_harden_userns(const shim_policy *policy, const shim_spec *spec
  *                     container, its sandbox's), or the one its user entry
  *                     names, with ids in the pool;
  *   SHIM_USERNS_NEW   a new one (a pod's sandbox too): claim a range
- *                     (shim_userns_claim).
+ *                     (shimrun: from its pool).
  * -SHIM_ERR_REJECTED when it joins namespaces of several processes, or a
  * user namespace outside the pool, or is a pod's container whose sandbox
  * has none of the pool.
@@ -341,70 +341,6 @@ SHIM_API int shim_harden_userns(const shim_policy *policy, const shim_spec *spec
 enum { SHIM_USERNS_NONE, SHIM_USERNS_JOIN, SHIM_USERNS_NEW };
 SHIM_API int shim_userns_plan(const shim_policy *policy, const shim_spec *spec,
                               shim_userns *out, shim_error *err);
-
-/*
- * The pool of host id ranges, kept in state_dir/userns (created 0700): one
- * record per container, keyed by the delegate's state root and container
- * id, taken under an exclusive lock on state_dir/userns/lock so parallel
- * creates never collide.  A range is busy while any record names it.
- *
- * shim_userns_claim records container (root, id).  With want->join "" it
- * takes the lowest free range (or the one this container already holds:
- * a retried create); otherwise the container shares want's range.  Before
- * choosing, records of containers that no longer exist (no root/id
- * directory, and the process that claimed is gone) are reclaimed, with
- * their rootfs mounts.  -SHIM_ERR_LIMIT when the pool is exhausted.
- *
- * shim_userns_mount_rootfs makes rootfs (a directory, or the mount point of
- * an overlay as containerd's snapshotter mounts it) show the image's files
- * owned as the container's ids, without copying or chowning: an idmapped
- * mount stacked on rootfs (open_tree, mount_setattr MOUNT_ATTR_IDMAP; for
- * an overlay, each layer is idmapped and a new overlay mounted from them).
- * Linux 5.19 or later; a file system that refuses gives -SHIM_ERR_HOST.
- * Done twice, the second call changes nothing.
- *
- * shim_userns_release unmounts what mount_rootfs stacked and drops the
- * record (nothing to do when there is none).
- *
- * shim_userns_held returns 1 when container (root, id) holds a range, 0
- * when it does not (nothing to release), a negative shim_errc on error.
- * It takes no lock: a runtime uses it to skip release's work for the
- * containers that never had a user namespace.
- */
-SHIM_API int shim_userns_claim(const shim_policy *policy, const char *state_dir,
-                               const char *root, const char *id,
-                               shim_userns *inout, shim_error *err);
-SHIM_API int shim_userns_mount_rootfs(const char *state_dir, const char *root,
-                                      const char *id, const char *rootfs,
-                                      shim_error *err);
-SHIM_API int shim_userns_held(const char *state_dir, const char *root,
-                              const char *id, shim_error *err);
-SHIM_API int shim_userns_release(const char *state_dir, const char *root,
-                                 const char *id, shim_error *err);
-
-/*
- * shim_userns_idmap_binds gives the spec's bind mounts the container's ids
- * as mount_rootfs gives its rootfs, so that its root can write a volume and
- * read the files only host root could, and what it writes is owned on the
- * host as it would be without a user namespace (no chown, no copy).  When
- * the spec has such a bind, it moves the calling process into a mount
- * namespace of its own (unshare, then slave propagation: the host's mounts
- * reach it, its own never reach the host), and there stacks an idmapped
- * clone on each bind source, a host directory or regular file outside
- * /proc, /sys and /dev.
- * The runtime, exec'd from that namespace, binds the very paths the spec
- * names and was checked with, and finds the idmapped view; nothing needs
- * undoing, as the stacked mounts go with the namespace.  A source whose
- * file system refuses to be idmapped keeps its host ids (the container
- * sees its files as nobody's: more restrictive, not less) and is counted
- * in *left.  Runs once per process, before the runtime is exec'd.
- * *prev_ns is an fd of the mount namespace the process left (the caller
- * closes it), or -1 when the spec has no bind to idmap: a caller that fails
- * later and has host mounts to undo (shim_userns_release) setns()es back
- * to it first.  On error the process is back in its own namespace.
- */
-SHIM_API int shim_userns_idmap_binds(const shim_spec *spec, const shim_userns *userns,
-                                     size_t *left, int *prev_ns, shim_error *err);
 
 /*
  * The sysctls a runtime writes itself, from the host, for a container that
@@ -431,17 +367,6 @@ SHIM_API int shim_harden_process(const shim_policy *policy,
                                  const shim_spec *container,
                                  const void *process, size_t len, char **out,
                                  shim_report **report, shim_error *err);
-
-/* ---- Network ------------------------------------------------------------- */
-
-/*
- * In the calling thread's network namespace (the caller enters the
- * container's first): brings loopback up and adds a "prohibit" route for
- * each CIDR ("169.254.169.254/32"), so that connect() to them fails at once
- * with EACCES.  Routes already there are fine; IPv6 CIDRs are skipped in a
- * namespace without IPv6.  -SHIM_ERR_HOST with netlink's reason otherwise.
- */
-SHIM_API int shim_net_block(const char *const *cidrs, size_t n, shim_error *err);
 
 /* ---- Audit records -------------------------------------------------------- */
 

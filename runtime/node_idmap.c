@@ -16,6 +16,7 @@
  * and the runtime must bind the paths that were checked.
  */
 #include "config.h"
+#include "node_idmap.h"
 #include "internal.h"
 
 #include <errno.h>
@@ -241,8 +242,8 @@ static int mount_idmapped_overlay(const char *rootfs, const struct overlay *ov,
   return ret;
 }
 
-int idmap_rootfs(const char *rootfs, const shim_userns *ns, uint64_t *mount_id,
-                 shim_error *err) {
+int node_idmap_rootfs(const char *rootfs, const shim_userns *ns, uint64_t *mount_id,
+                      shim_error *err) {
   _cleanup_close_ int userns_fd = idmap_userns_fd(ns);
   if (userns_fd < 0)
     return error_sys(err, SHIM_ERR_HOST, -userns_fd, NULL,
@@ -320,8 +321,8 @@ static bool below_done(const struct strlist *done, const char *path) {
   return false;
 }
 
-int shim_userns_idmap_binds(const shim_spec *spec, const shim_userns *userns,
-                            size_t *left, int *prev_ns, shim_error *err) {
+int node_idmap_binds(const shim_spec *spec, const shim_userns *userns, size_t *left,
+                     int *prev_ns, shim_error *err) {
   if (!spec || !userns || !userns->size || !left || !prev_ns)
     return error_set(err, SHIM_ERR_INVAL, NULL, "no spec, user namespace or output pointer");
   *left = 0;

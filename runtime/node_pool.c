@@ -1,0 +1,352 @@
+/*
+ * The pool of host id ranges for user namespaces, in STATE/userns/: a lock
+ * file, and one record per container named after sha256(root "\0" id),
+ * holding
+ *   {"root", "id", "hostID", "size", "pid", "start", "rootfs", "mountID"}
+ * pid and start (its start time in /proc/PID/stat) name the process that
+ * claimed, so that a record whose create is still under way is not taken
+ * for stale; rootfs and mountID name the idmapped mount to undo.  A range
+ * is busy while a record names it: a pod's containers share their
+ * sandbox's, and it is free again once the last of them is gone.
+ */
+#include "config.h"
+#include "node_pool.h"
+#include "node_idmap.h"
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A short /proc file, NUL-terminated, in buf; its length or -1. */
+static ssize_t read_proc(const char *path, char *buf, size_t size) {
+  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+  buf[n < 0 ? 0 : n] = '\0';
+  return n;
+}
+
+struct record {
+  char *root, *id, *rootfs;
+  unsigned host_id, size;
+  long long pid, start;
+  long long mount_id;
+};
+
+static void record_clear(struct record *r) {
+  free(r->root);
+  free(r->id);
+  free(r->rootfs);
+  memset(r, 0, sizeof *r);
+}
+static void cleanup_recordp(struct record *r) { record_clear(r); }
+
+/* Field 22 of /proc/PID/stat: tells a process from a later one of the same
+ * pid.  0 when there is no such process. */
+static long long start_time(long long pid) {
+  char path[64], data[1024];
+  snprintf(path, sizeof path, "/proc/%lld/stat", pid);
+  if (pid <= 0 || read_proc(path, data, sizeof data) < 0)
+    return 0;
+  /* The command name may hold anything: count fields after its ')'. */
+  const char *p = strrchr(data, ')');
+  for (int field = 2; p && field < 22; field++)
+    p = strchr(p + 1, ' ');
+  return p ? strtoll(p + 1, NULL, 10) : 0;
+}
+
+/* sha256(root "\0" id), cut to 32 hex digits; -1 if they are too long to
+ * be a runtime's (runc takes ids of at most 1024 bytes). */
+static int record_name(const char *root, const char *id, char out[33]) {
+  char key[PATH_MAX + 2048], hex[65];
+  size_t n = strlen(root), m = strlen(id);
+  if (n >= PATH_MAX || m > 2048)
+    return -1;
+  memcpy(key, root, n + 1); /* with its NUL: "a","bc" is not "ab","c" */
+  memcpy(key + n + 1, id, m);
+  sha256_hex(key, n + 1 + m, hex);
+  memcpy(out, hex, 32);
+  out[32] = '\0';
+  return 0;
+}
+
+static int record_read(int dirfd, const char *name, struct record *r) {
+  _cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  _cleanup_free_ char *data = NULL;
+  size_t len = 0;
+  _cleanup_json_ json_t *doc = NULL;
+  if (fd < 0 || read_fd_limited(fd, &data, &len, NULL) < 0 ||
+      json_parse_strict(data, len, &doc, NULL) < 0)
+    return -1;
+  json_int_t host = 0, size = 0, pid = 0, start = 0, mount_id = 0;
+  const char *root = NULL, *id = NULL, *rootfs = "";
+  if (json_unpack(doc, "{s:s, s:s, s:I, s:I, s:I, s:I, s?s, s?I}", "root", &root,
+                  "id", &id, "hostID", &host, "size", &size, "pid", &pid,
+                  "start", &start, "rootfs", &rootfs, "mountID", &mount_id) < 0 ||
+      host <= 0 || host > UINT32_MAX || size <= 0 || size > UINT32_MAX)
+    return -1;
+  *r = (struct record){.root = strdup(root), .id = strdup(id), .rootfs = strdup(rootfs),
+                       .host_id = (unsigned)host, .size = (unsigned)size,
+                       .pid = pid, .start = start, .mount_id = mount_id};
+  if (!r->root || !r->id || !r->rootfs) {
+    record_clear(r);
+    return -1;
+  }
+  return 0;
+}
+
+static int record_write(int dirfd, const struct record *r, shim_error *err) {
+  char name[33], tmp[40];
+  if (record_name(r->root, r->id, name) < 0)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "root or id too long");
+  snprintf(tmp, sizeof tmp, "%s.tmp", name);
+  _cleanup_json_ json_t *doc = json_pack(
+      "{s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:I}", "root", r->root, "id", r->id,
+      "hostID", (json_int_t)r->host_id, "size", (json_int_t)r->size, "pid",
+      (json_int_t)r->pid, "start", (json_int_t)r->start, "rootfs",
+      r->rootfs ? r->rootfs : "", "mountID", (json_int_t)r->mount_id);
+  _cleanup_free_ char *text = NULL;
+  int ret = doc ? json_render(doc, false, &text, err)
+                : error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  if (ret < 0)
+    return ret;
+  _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  size_t len = strlen(text);
+  if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0 ||
+      renameat(dirfd, tmp, dirfd, name) < 0)
+    return error_sys(err, SHIM_ERR_IO, errno, NULL, "user namespace record %s", name);
+  return 0;
+}
+
+/* Whether the mount on top of the record's rootfs is still the idmapped
+ * one it recorded (and not, say, a later container's). */
+static bool record_mounted(const struct record *r) {
+  struct statx stx;
+  return r->mount_id && *r->rootfs &&
+         statx(AT_FDCWD, r->rootfs, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &stx) == 0 &&
+         (stx.stx_mask & STATX_MNT_ID) && (long long)stx.stx_mnt_id == r->mount_id;
+}
+
+/* Undoes the idmapped rootfs a record names. */
+static void record_unmount(const struct record *r) {
+  if (record_mounted(r))
+    umount2(r->rootfs, MNT_DETACH | UMOUNT_NOFOLLOW);
+}
+
+/* A record is stale when its container is gone from the delegate's state
+ * and the process that claimed for it is too. */
+static bool record_stale(const struct record *r) {
+  char path[PATH_MAX * 2];
+  snprintf(path, sizeof path, "%s/%s", r->root, r->id);
+  if (access(path, F_OK) == 0)
+    return false;
+  return start_time(r->pid) != r->start || r->start == 0;
+}
+
+/* STATE/userns, open and locked (the lock is held until pool_close), and
+ * the name of the calling container's record in it. */
+struct pool {
+  int dirfd, lockfd;
+  char name[33];
+};
+
+static void pool_close(struct pool *p) {
+  if (p->lockfd >= 0)
+    close(p->lockfd);
+  if (p->dirfd >= 0)
+    close(p->dirfd);
+  p->dirfd = p->lockfd = -1;
+}
+
+static int pool_open(const struct node_pool *pool, const char *id, struct pool *p,
+                     shim_error *err) {
+  char path[PATH_MAX];
+  const char *state_dir = pool->state_dir;
+  *p = (struct pool){-1, -1, ""};
+  if (!state_dir || state_dir[0] != '/')
+    return error_set(err, SHIM_ERR_INVAL, NULL,
+                     "the state directory must be an absolute path");
+  if (record_name(pool->root, id, p->name) < 0)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "root or id too long");
+  snprintf(path, sizeof path, "%s/userns", state_dir);
+  if ((mkdir(state_dir, 0700) < 0 && errno != EEXIST) ||
+      (mkdir(path, 0700) < 0 && errno != EEXIST))
+    return error_sys(err, SHIM_ERR_IO, errno, NULL, "cannot create %s", path);
+  p->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (p->dirfd >= 0)
+    p->lockfd = openat(p->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (p->lockfd < 0 || flock(p->lockfd, LOCK_EX) < 0) {
+    int e = errno;
+    pool_close(p);
+    return error_sys(err, SHIM_ERR_IO, e, NULL, "cannot lock %s/lock", path);
+  }
+  return 0;
+}
+
+static int cmp_uint(const void *a, const void *b) {
+  unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+  return x < y ? -1 : x > y;
+}
+
+/* Reads every record: reclaims the stale ones, collects the host ids of
+ * the busy ranges into busy (sorted), and ours (if any) into *mine.  An
+ * unreadable record fails closed: the range it holds is unknown. */
+static int pool_scan(struct pool *p, unsigned **busy,
+                     size_t *nbusy, struct record *mine, shim_error *err) {
+  DIR *dir = fdopendir(dup(p->dirfd));
+  if (!dir)
+    return error_sys(err, SHIM_ERR_IO, errno, NULL, "cannot read the user namespace pool");
+  int ret = 0;
+  size_t cap = 0;
+  struct dirent *de;
+  while (ret == 0 && (de = readdir(dir))) {
+    if (de->d_name[0] == '.' || strcmp(de->d_name, "lock") == 0 ||
+        strstr(de->d_name, ".tmp"))
+      continue;
+    _cleanup_(cleanup_recordp) struct record r = {0};
+    if (record_read(p->dirfd, de->d_name, &r) < 0) {
+      ret = error_set(err, SHIM_ERR_IO, NULL,
+                      "user namespace record %s is unreadable: the range it "
+                      "holds is unknown", de->d_name);
+    } else if (strcmp(de->d_name, p->name) == 0) {
+      *mine = r;
+      memset(&r, 0, sizeof r);
+    } else if (record_stale(&r)) {
+      record_unmount(&r);
+      unlinkat(p->dirfd, de->d_name, 0);
+    } else {
+      if (*nbusy == cap) {
+        unsigned *grown = realloc(*busy, (cap = cap * 2 + 16) * sizeof **busy);
+        if (!grown) {
+          ret = error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+          break;
+        }
+        *busy = grown;
+      }
+      (*busy)[(*nbusy)++] = r.host_id;
+    }
+  }
+  closedir(dir);
+  if (ret == 0 && *nbusy)
+    qsort(*busy, *nbusy, sizeof **busy, cmp_uint);
+  return ret;
+}
+
+int node_pool_claim(const struct node_pool *pool, const shim_policy *policy, const char *id,
+                    shim_userns *inout, shim_error *err) {
+  if (!pool || !policy || !pool->root || !id || !inout)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no policy, root, id or range");
+  if (*inout->join && !userns_in_pool(policy, inout->host_id, inout->size))
+    return error_set(err, SHIM_ERR_INVAL, NULL, "the range to share is not in the pool");
+  struct pool p;
+  int ret = pool_open(pool, id, &p, err);
+  if (ret < 0)
+    return ret;
+  _cleanup_free_ unsigned *busy = NULL;
+  size_t nbusy = 0;
+  _cleanup_(cleanup_recordp) struct record mine = {0};
+  ret = pool_scan(&p, &busy, &nbusy, &mine, err);
+  unsigned host = 0, size = (unsigned)policy->userns_range_size;
+  if (ret == 0 && *inout->join) {
+    host = inout->host_id;
+    size = inout->size;
+  } else if (ret == 0 && mine.id && userns_in_pool(policy, mine.host_id, mine.size)) {
+    host = mine.host_id; /* a retried create keeps its range */
+    size = mine.size;
+  } else if (ret == 0) {
+    /* The lowest range no live record starts in. */
+    size_t k = 0;
+    for (int64_t slot = 0; slot < policy->userns_ranges && !host; slot++) {
+      unsigned candidate = (unsigned)(policy->userns_start + slot * policy->userns_range_size);
+      while (k < nbusy && busy[k] < candidate)
+        k++;
+      if (k == nbusy || busy[k] != candidate)
+        host = candidate;
+    }
+    if (!host)
+      ret = error_set(err, SHIM_ERR_LIMIT, NULL,
+                      "the user namespace pool is exhausted (%lld ranges in use)",
+                      (long long)policy->userns_ranges);
+  }
+  if (ret == 0) {
+    struct record r = {.root = (char *)pool->root, .id = (char *)id, .host_id = host,
+                       .size = size, .pid = getpid(), .start = start_time(getpid()),
+                       .rootfs = mine.rootfs, .mount_id = mine.mount_id};
+    ret = record_write(p.dirfd, &r, err);
+  }
+  pool_close(&p);
+  if (ret < 0)
+    return ret;
+  inout->host_id = host;
+  inout->size = size;
+  return 0;
+}
+
+int node_pool_mount_rootfs(const struct node_pool *pool, const char *id, const char *rootfs,
+                           shim_error *err) {
+  if (!pool || !pool->root || !id || !rootfs || rootfs[0] != '/')
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no root, id or absolute rootfs path");
+  struct pool p;
+  int ret = pool_open(pool, id, &p, err);
+  if (ret < 0)
+    return ret;
+  _cleanup_(cleanup_recordp) struct record r = {0};
+  if (record_read(p.dirfd, p.name, &r) < 0) {
+    ret = error_set(err, SHIM_ERR_INVAL, NULL, "container %s holds no user namespace range", id);
+  } else if (strcmp(r.rootfs, rootfs) == 0 && record_mounted(&r)) {
+    ret = 0; /* done already: a retried create */
+  } else {
+    shim_userns ns = {.host_id = r.host_id, .size = r.size};
+    uint64_t mount_id = 0;
+    ret = node_idmap_rootfs(rootfs, &ns, &mount_id, err);
+    char *copy = ret == 0 ? strdup(rootfs) : NULL;
+    if (ret == 0 && !copy)
+      ret = error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+    if (ret == 0) {
+      free(r.rootfs);
+      r.rootfs = copy;
+      r.mount_id = (long long)mount_id;
+      if ((ret = record_write(p.dirfd, &r, err)) < 0)
+        umount2(rootfs, MNT_DETACH | UMOUNT_NOFOLLOW);
+    }
+  }
+  pool_close(&p);
+  return ret;
+}
+
+int node_pool_held(const struct node_pool *pool, const char *id, shim_error *err) {
+  char name[33], path[PATH_MAX];
+  if (!pool || !pool->state_dir || pool->state_dir[0] != '/' || !pool->root || !id)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no absolute state directory, root or id");
+  if (record_name(pool->root, id, name) < 0)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "root or id too long");
+  snprintf(path, sizeof path, "%s/userns/%s", pool->state_dir, name);
+  if (access(path, F_OK) == 0)
+    return 1;
+  return errno == ENOENT ? 0 : error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", path);
+}
+
+int node_pool_release(const struct node_pool *pool, const char *id, shim_error *err) {
+  if (!pool || !pool->root || !id)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no root or id");
+  struct pool p;
+  int ret = pool_open(pool, id, &p, err);
+  if (ret < 0)
+    return ret;
+  _cleanup_(cleanup_recordp) struct record r = {0};
+  if (record_read(p.dirfd, p.name, &r) == 0) {
+    record_unmount(&r);
+    if (unlinkat(p.dirfd, p.name, 0) < 0)
+      ret = error_sys(err, SHIM_ERR_IO, errno, NULL, "user namespace record %s", p.name);
+  }
+  pool_close(&p);
+  return ret;
+}

@@ -1,0 +1,44 @@
+/* The pool of host id ranges that shimrun gives user namespaces from. */
+#ifndef SHIM_NODE_POOL_H
+#define SHIM_NODE_POOL_H
+
+#include <shim/shim.h>
+
+/*
+ * A pool: its records live in state_dir/userns (created 0700), one per
+ * container of the delegate's state root, keyed by (root, container id),
+ * taken under an exclusive lock on state_dir/userns/lock so parallel
+ * creates never collide.  A plain value (both strings borrowed).
+ *
+ * node_pool_claim records container id.  With inout->join "" it takes the
+ * lowest free range of the policy's pool (or the one this container already
+ * holds: a retried create); otherwise the container shares inout's range.
+ * Before choosing, records of containers that no longer exist (no root/id
+ * directory, and the process that claimed is gone) are reclaimed, with
+ * their rootfs mounts.  -SHIM_ERR_LIMIT when the pool is exhausted.
+ *
+ * node_pool_mount_rootfs idmaps the container's rootfs to its range
+ * (node_idmap_rootfs) and records the mount.  Done twice, the second call
+ * changes nothing.
+ *
+ * node_pool_release unmounts what mount_rootfs stacked and drops the
+ * record (nothing to do when there is none).
+ *
+ * node_pool_held returns 1 when container id holds a range, 0 when it does
+ * not (nothing to release), a negative shim_errc on error.  It takes no
+ * lock: a runtime uses it to skip release's work for the containers that
+ * never had a user namespace.
+ */
+struct node_pool {
+  const char *state_dir; /* absolute */
+  const char *root;      /* the delegate's state root */
+};
+
+int node_pool_claim(const struct node_pool *pool, const shim_policy *policy, const char *id,
+                    shim_userns *inout, shim_error *err);
+int node_pool_mount_rootfs(const struct node_pool *pool, const char *id, const char *rootfs,
+                           shim_error *err);
+int node_pool_held(const struct node_pool *pool, const char *id, shim_error *err);
+int node_pool_release(const struct node_pool *pool, const char *id, shim_error *err);
+
+#endif
