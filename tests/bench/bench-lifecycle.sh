@@ -81,26 +81,18 @@ skip() { echo "bench-lifecycle: SKIP: $*"; exit 77; }
 die() { echo "bench-lifecycle: FAIL: $*" >&2; exit 1; }
 # shellcheck source=tests/lib/containers.sh
 . "$top_srcdir/tests/lib/containers.sh"
+# shellcheck source=tests/lib/bench.sh
+. "$top_srcdir/tests/lib/bench.sh"
 require_containers bench-lifecycle
 [ -n "${EPOCHREALTIME:-}" ] || die "bash ${BASH_VERSION} has no EPOCHREALTIME (bash 5 or later needed)"
 [ -x "$SHIMRUN" ] || die "no shimrun at $SHIMRUN"
-for v in ROUNDS ITERATIONS; do
-	case ${!v} in '' | *[!0-9]* | 0) die "$v must be a positive number, not '${!v}'" ;; esac
-done
+bench_counts bench-lifecycle ROUNDS ITERATIONS
 RUNC=$(command -v runc)
 
 # libtool's wrapper script: measure the program it wraps, with the library
 # path the wrapper would set.
 notes=()
-if sed -n 3p "$SHIMRUN" 2>/dev/null | grep -q 'temporary wrapper script for \.libs/'; then
-	real=$(dirname "$SHIMRUN")/.libs/$(basename "$SHIMRUN")
-	[ -x "$real" ] || die "$SHIMRUN is libtool's wrapper, but $real does not exist"
-	libdir=$(cd "$top_builddir/libshim/.libs" 2>/dev/null && pwd) ||
-		die "$SHIMRUN is libtool's wrapper, but there is no $top_builddir/libshim/.libs"
-	notes+=("shimrun: $SHIMRUN is libtool's wrapper script: measured $real with LD_LIBRARY_PATH=$libdir (runc, exec'ed by it, inherits that)")
-	SHIMRUN=$real
-	export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-fi
+bench_unwrap_shimrun bench-lifecycle
 
 tmp=$(mktemp -d /tmp/bench-lifecycle.XXXXXX)
 # On a tmpfs, as containerd's bundles and shimrun's state are on a node
@@ -376,27 +368,18 @@ if [ -n "$rss_tool" ]; then
 fi
 
 # ---- the results -----------------------------------------------------------------
-# medians: "CFG PHASE MEDIAN" over all rounds, and "rCFG PHASE MEDIAN" of
-# each round (as CFG "ROUND:CFG"), from $data.
-medians() {
-	awk '{ print $2, $3, $4; print $1 ":" $2, $3, $4 }' "$data" |
-		sort -k1,1 -k2,2 -k3,3g | awk '
-		function flush() {
-			if (n) printf "%s %s %.3f\n", c, ph, n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-			n = 0
-		}
-		$1 != c || $2 != ph { flush(); c = $1; ph = $2 }
-		{ v[++n] = $3 }
-		END { flush() }'
-}
-medians >"$tmp/median"
+# "CFG PHASE MEDIAN" over all rounds, and "ROUND:CFG PHASE MEDIAN" of each
+# round, from $data.
+bench_medians "$data" >"$tmp/median"
+# Every configuration's ratios are to (a).
+declare -A base
+# shellcheck disable=SC2034 # bench_table reads it by name
+for cfg in "${configs[@]}"; do base[$cfg]=a; done
 
 results() {
 	local cfg n
-	printf '# bench-lifecycle %s; kernel %s; CPU %s (%s cores); load average %s at the start, %s at the end\n' \
-		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(uname -r)" \
-		"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" "$(nproc)" \
-		"$loadavg_start" "$loadavg_end"
+	printf '# bench-lifecycle %s; load average %s at the start, %s at the end\n' \
+		"$(bench_host)" "$loadavg_start" "$loadavg_end"
 	printf '# %s; %s; %s; %s; %s\n' \
 		"$(runc --version | head -n 1)" \
 		"$(if command -v runsc >/dev/null; then echo "$(runsc --version | head -n 1) (--platform=$RUNSC_PLATFORM)"; else echo "runsc: none"; fi)" \
@@ -407,27 +390,8 @@ results() {
 	for n in "${notes[@]}"; do printf '# %s\n' "$n"; done
 	printf '# ms per lifecycle of /bin/true, median over all lifecycles (total: of the sums, not the sum of the medians);\n'
 	printf '# (ratio) to runc with the same hardened spec (a)\n'
-	printf '%-22s' configuration
-	for n in total create start wait delete; do printf ' %17s' "$n"; done
-	printf ' %6s\n' polls
-	awk -v cfgs="${configs[*]}" -v labels="$(for cfg in "${configs[@]}"; do printf '%s ' "${label[$cfg]}"; done)" '
-		BEGIN { ncfg = split(cfgs, cfg, " "); split(labels, lab, " ")
-			nph = split("total create start wait delete", ph, " ") }
-		$1 !~ /:/ { m[$1, $2] = $3 }
-		END {
-			for (j = 1; j <= ncfg; j++) {
-				c = cfg[j]
-				printf "%-22s", lab[j] " (" c ")"
-				for (i = 1; i <= nph; i++) {
-					v = m[c, ph[i]] / 1000
-					if (c == "a")
-						printf " %17.2f", v
-					else
-						printf " %8.2f (%6.2f)", v, m["a", ph[i]] ? v * 1000 / m["a", ph[i]] : 0
-				}
-				printf " %6.1f\n", m[c, "polls"]
-			}
-		}' "$tmp/median"
+	bench_table "$tmp/median" configuration 22 "total create start wait delete" polls \
+		label base "${configs[@]}"
 	# The headline, and each round's own figure for its spread.
 	awk -v rounds="$ROUNDS" '
 		$2 == "total" { t[$1] = $3 / 1000 }
@@ -456,13 +420,6 @@ results() {
 	fi
 }
 
-# rounds: every round's median, for judging the spread (results file only).
-rounds() {
-	printf '# every round'"'"'s median, ms per lifecycle (total):\n'
-	awk '$1 ~ /:/ && $2 == "total" { split($1, k, ":"); v[k[2]] = v[k[2]] sprintf(" %.2f", $3 / 1000) }
-		END { for (c in v) printf "#   %s%s\n", c, v[c] }' "$tmp/median" | sort
-}
-
 results | tee "$BENCH_OUT"
-rounds >>"$BENCH_OUT"
+bench_rounds "$tmp/median" lifecycle >>"$BENCH_OUT"
 echo "bench-lifecycle: results in $BENCH_OUT"

@@ -43,9 +43,11 @@ skip() { echo "bench-syscalls: SKIP: $*"; exit 77; }
 die() { echo "bench-syscalls: FAIL: $*" >&2; exit 1; }
 # shellcheck source=tests/lib/containers.sh
 . "$top_srcdir/tests/lib/containers.sh"
+# shellcheck source=tests/lib/bench.sh
+. "$top_srcdir/tests/lib/bench.sh"
 require_containers bench-syscalls
 [ -x "$SHIMCTL" ] || die "no shimctl at $SHIMCTL"
-case $ROUNDS in '' | *[!0-9]* | 0) die "ROUNDS must be a positive number, not '$ROUNDS'" ;; esac
+bench_counts bench-syscalls ROUNDS
 
 tmp=$(mktemp -d /tmp/bench-syscalls.XXXXXX)
 # Searchable by all: should the hardening map root to another uid (user
@@ -194,16 +196,7 @@ done
 
 # ---- the results -----------------------------------------------------------------
 # median: "CFG OP MEDIAN" for each configuration and operation in $data.
-median() {
-	sort -k1,1 -k2,2 -k3,3g "$data" | awk '
-		function flush() {
-			if (n) printf "%s %s %.2f\n", c, op, n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-			n = 0
-		}
-		$1 != c || $2 != op { flush(); c = $1; op = $2 }
-		{ v[++n] = $3 }
-		END { flush() }'
-}
+median() { bench_median 2 <"$data"; }
 
 # The store-bypass speculation state each configuration's process saw
 # (round 1; the same in every round).
@@ -221,9 +214,7 @@ ssb_cmdline=$(tr ' ' '\n' </proc/cmdline | grep -E '^(spec_store_bypass_disable|
 
 results() {
 	local cfg n
-	printf '# bench-syscalls %s; kernel %s; CPU %s (%s cores); %s; %s; rounds: %s\n' \
-		"$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(uname -r)" \
-		"$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" "$(nproc)" \
+	printf '# bench-syscalls %s; %s; %s; rounds: %s\n' "$(bench_host)" \
 		"$(runc --version | head -n 1)" \
 		"$(if command -v runsc >/dev/null; then echo "$(runsc --version | head -n 1) (--platform=$RUNSC_PLATFORM)"; else echo "runsc: none"; fi)" \
 		"$ROUNDS"

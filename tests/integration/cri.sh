@@ -36,81 +36,23 @@ set -eu
 top_builddir=${top_builddir:-.}
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 SHIMRUN=$(realpath "${SHIMRUN:-$top_builddir/runtime/shimrun}")
-CRI_PY=$top_srcdir/tests/integration/cri/cri.py
-# Debian's python3, whatever else PATH offers: grpcio comes from the archive.
-PYTHON=${PYTHON:-/usr/bin/python3}
-# Seconds a CRI call may take (kubelet's default is 2 minutes).
-CRI_TIMEOUT=${CRI_TIMEOUT:-60}
-# Kubernetes' containerd namespace: the CRI plugin works in no other.
-CTRD_NAMESPACE=k8s.io
 
 # shellcheck source=tests/lib/containers.sh
 . "$top_srcdir/tests/lib/containers.sh"
 # shellcheck source=tests/lib/containerd.sh
 . "$top_srcdir/tests/lib/containerd.sh"
+# shellcheck source=tests/lib/cri.sh
+. "$top_srcdir/tests/lib/cri.sh"
 
-skip() { echo "cri: SKIP: $*"; exit 77; }
 require_containers cri
-for tool in containerd ctr umoci protoc ip; do
-	command -v "$tool" >/dev/null || skip "$tool not installed"
-done
-"$PYTHON" -c 'import grpc, google.protobuf' 2>/dev/null ||
-	skip "$PYTHON cannot import grpc and google.protobuf (python3-grpcio)"
-if [ -z "${CNI_BIN_DIR:-}" ]; then
-	CNI_BIN_DIR=/usr/lib/cni
-	[ -x $CNI_BIN_DIR/bridge ] || CNI_BIN_DIR=/opt/cni/bin
-fi
-for plugin in bridge host-local loopback; do
-	[ -x "$CNI_BIN_DIR/$plugin" ] || skip "no CNI plugin $CNI_BIN_DIR/$plugin (containernetworking-plugins)"
-done
+require_cri cri
 [ -x "$SHIMRUN" ] || { echo "cri: FAIL: no shimrun at $SHIMRUN"; exit 1; }
 
 started=$(date +%s.%N)
 HOST_PORT_START=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
-D=$(mktemp -d /tmp/shim-cri.XXXXXX)
-# Traversable: the containers' root (a user namespace's, not host root)
-# walks through it to its rootfs, as through containerd's /run (0711).
-chmod 711 "$D"
-# The bridge the pods' veths hang on: a name of ours (15 bytes at most)
-# that no other instance uses.  No gateway address and no masquerading:
-# the host's routes and iptables stay as they were.
-BRIDGE=shimcri$(($$ % 100000))
-# Outside $D, CNI keeps its result cache in /var/lib/cni/results (libcni's
-# default; containerd 1.6 cannot move it) and the CRI plugin the pods'
-# network namespaces in /var/run/netns: both are emptied as the pods go,
-# and the directories removed at the end when this test created them.
-host_dirs=
-for dir in /var/lib/cni/results /var/lib/cni /var/run/netns; do
-	[ -e "$dir" ] || host_dirs="$host_dirs $dir"
-done
-# "ID NETNS-PATH" of every sandbox containerd still knows, from the
-# metadata the CRI plugin keeps with the sandbox container (there before
-# the runtime is called).  A RunPodSandbox still running when the test
-# gives up (a runtime that hangs) has made its network namespace and CNI
-# cache entries, and tears them down only if containerd lives long enough.
-sandbox_records() {
-	local c
-	for c in $(ctr_ containers ls -q 2>/dev/null); do
-		ctr_ containers info "$c" 2>/dev/null | jq -r '
-			.Extensions["io.cri-containerd.sandbox.metadata"].value // empty
-			| @base64d | fromjson | .Metadata | "\(.ID) \(.NetNSPath)"'
-	done
-}
-# forget_sandboxes RECORDS: what sandbox_records named, once containerd is
-# gone: the network namespace (only where the CRI plugin puts them) and
-# the CNI result cache of that sandbox id, for each network.
-forget_sandboxes() {
-	local id netns
-	while read -r id netns; do
-		[ -n "$id" ] || continue
-		case $netns in
-		/var/run/netns/cni-* | /run/netns/cni-*)
-			[ -e "$netns" ] && ip netns del "${netns##*/}" &&
-				echo "cri: removed the network namespace $netns of sandbox $id" ;;
-		esac
-		rm -f /var/lib/cni/results/*-"$id"-*
-	done <<<"$1"
-}
+# $D: containerd's directory and all else of the test; $BRIDGE: the
+# bridge the pods' veths hang on.
+cri_begin shim-cri shimcri
 cleanup() {
 	set +e
 	trap - ERR
@@ -118,17 +60,7 @@ cleanup() {
 		echo "cri: CRI_KEEP: containerd left running on $D (clean up: CTRD_NAMESPACE=k8s.io; . tests/lib/containerd.sh; ctrd_stop $D; ip link del $BRIDGE)"
 		return
 	fi
-	local sandboxes=
-	if [ -S "$D/containerd.sock" ]; then
-		remove_pods >/dev/null 2>&1
-		sandboxes=$(sandbox_records)
-	fi
-	ctrd_stop "$D" >/dev/null 2>&1
-	forget_sandboxes "$sandboxes"
-	[ -e "/sys/class/net/$BRIDGE" ] && ip link del "$BRIDGE" 2>/dev/null
-	# shellcheck disable=SC2086 # a list of paths without blanks
-	[ -z "$host_dirs" ] || rmdir $host_dirs 2>/dev/null
-	return 0
+	cri_teardown cri "$D" "$BRIDGE"
 }
 trap cleanup EXIT
 # set -e ends the test on an unexpected failure; say where.
@@ -156,76 +88,27 @@ SHIMRUN_AUDIT_LOG='$AUDIT' SHIMRUN_DELEGATE='$(command -v runc)' \\
 SHIMRUN_STATE_DIR='$D/shimrun-state' exec '$SHIMRUN' "\$@"
 EOF
 chmod 755 "$D/shimrun-wrapper"
-# The default policy allows bind mounts from containerd's default CRI
-# directories (the pod's hosts, hostname, resolv.conf and /dev/shm); this
-# containerd keeps them under $D, which a node with another root would
-# have to allow the same way; $D/volumes stands in for the kubelet's pod
-# volumes.  The kubelet's ids for hostUsers: false pods (what a node's
-# /etc/subuid gives the user kubelet) lie beyond the pool: 1024 pods of
-# 65536 ids from 2^30.
-KUBELET_IDS=1073741824
-jq -n --arg root "$D/root/io.containerd.grpc.v1.cri/sandboxes" \
-	--arg state "$D/state/io.containerd.grpc.v1.cri/sandboxes" --arg vol "$D/volumes" \
-	--argjson kubelet "$KUBELET_IDS" '
-	{version: 1, name: "cri-test",
-	 controls: {"host-mounts": {allowedSources: ["/var/lib/kubelet/pods", $root, $state, $vol]},
-	            "user-namespace": {kubeletIDStart: $kubelet, kubeletIDs: (65536 * 1024)}}}' \
-	>"$D/policy.json"
+# containerd's CRI directories under $D allowed as bind sources, the
+# kubelet's ids for hostUsers: false pods beyond the pool.
+cri_policy "$D/policy.json" cri-test "$D"
 
 # ---- containerd with CRI ----------------------------------------------------
 
 PAUSE=registry.k8s.io/pause:shimtest
 BUSYBOX=docker.io/library/busybox:shimtest
-mkdir -p "$D/cni" "$D/logs"
-jq -n --arg bridge "$BRIDGE" --arg ipam "$D/cni-ipam" '
-	{cniVersion: "0.4.0", name: "shimtest-cri",
-	 plugins: [{type: "bridge", bridge: $bridge, isGateway: false, ipMasq: false,
-	            ipam: {type: "host-local", subnet: "10.213.0.0/24", dataDir: $ipam}}]}' \
-	>"$D/cni/10-shimtest.conflist"
-# The runtime class "shim", also the default so that nothing reaches plain
-# runc; runc's state (Root) under $D; the stream server (ExecSync) on a
-# free loopback port.  restrict_oom_score_adj: the CRI plugin gives pause
-# containers oom_score_adj -998, which needs CAP_SYS_RESOURCE in the
-# initial user namespace; where the test runs in a container or VM sandbox
-# without it, runc init dies ("failed to update /proc/self/oom_score_adj")
-# before shimrun's hardening matters.  Restricted, it is never lower than
-# containerd's own.
-cat >"$D/cri.toml" <<TOML
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "$PAUSE"
-  stream_server_address = "127.0.0.1"
-  stream_server_port = "0"
-  restrict_oom_score_adj = true
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "shim"
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.shim]
-      runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.shim.options]
-        BinaryName = "$D/shimrun-wrapper"
-        Root = "$D/runc"
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "$CNI_BIN_DIR"
-    conf_dir = "$D/cni"
-    max_conf_num = 1
-TOML
-
-ctrd_start "$D" "$D/cri.toml" >/dev/null || die "containerd did not start"
-# The pause container only has to stay up; busybox's sleep does (the CRI
-# plugin kills it with SIGKILL).
-busybox_image "$D" "$PAUSE" /bin/sleep 2147483647 >/dev/null || die "no pause image"
-busybox_image "$D" "$BUSYBOX" >/dev/null || die "no busybox image"
-
-cri() { "$PYTHON" "$CRI_PY" --address "$CTRD_ADDRESS" --pb-dir "$D/pb" --timeout "$CRI_TIMEOUT" "$@"; }
-CRI_TIMEOUT=30 cri wait "$PAUSE" "$BUSYBOX" >"$D/out" ||
-	die "the CRI plugin is not ready: $(cat "$D/out")"
-echo "CRI: $(cri Version '{}' | jq -r '"\(.runtime_name) \(.runtime_version), CRI \(.runtime_api_version)"')"
+# The network shimtest-cri; the runtime class "shim", also the default so
+# that nothing reaches plain runc; runc's state (Root) under $D.
+cri_config "$D" "$PAUSE" shimtest-cri "$BRIDGE" 10.213.0.0/24 shim \
+	shim "$D/shimrun-wrapper" "$D/runc"
+cri_start "$D" "$PAUSE" "$BUSYBOX" || die "$cri_error"
+echo "CRI: $(cri_version)"
 
 # ---- what kubelet would send ------------------------------------------------
 
 # pod_config NAME [JQ-FILTER]: a PodSandboxConfig as kubelet writes it for
 # pod NAME in namespace shimtest (v1 pods get their own pid namespace per
-# container), changed by the filter.
+# container), changed by the filter; its logs go to $D/logs/NAME.
+mkdir -p "$D/logs"
 pod_config() {
 	jq -n --arg name "$1" --arg logs "$D/logs/$1" "
 	{metadata: {name: \$name, uid: \"uid-\(\$name)\", namespace: \"shimtest\", attempt: 0},
@@ -238,16 +121,10 @@ pod_config() {
 run_pod() {
 	cri RunPodSandbox "$(jq -n --argjson c "$1" '{config: $c, runtime_handler: "shim"}')"
 }
-# kubelet's masked and read-only paths for procMount: Default, which it
-# always sends: containerd's CRI plugin clears its own defaults for app
-# containers (not for sandboxes), so a container without them has /proc
-# unmasked (procMount: Unmasked).
-MASKED_PATHS='["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
-	"/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
-	"/proc/sched_debug", "/proc/scsi", "/sys/firmware"]'
-READONLY_PATHS='["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]'
 # create_container POD-ID POD-CONFIG NAME [JQ-FILTER]: CreateContainer of a
-# busybox container NAME that sleeps, changed by the filter.
+# busybox container NAME that sleeps, changed by the filter; with the
+# kubelet's masked and read-only paths for procMount: Default
+# (tests/lib/cri.sh), as it always sends them.
 create_container() {
 	cri CreateContainer "$(jq -n --arg pod "$1" --argjson pc "$2" --arg name "$3" \
 		--arg image "$BUSYBOX" --argjson masked "$MASKED_PATHS" --argjson ro "$READONLY_PATHS" "
@@ -267,14 +144,6 @@ pid_of() { jq -r '.info.info | fromjson | .pid'; }
 status_field() {
 	if [ "$1" = - ]; then awk -v f="$2:" '$1 == f {print $2}'
 	else awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; fi
-}
-
-remove_pods() {
-	local id
-	for id in $(cri ListPodSandbox '{}' | jq -r '.items[].id'); do
-		cri StopPodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null
-		cri RemovePodSandbox "{\"pod_sandbox_id\": \"$id\"}" >/dev/null
-	done
 }
 
 # ---- 1. an ordinary pod -----------------------------------------------------
