@@ -38,6 +38,9 @@ here=$top/tests/fuzz
 seconds=${FUZZ_SECONDS:-60}
 cc=${CC:-clang}
 targets=${*:-fuzz_spec fuzz_policy fuzz_seccomp fuzz_cli}
+# Leaks inside libseccomp itself are not ours (lsan.supp says which).
+LSAN_OPTIONS="suppressions=$here/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export LSAN_OPTIONS
 case $cc in *clang*) ;; *) cc=clang ;; esac # configure's CC may be gcc
 
 say() { printf 'fuzz: %s\n' "$*"; }
