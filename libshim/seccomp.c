@@ -21,7 +21,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#define ENOSYS_RET 38
 /* Rules (one per syscall name of an entry) in one profile: a few hundred
  * in real ones; the cap keeps combining profiles (quadratic in the worst
  * case) cheap on any input. */
@@ -668,7 +667,7 @@ int seccomp_resolve(const shim_seccomp *p, uint64_t bounding,
                           .nargs = e->nargs, .entry = r->entry};
     memcpy(o->args, e->args, sizeof o->args);
     if (deny_action && !seccomp_action_allows(e->action) &&
-        e->action != SCMP_ACT_ERRNO(ENOSYS_RET))
+        e->action != SCMP_ACT_ERRNO(ENOSYS))
       o->action = *deny_action;
   }
   free(applies);

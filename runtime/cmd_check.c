@@ -1,7 +1,6 @@
 /* shimctl check: would this spec be allowed, and why not? */
 #include "config.h"
 #include "shimctl.h"
-#include "node_facts.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -41,17 +40,13 @@ int cmd_check(int argc, char **argv) {
     return shimctl_usage("check takes one CONFIG.json or BUNDLE directory");
 
   char path[PATH_MAX];
-  shimctl_spec_path(argv[optind], path, sizeof path);
 
   shim_policy *policy = NULL;
   shim_spec *spec = NULL;
   shim_report *report = NULL;
   char *text = NULL;
   shim_error err;
-  int rc = shimctl_load_policy(policy_path, &policy);
-  if (rc == 0 && (shim_spec_load_file(path, &spec, &err) < 0 ||
-                  node_facts_fill(policy, spec, NULL, &err) < 0))
-    rc = shimctl_fail(path, &err);
+  int rc = shimctl_load(argv[optind], policy_path, path, sizeof path, &policy, &spec);
   if (rc == 0 && (shim_check(policy, spec, &report, &err) < 0 ||
                   shim_report_render(report, format, &text, &err) < 0))
     rc = shimctl_fail(path, &err);

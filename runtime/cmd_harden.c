@@ -1,7 +1,6 @@
 /* shimctl harden: rewrite a spec into the sandboxed one runc will run. */
 #include "config.h"
 #include "shimctl.h"
-#include "node_facts.h"
 
 #include <getopt.h>
 #include <limits.h>
@@ -87,17 +86,13 @@ int cmd_harden(int argc, char **argv) {
   if (optind != argc - 1)
     return shimctl_usage("harden takes one CONFIG.json or BUNDLE directory");
   char path[PATH_MAX];
-  shimctl_spec_path(argv[optind], path, sizeof path);
 
   shim_policy *policy = NULL;
   shim_spec *spec = NULL;
   shim_report *report = NULL;
   char *hardened = NULL, *text = NULL, *original = NULL;
   shim_error err;
-  int rc = shimctl_load_policy(policy_path, &policy);
-  if (rc == 0 && (shim_spec_load_file(path, &spec, &err) < 0 ||
-                  node_facts_fill(policy, spec, NULL, &err) < 0))
-    rc = shimctl_fail(path, &err);
+  int rc = shimctl_load(argv[optind], policy_path, path, sizeof path, &policy, &spec);
   int hret = rc == 0 ? shim_harden(policy, spec, &hardened, &report, &err) : 0;
   if (hret < 0 && hret != -SHIM_ERR_REJECTED)
     rc = shimctl_fail(path, &err);

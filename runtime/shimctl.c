@@ -2,6 +2,7 @@
  * its own file (cmd_*.c). */
 #include "config.h"
 #include "shimctl.h"
+#include "node_facts.h"
 #include "files.h"
 
 #include <errno.h>
@@ -67,6 +68,7 @@ int shimctl_format(const char *arg, shim_format *out) {
 
 int shimctl_load_policy(const char *path, shim_policy **out) {
   shim_error err;
+  *out = NULL;
   int ret = path ? shim_policy_load_file(path, out, &err)
                  : shim_policy_load_default(out, &err);
   if (ret < 0)
@@ -74,12 +76,26 @@ int shimctl_load_policy(const char *path, shim_policy **out) {
   return 0;
 }
 
-void shimctl_spec_path(const char *arg, char *path, size_t size) {
+int shimctl_load(const char *arg, const char *policy_path, char *path, size_t size,
+                 shim_policy **policy, shim_spec **spec) {
   struct stat st;
   if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode))
     snprintf(path, size, "%s/config.json", arg);
   else
     snprintf(path, size, "%s", arg);
+  shim_error err;
+  *spec = NULL;
+  if (shimctl_load_policy(policy_path, policy) != 0)
+    return EXIT_BAD_INPUT;
+  if (shim_spec_load_file(path, spec, &err) < 0 ||
+      node_facts_fill(*policy, *spec, NULL, &err) < 0) {
+    shim_spec_free(*spec);
+    shim_policy_free(*policy);
+    *spec = NULL;
+    *policy = NULL;
+    return shimctl_fail(path, &err);
+  }
+  return 0;
 }
 
 int shimctl_write(const char *path, const char *data) {

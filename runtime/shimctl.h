@@ -14,11 +14,16 @@ int shimctl_fail(const char *what, const shim_error *err);
 int shimctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* --format text|json; a usage error (EXIT_BAD_INPUT) otherwise. */
 int shimctl_format(const char *arg, shim_format *out);
+
 /* Loads --policy FILE, or the embedded default when path is NULL. */
 int shimctl_load_policy(const char *path, shim_policy **out);
-
-/* CONFIG.json as given, or BUNDLE/config.json for a directory. */
-void shimctl_spec_path(const char *arg, char *path, size_t size);
+/* What check and harden start from: the spec arg names (CONFIG.json, or
+ * BUNDLE/config.json for a directory; its path in path[]), loaded strictly
+ * with the node's facts about it, and the policy (--policy FILE or the
+ * embedded default).  0, or EXIT_BAD_INPUT after saying why (what was
+ * loaded is freed). */
+int shimctl_load(const char *arg, const char *policy_path, char *path, size_t size,
+                 shim_policy **policy, shim_spec **spec);
 /* Writes data to path through a temporary file and rename(2), so that
  * readers never see half a file; "-" is stdout. */
 int shimctl_write(const char *path, const char *data);

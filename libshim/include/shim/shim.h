@@ -275,7 +275,11 @@ SHIM_API const shim_finding *shim_report_change_get(const shim_report *report,
  *   no-new-privileges  process.noNewPrivileges = true
  *   proc-unmasked      the policy's maskedPaths and readonlyPaths added
  *   host-namespaces    a cgroup namespace added when missing
+ *   host-mounts        read-only binds for the policy's readOnlySources
+ *   user-namespace     (shim_harden_userns only) the namespace and maps
  *   pids-limit         the policy's limit when none is set
+ *   rlimits            the policy's limits
+ *   metadata-server    the runtime's blocking hook (shim_policy_set_runtime)
  *   apparmor           "unconfined" replaced by the policy's profile, if any
  *   seccomp            the policy's profile; a profile the spec already has
  *                      is combined with it so that a call is allowed only
