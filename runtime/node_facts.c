@@ -50,24 +50,41 @@ static void read_maps(const char *proc_dir, shim_userns_facts *out) {
     out->verified = 1;
 }
 
-void node_userns_facts(const char *path, shim_userns_facts *out) {
-  *out = (shim_userns_facts){0};
+int node_ns_open(const char *path, int clone_flag, const char *kind, char *why,
+                 size_t why_size) {
   /* Look before opening for real: opening an arbitrary path as root can
-   * have side effects (a device), so only an nsfs file is ever read. */
+   * have side effects (a device), so only an nsfs file is ever opened,
+   * and through the O_PATH descriptor, so that it is the file looked at. */
   int pfd = open(path, O_PATH | O_CLOEXEC), fd = -1;
   struct statfs sfs;
-  struct stat st, self;
   char fd_path[64];
   snprintf(fd_path, sizeof fd_path, "/proc/self/fd/%d", pfd);
   if (pfd < 0)
-    snprintf(out->why, sizeof out->why, "cannot open %s: %s", path, strerror(errno));
+    snprintf(why, why_size, "cannot open %s: %s", path, strerror(errno));
   else if (fstatfs(pfd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC)
-    snprintf(out->why, sizeof out->why, "%s is not a namespace", path);
+    snprintf(why, why_size, "%s is not a namespace", path);
   else if ((fd = open(fd_path, O_RDONLY | O_CLOEXEC)) < 0 ||
-           ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWUSER || fstat(fd, &st) < 0)
-    snprintf(out->why, sizeof out->why, "%s is not a user namespace", path);
-  else if (stat("/proc/self/ns/user", &self) == 0 && self.st_ino == st.st_ino &&
-           self.st_dev == st.st_dev) {
+           ioctl(fd, NS_GET_NSTYPE) != clone_flag)
+    snprintf(why, why_size, "%s is not a %s namespace", path, kind);
+  if (pfd >= 0)
+    close(pfd);
+  if (*why && fd >= 0) {
+    close(fd);
+    fd = -1;
+  }
+  return fd;
+}
+
+void node_userns_facts(const char *path, shim_userns_facts *out) {
+  *out = (shim_userns_facts){0};
+  int fd = node_ns_open(path, CLONE_NEWUSER, "user", out->why, sizeof out->why);
+  struct stat st, self;
+  if (fd < 0)
+    return; /* out->why says what path is instead */
+  if (fstat(fd, &st) < 0) {
+    snprintf(out->why, sizeof out->why, "cannot stat %s: %s", path, strerror(errno));
+  } else if (stat("/proc/self/ns/user", &self) == 0 && self.st_ino == st.st_ino &&
+             self.st_dev == st.st_dev) {
     out->id = st.st_ino; /* the host's own: no child can enter it anew */
     read_maps("/proc/self", out);
   } else {
@@ -88,10 +105,7 @@ void node_userns_facts(const char *path, shim_userns_facts *out) {
     if (pid > 0)
       waitpid(pid, NULL, 0);
   }
-  if (fd >= 0)
-    close(fd);
-  if (pfd >= 0)
-    close(pfd);
+  close(fd);
 }
 
 /* The kubelet's entry of /etc/subuid or /etc/subgid ("kubelet:START:COUNT",

@@ -4,6 +4,14 @@
 #define SHIM_NODE_FACTS_H
 
 #include <shim/shim.h>
+#include <stddef.h>
+
+/* Opens the namespace at path for reading (setns, ioctls) when it is one
+ * of type clone_flag (CLONE_NEWUSER, ...), never anything else: an fd, or
+ * -1 with why[] saying what path is instead ("... is not a KIND
+ * namespace").  why[] must start empty. */
+int node_ns_open(const char *path, int clone_flag, const char *kind, char *why,
+                 size_t why_size);
 
 /* Probes the user namespace at path: that it is one (nsfs, NS_GET_NSTYPE),
  * which (its inode), and its uid_map and gid_map, read from a child that

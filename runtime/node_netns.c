@@ -1,16 +1,13 @@
 /* The network namespace's sysctls, written from the host. */
 #include "config.h"
 #include "node_netns.h"
+#include "node_facts.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
-#include <linux/nsfs.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,15 +36,12 @@ int node_netns_sysctls(const shim_spec *spec, char *why, size_t why_size) {
   const char *netns, *key, *value;
   if (shim_userns_net_sysctl(spec, 0, &netns, &key, &value) != 1)
     return 0;
-  int fd = open(netns, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), pipefd[2] = {-1, -1};
-  struct statfs sfs;
-  int ret = -1;
+  *why = '\0';
+  int fd = node_ns_open(netns, CLONE_NEWNET, "network", why, why_size), pipefd[2] = {-1, -1};
   if (fd < 0)
-    snprintf(why, why_size, "cannot open the network namespace %s: %s", netns, strerror(errno));
-  else if (fstatfs(fd, &sfs) < 0 || sfs.f_type != NSFS_MAGIC ||
-           ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET)
-    snprintf(why, why_size, "%s is not a network namespace", netns);
-  else if (pipe2(pipefd, O_CLOEXEC) < 0)
+    return -1; /* why says what netns is instead */
+  int ret = -1;
+  if (pipe2(pipefd, O_CLOEXEC) < 0)
     snprintf(why, why_size, "pipe: %s", strerror(errno));
   else {
     /* A child: this process stays in the host's network namespace. */
@@ -70,7 +64,6 @@ int node_netns_sysctls(const shim_spec *spec, char *why, size_t why_size) {
       snprintf(why, why_size, "the process setting the pod's sysctls failed");
     close(pipefd[0]);
   }
-  if (fd >= 0)
-    close(fd);
+  close(fd);
   return ret;
 }
