@@ -56,26 +56,9 @@ finding(struct ctx *c, enum control ctl, enum fixable fix, const char *pointer,
 
 /* ---- host-namespaces ------------------------------------------------------ */
 
-static const struct ns_kind {
-  const char *type;      /* in the spec */
-  const char *proc_name; /* in /proc/PID/ns */
-  int clone_flag;
-  bool required;   /* a missing entry means the host's */
-  const char *k8s; /* the pod setting that shares the host's */
-} ns_kinds[] = {
-    {"network", "net", CLONE_NEWNET, true, "hostNetwork: true"},
-    {"uts", "uts", CLONE_NEWUTS, true, "hostNetwork: true"},
-    {"pid", "pid", CLONE_NEWPID, true, "hostPID: true"},
-    {"ipc", "ipc", CLONE_NEWIPC, true, "hostIPC: true"},
-    {"mount", "mnt", CLONE_NEWNS, true, NULL},
-    {"cgroup", "cgroup", CLONE_NEWCGROUP, false, NULL},
-    {"user", "user", CLONE_NEWUSER, false, NULL},
-    {"time", "time", CLONE_NEWTIME, false, NULL},
-};
-
 static void check_host_namespaces(struct ctx *c) {
   const struct jnode *nss = jv_get(jv_get(c->root, "linux"), "namespaces");
-  bool seen[ARRAY_SIZE(ns_kinds)] = {0};
+  bool seen[NS_KINDS] = {0};
   struct jptr p = {0};
   jptr_push_key(&p, "linux");
   jptr_push_key(&p, "namespaces");
@@ -84,36 +67,28 @@ static void check_host_namespaces(struct ctx *c) {
     size_t mark = jptr_push_index(&p, i);
     const char *type = jv_str(jv_get(ns, "type"));
     const char *path = jv_str(jv_get(ns, "path"));
-    size_t k = 0;
-    while (k < ARRAY_SIZE(ns_kinds) && (!type || strcmp(ns_kinds[k].type, type)))
-      k++;
-    if (k == ARRAY_SIZE(ns_kinds)) {
+    const struct ns_kind *kind = ns_kind_find(type);
+    char why[PATH_MAX + 128];
+    if (!kind) {
       finding(c, CONTROL_HOST_NAMESPACES, UNFIXABLE, p.buf, NULL,
               "namespace entry without a known type");
-    } else if (seen[k]) {
+    } else if (seen[kind - ns_kinds]) {
       finding(c, CONTROL_HOST_NAMESPACES, UNFIXABLE, p.buf, NULL,
               "second %s namespace entry: ambiguous", type);
     } else if (path && *path) {
-      char why[PATH_MAX + 128];
-      switch (ns_classify(path, ns_kinds[k].proc_name, ns_kinds[k].clone_flag,
-                          why, sizeof why)) {
-      case NS_HOST:
-        finding(c, CONTROL_HOST_NAMESPACES, UNFIXABLE, p.buf, ns_kinds[k].k8s,
-                "joins the host %s namespace (%s)", type, path);
-        break;
-      case NS_BAD_PATH:
+      const shim_fact *f = spec_fact(c->spec, SHIM_FACT_NAMESPACE, path, kind->clone_flag);
+      if (!fact_namespace_ok(f, path, type, why, sizeof why))
         finding(c, CONTROL_HOST_NAMESPACES, UNFIXABLE, p.buf, NULL,
                 "%s namespace path cannot be verified: %s", type, why);
-        break;
-      case NS_OTHER:
-        break;
-      }
+      else if (f->host)
+        finding(c, CONTROL_HOST_NAMESPACES, UNFIXABLE, p.buf, kind->k8s,
+                "joins the host %s namespace (%s)", type, path);
     }
-    if (k < ARRAY_SIZE(ns_kinds))
-      seen[k] = true;
+    if (kind)
+      seen[kind - ns_kinds] = true;
     jptr_pop(&p, mark);
   }
-  for (size_t k = 0; k < ARRAY_SIZE(ns_kinds); k++) {
+  for (size_t k = 0; k < NS_KINDS; k++) {
     if (seen[k])
       continue;
     if (ns_kinds[k].required)
@@ -381,7 +356,8 @@ static size_t check_device_nodes(struct ctx *c, const char *k8s,
               "host device %s (%s %lld:%lld) is not listed in "
               "controls.host-devices.allowed", path ? path : "?",
               type ? type : "?", (long long)major, (long long)minor);
-    } else if (device_host_node(path, major, minor, why, sizeof why) < 0) {
+    } else if (device_host_node(spec_fact(c->spec, SHIM_FACT_FILE, path, 0), path, major,
+                                minor, why, sizeof why) < 0) {
       finding(c, CONTROL_HOST_DEVICES, UNFIXABLE, p.buf, k8s,
               "host device %s (c %lld:%lld): %s", path, (long long)major,
               (long long)minor, why);
@@ -562,12 +538,15 @@ static void check_bind_source(struct ctx *c, const char *ptr,
             "bind source \"%s\" is not a clean absolute path", source);
     return;
   }
-  char canon[PATH_MAX], real[PATH_MAX];
+  char canon[PATH_MAX];
   path_canonical(source, canon, sizeof canon);
-  /* The file system decides what a path names: resolve links so that a
-   * link planted below an allowed directory cannot lead elsewhere.
-   * A source that does not exist yet is judged by its name. */
-  bool resolved = realpath(source, real) != NULL;
+  /* The file system decides what a path names: the host's resolution of
+   * links keeps a link planted below an allowed directory from leading
+   * elsewhere.  A source that does not exist yet (or that no fact
+   * resolves) is judged by its name. */
+  const shim_fact *f = spec_fact(c->spec, SHIM_FACT_FILE, source, 0);
+  const char *real = f && !f->error ? f->resolved : NULL;
+  bool resolved = real != NULL;
   enum source_list list = source_list_of(c->policy, source);
   if (on(c, CONTROL_HOST_MOUNTS)) {
     if (list == SOURCES_NONE)
@@ -582,7 +561,6 @@ static void check_bind_source(struct ctx *c, const char *ptr,
   }
   if (on(c, CONTROL_RUNTIME_SOCKETS)) {
     const struct strlist *socks = &c->policy->sockets;
-    struct stat st;
     for (size_t i = 0; i < socks->count; i++)
       if (path_has_prefix(socks->items[i], canon) ||
           (resolved && path_has_prefix(socks->items[i], real))) {
@@ -596,7 +574,7 @@ static void check_bind_source(struct ctx *c, const char *ptr,
         (!resolved || strcmp(real, canon) == 0))
       return;
     size_t n = strlen(canon);
-    if ((resolved && stat(real, &st) == 0 && S_ISSOCK(st.st_mode)) ||
+    if ((resolved && S_ISSOCK(f->mode)) ||
         (n > 5 && strcmp(canon + n - 5, ".sock") == 0))
       finding(c, CONTROL_RUNTIME_SOCKETS, UNFIXABLE, ptr, k8s,
               "bind-mounts the socket %s", source);
@@ -773,7 +751,7 @@ static void check_hooks(struct ctx *c) {
       if (runtime_stage && is_metadata_hook(c->policy, hook))
         continue;
       char why[PATH_MAX + 256];
-      if (hook_judge(&c->policy->hooks, stage, hook, why, sizeof why) == 0)
+      if (hook_judge(&c->policy->hooks, c->spec, stage, hook, why, sizeof why) == 0)
         continue;
       size_t mark = jptr_push_index(&p, i);
       finding(c, CONTROL_HOOKS, UNFIXABLE, p.buf, NULL, "%s hook %s: %s", stage,
@@ -926,7 +904,7 @@ int shim_check(const shim_policy *policy, const shim_spec *spec,
   for (size_t i = 0; i < ARRAY_SIZE(checks); i++)
     if (on(&c, checks[i].control))
       checks[i].run(&c);
-  /* One pass over the mounts serves four controls (one realpath each). */
+  /* One pass over the mounts serves four controls. */
   check_mounts(&c);
   if (c.ret < 0) {
     shim_report_free(c.report);

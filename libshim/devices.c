@@ -1,7 +1,7 @@
 /*
  * Device nodes the admin allows (controls.host-devices.allowed): reading
  * the rules from a policy, rendering them, and matching a spec's device
- * against them and against the node the host really has.
+ * against them and against the node the host really has (a host fact).
  *
  * A rule: {"path": "/dev/nvidia[0-9]*", "type": "c", "major": 195,
  *          "minors": [0, 253], "access": "rw"}
@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 
 #define MINOR_MAX ((INT64_C(1) << 20) - 1) /* the kernel's MINORBITS */
 #define MAJOR_MAX ((INT64_C(1) << 12) - 1)
@@ -140,23 +139,18 @@ const struct device_rule *device_rule_find(const struct rules *devices,
   return NULL;
 }
 
-int device_host_node(const char *path, int64_t major, int64_t minor, char *why,
-                     size_t why_size) {
-  struct stat st;
-  /* lstat: a link would let the name point at another device. */
-  if (lstat(path, &st) < 0) {
-    snprintf(why, why_size, "the host has no node %s (%s)", path, strerror(errno));
-    return -1;
-  }
-  if (!S_ISCHR(st.st_mode)) {
+int device_host_node(const shim_fact *f, const char *path, int64_t major,
+                     int64_t minor, char *why, size_t why_size) {
+  if (!f)
+    snprintf(why, why_size, "no host facts say what the host has at %s", path);
+  else if (f->error)
+    snprintf(why, why_size, "the host has no node %s (%s)", path, strerror(f->error));
+  else if (f->link || !S_ISCHR(f->mode)) /* a link could lead to another device */
     snprintf(why, why_size, "the host's %s is not a character device", path);
-    return -1;
-  }
-  if ((int64_t)major(st.st_rdev) != major || (int64_t)minor(st.st_rdev) != minor) {
-    snprintf(why, why_size, "the host's %s is c %u:%u, not %lld:%lld", path,
-             major(st.st_rdev), minor(st.st_rdev), (long long)major,
-             (long long)minor);
-    return -1;
-  }
-  return 0;
+  else if (f->major != major || f->minor != minor)
+    snprintf(why, why_size, "the host's %s is c %u:%u, not %lld:%lld", path, f->major,
+             f->minor, (long long)major, (long long)minor);
+  else
+    return 0;
+  return -1;
 }

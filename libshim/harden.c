@@ -18,6 +18,7 @@
 
 struct hctx {
   const shim_policy *policy;
+  const shim_spec *spec; /* the spec being hardened: its host facts */
   json_t *doc;
   shim_report *report;
   int ret; /* first allocation failure */
@@ -238,11 +239,11 @@ static void harden_userns_binds(struct hctx *h) {
   json_array_foreach(json_object_get(h->doc, "mounts"), i, m) {
     bool recursive;
     const char *source = bind_source(m, &recursive);
-    struct statvfs st;
-    if (!source || statvfs(source, &st) < 0)
+    const shim_fact *f = source ? spec_fact(h->spec, SHIM_FACT_FILE, source, 0) : NULL;
+    if (!f || f->error)
       continue;
     for (size_t k = 0; k < ARRAY_SIZE(locked); k++) {
-      if (!(st.f_flag & locked[k].flag) ||
+      if (!(f->mount_flags & locked[k].flag) ||
           has_option(json_object_get(m, "options"), locked[k].option))
         continue;
       add_option(h, m, locked[k].option);
@@ -465,7 +466,7 @@ static int harden_seccomp(struct hctx *h, const shim_spec *spec, uint64_t boundi
      * RuntimeDefault): keep only what both allow. */
     const struct jnode *tree = jv_get(jv_get(spec->tree.nodes, "linux"), "seccomp");
     if ((ret = seccomp_from_tree(tree, "/linux/seccomp", &spec_profile, err)) < 0 ||
-        (ret = seccomp_resolve(spec_profile, bounding, NULL, &theirs, err)) < 0 ||
+        (ret = seccomp_resolve(spec_profile, bounding, h->policy->kernel, NULL, &theirs, err)) < 0 ||
         (ret = seccomp_intersect(&pol, &theirs, &both, &narrowed, err)) < 0)
       return ret;
     result = &both;
@@ -507,8 +508,8 @@ static int verify(const shim_policy *policy, const shim_spec *spec, const char *
   shim_spec *again = NULL;
   shim_report *recheck = NULL;
   int ret = shim_spec_load_data(text, strlen(text), &again, err);
-  if (ret == 0) /* the same namespaces: the same host facts */
-    spec_copy_facts(again, spec);
+  if (ret == 0) /* the same namespaces and sources: the same host facts */
+    ret = spec_copy_facts(again, spec, err);
   if (ret == 0)
     ret = shim_check(policy, again, &recheck, err);
   for (size_t i = 0; ret == 0 && i < shim_report_count(recheck); i++) {
@@ -544,7 +545,7 @@ int shim_harden_userns(const shim_policy *policy, const shim_spec *spec,
                      "the spec is rejected: hardening cannot make it safe");
   }
   _cleanup_json_ json_t *doc = jtree_to_json(spec->tree.nodes);
-  struct hctx h = {.policy = policy, .doc = doc, .report = report};
+  struct hctx h = {.policy = policy, .spec = spec, .doc = doc, .report = report};
   uint64_t bounding = policy->caps_allowed;
   if (!doc)
     ret = error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
@@ -609,8 +610,8 @@ int shim_harden_process(const shim_policy *policy, const shim_spec *container,
   shim_spec *spec = NULL;
   if ((ret = shim_spec_load_data(text, strlen(text), &spec, err)) < 0)
     return ret;
-  spec_copy_facts(spec, container);
-  ret = shim_harden(policy, spec, &hardened, report, err);
+  if ((ret = spec_copy_facts(spec, container, err)) == 0)
+    ret = shim_harden(policy, spec, &hardened, report, err);
   shim_spec_free(spec);
   if (ret < 0)
     return ret;

@@ -1,7 +1,7 @@
 /*
  * Hooks the admin allows (controls.hooks.allowed): reading the rules from
  * a policy, rendering them, and judging a spec's hook against them and
- * against the executable the host really has.  Hooks run as host root
+ * against the program the host really has (a host fact).  Hooks run as host root
  * (prestart, createRuntime, poststart, poststop) or in the container's
  * namespaces before its process (createContainer, startContainer): a hook
  * is the container's way to run host code, so only listed programs with
@@ -20,14 +20,10 @@
 #include "config.h"
 #include "internal.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 static const char *const stage_names[] = {"prestart",       "createRuntime",
                                           "createContainer", "startContainer",
@@ -215,40 +211,35 @@ static bool env_allowed(const struct strlist *pats, const struct jnode *env,
   return true;
 }
 
-/* The executable as the host has it: root's alone, and its digest when the
- * rule gives one. */
-static int host_executable(const struct hook_rule *r, char *why, size_t size) {
-  _cleanup_close_ int fd = open(r->path, O_RDONLY | O_CLOEXEC);
-  struct stat st;
-  if (fd < 0 || fstat(fd, &st) < 0) {
-    snprintf(why, size, "%s cannot be read on this host (%s)", r->path, strerror(errno));
-    return -1;
-  }
-  if (!S_ISREG(st.st_mode) || st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+/* The program as the host has it (a host fact): root's alone, and with
+ * the rule's digest when it gives one. */
+static int host_program(const struct hook_rule *r, const shim_spec *spec, char *why,
+                        size_t size) {
+  const shim_fact *f = spec_fact(spec, SHIM_FACT_PROGRAM, r->path, 0);
+  if (!f)
+    snprintf(why, size, "no host facts say what %s is", r->path);
+  else if (f->error)
+    snprintf(why, size, "%s cannot be read on this host (%s)", r->path, strerror(f->error));
+  else if (!S_ISREG(f->mode) || f->owner != 0 || (f->mode & (S_IWGRP | S_IWOTH)))
     snprintf(why, size, "%s is not a regular file owned by root and writable "
                         "by root alone", r->path);
-    return -1;
-  }
-  if (!r->sha256[0])
+  else if (r->sha256[0] && strcmp(f->sha256, r->sha256) != 0)
+    snprintf(why, size, "%s has sha256 %s, not the policy's %s", r->path,
+             *f->sha256 ? f->sha256 : "(none given)", r->sha256);
+  else
     return 0;
-  char hex[65] = "";
-  void *map = st.st_size ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)
-                         : NULL;
-  if (st.st_size && map == MAP_FAILED) {
-    snprintf(why, size, "%s cannot be read on this host (%s)", r->path, strerror(errno));
-    return -1;
-  }
-  sha256_hex(map, (size_t)st.st_size, hex);
-  if (map)
-    munmap(map, (size_t)st.st_size);
-  if (strcmp(hex, r->sha256) != 0) {
-    snprintf(why, size, "%s has sha256 %s, not the policy's %s", r->path, hex, r->sha256);
-    return -1;
-  }
-  return 0;
+  return -1;
 }
 
-int hook_judge(const struct rules *hooks, const char *stage,
+bool hook_rule_names(const struct rules *hooks, const char *path) {
+  const struct hook_rule *rules = hooks->items;
+  for (size_t i = 0; path && i < hooks->count; i++)
+    if (strcmp(rules[i].path, path) == 0)
+      return true;
+  return false;
+}
+
+int hook_judge(const struct rules *hooks, const shim_spec *spec, const char *stage,
                const struct jnode *hook, char *why, size_t size) {
   const struct hook_rule *rules = hooks->items;
   const char *path = jv_str(jv_get(hook, "path"));
@@ -274,7 +265,7 @@ int hook_judge(const struct rules *hooks, const char *stage,
       snprintf(why, size, "environment entry \"%.64s\" matches none of "
                           "controls.hooks.allowed[%zu].env", bad, i);
     else
-      return host_executable(r, why, size);
+      return host_program(r, spec, why, size);
   }
   return -1;
 }

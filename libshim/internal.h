@@ -146,16 +146,30 @@ int schema_validate_spec(const struct jnode *root, shim_error *err);
 
 struct shim_spec {
   struct jtree tree; /* validated: readers can trust every field's type */
-  bool has_userns_facts;
-  shim_userns_facts userns_facts; /* shim_spec_set_userns_facts */
+  shim_fact *facts;  /* shim_spec_set_facts: the answered ones, sorted */
+  size_t nfacts;
 };
 
+/* ---- Host facts (facts.c, questions.c) ------------------------------------ */
+
+/* The caller's answer about path, NULL when it gave none.  ns_type counts
+ * for NAMESPACE facts only. */
+const shim_fact *spec_fact(const shim_spec *spec, shim_fact_kind kind, const char *path,
+                           int ns_type);
 /* A spec made from another one's text (hardened, or with another process)
- * joins the same namespaces: it gets the other's host facts. */
-static inline void spec_copy_facts(shim_spec *to, const shim_spec *from) {
-  to->has_userns_facts = from->has_userns_facts;
-  to->userns_facts = from->userns_facts;
-}
+ * joins the same namespaces and binds the same sources: it gets copies of
+ * the other's facts.  0 or -SHIM_ERR_NOMEM. */
+int spec_copy_facts(shim_spec *to, const shim_spec *from, shim_error *err);
+void spec_free_facts(shim_spec *spec);
+/* Orders facts by (kind, ns_type, path), spec_fact's key; facts_sort
+ * sorts an array so. */
+int fact_cmp(const shim_fact *a, const shim_fact *b);
+void facts_sort(shim_fact *facts, size_t count);
+/* What is wrong with the namespace fact f about path, of kind ("network"),
+ * for a container to join it: why[] filled and false, or true when f says
+ * it is a namespace of its type (f->host then tells whose). */
+bool fact_namespace_ok(const shim_fact *f, const char *path, const char *kind,
+                       char *why, size_t why_size);
 
 /* ---- Controls ------------------------------------------------------------- */
 
@@ -272,12 +286,14 @@ struct shim_policy {
   /* shim_policy_set_delegate: "" and 0 while unknown */
   char delegate[64];
   unsigned int delegate_features;
+  /* shim_policy_set_kernel: major << 16 | minor, 0 while unknown */
+  unsigned kernel;
 };
 
 /* ---- User namespaces (userns.c, idmap.c) --------------------------------------- */
 
 /* The verdict on the user namespace a spec joins by path, from the facts
- * the caller set (shim_spec_set_userns_facts): BAD with why[] filled when
+ * the caller set (shim_spec_set_facts): BAD with why[] filled when
  * it cannot be verified or may not be used; POOL: a range of the pool
  * (shared with the container that holds it); POD: a Kubernetes pod's,
  * from the kubelet (hostUsers: false), fit for a pod.  *out is its range,
@@ -318,15 +334,17 @@ void rules_clear(const struct rule_kind *kind, struct rules *rules);
 const struct device_rule *device_rule_find(const struct rules *devices,
                                            const char *path, int64_t major,
                                            int64_t minor);
-/* 0 when the host's node at path is character device major:minor; else -1
- * with why[] filled. */
-int device_host_node(const char *path, int64_t major, int64_t minor, char *why,
-                     size_t why_size);
+/* 0 when the host's node at path, as fact f (NULL: none) says, is
+ * character device major:minor; else -1 with why[] filled. */
+int device_host_node(const shim_fact *f, const char *path, int64_t major,
+                     int64_t minor, char *why, size_t why_size);
 /* 0 when a rule of hooks allows hook (a spec hook object) at stage and the
- * host's executable passes the rule's file checks; else -1 with why[]
- * filled, naming the policy field that would allow it. */
-int hook_judge(const struct rules *hooks, const char *stage,
+ * host's program, as spec's facts say, passes the rule's file checks; else
+ * -1 with why[] filled, naming the policy field that would allow it. */
+int hook_judge(const struct rules *hooks, const shim_spec *spec, const char *stage,
                const struct jnode *hook, char *why, size_t why_size);
+/* Whether a rule of hooks names the program path. */
+bool hook_rule_names(const struct rules *hooks, const char *path);
 
 /* ---- The metadata server (metadata.c) ------------------------------------------------------ */
 
@@ -347,18 +365,19 @@ void cap_to_name(int cap, char *buf, size_t size);
 
 /* ---- Host namespaces (ns.c) ----------------------------------------------- */
 
-enum ns_verdict {
-  NS_OTHER,    /* a namespace of the right type that is not init's */
-  NS_HOST,     /* init's own namespace */
-  NS_BAD_PATH, /* cannot be opened, or not a namespace of that type */
-};
+/* ---- Namespace kinds (ns.c) ----------------------------------------------- */
 
-/* Compares the namespace at path with init's (/proc/1/ns/<proc_name>)
- * and our own (/proc/self/ns/<proc_name>);
- * clone_flag is the CLONE_NEW* the namespace must be of.  On NS_BAD_PATH,
- * why[] says what went wrong. */
-enum ns_verdict ns_classify(const char *path, const char *proc_name,
-                            int clone_flag, char *why, size_t why_size);
+struct ns_kind {
+  const char *type;      /* in the spec */
+  const char *proc_name; /* in /proc/PID/ns */
+  int clone_flag;
+  bool required;   /* a missing entry means the host's */
+  const char *k8s; /* the pod setting that shares the host's */
+};
+enum { NS_KINDS = 8 };
+extern const struct ns_kind ns_kinds[NS_KINDS];
+/* The kind of a spec's namespace type ("network"), NULL when unknown. */
+const struct ns_kind *ns_kind_find(const char *type);
 
 /* ---- Paths (path.c) ------------------------------------------------------- */
 
@@ -420,10 +439,14 @@ const char *seccomp_digest(const shim_seccomp *p);
 int seccomp_from_tree(const struct jnode *doc, const char *base_pointer,
                       shim_seccomp **out, shim_error *err);
 /* The rules that apply to a container with these bounding capabilities on
- * this machine; a non-NULL deny_action replaces deliberate denials. */
-int seccomp_resolve(const shim_seccomp *p, uint64_t bounding,
+ * this machine's ABI and kernel (0: older than any minKernel); a non-NULL
+ * deny_action replaces deliberate denials. */
+int seccomp_resolve(const shim_seccomp *p, uint64_t bounding, unsigned kernel,
                     const uint32_t *deny_action, struct sc_filter *out,
                     shim_error *err);
+/* "6.1.0-28-amd64" as seccomp_resolve's kernel (major << 16 | minor), 0
+ * when it does not start with a number. */
+unsigned seccomp_parse_kernel(const char *release);
 /* The policy's profile resolved as hardening applies it. */
 int seccomp_policy_filter(const shim_policy *policy, uint64_t bounding,
                           struct sc_filter *out, shim_error *err);

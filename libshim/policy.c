@@ -585,6 +585,17 @@ int shim_policy_set_delegate(shim_policy *policy, const char *version,
   return 0;
 }
 
+int shim_policy_set_kernel(shim_policy *policy, const char *release, shim_error *err) {
+  if (!policy || !release)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no policy or kernel release");
+  unsigned kernel = seccomp_parse_kernel(release);
+  if (!kernel)
+    return error_set(err, SHIM_ERR_INVAL, NULL,
+                     "kernel release \"%.64s\" does not start with MAJOR.MINOR", release);
+  policy->kernel = kernel;
+  return 0;
+}
+
 int shim_policy_load_file(const char *path, shim_policy **out,
                           shim_error *err) {
   return LOAD_FILE(path, shim_policy_load_data, out, err);

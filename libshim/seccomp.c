@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 /* Rules (one per syscall name of an entry) in one profile: a few hundred
@@ -97,14 +96,14 @@ struct host {
   unsigned kernel;         /* major << 16 | minor */
 };
 
-static unsigned parse_kernel(const char *s) {
+unsigned seccomp_parse_kernel(const char *s) {
   unsigned major = 0, minor = 0;
   if (sscanf(s, "%u.%u", &major, &minor) < 1)
     return 0;
   return major << 16 | (minor & 0xffff);
 }
 
-static void host_get(struct host *h) {
+static void host_get(struct host *h, unsigned kernel) {
   static const struct {
     uint32_t arch;
     const char *name, *go;
@@ -118,15 +117,12 @@ static void host_get(struct host *h) {
       {SCMP_ARCH_RISCV64, "SCMP_ARCH_RISCV64", "riscv64"},
   };
   uint32_t native = seccomp_arch_native();
-  *h = (struct host){.arch = native, .arch_name = "?", .go_arch = "?"};
+  *h = (struct host){.arch = native, .arch_name = "?", .go_arch = "?", .kernel = kernel};
   for (size_t i = 0; i < ARRAY_SIZE(arches); i++)
     if (arches[i].arch == native) {
       h->arch_name = arches[i].name;
       h->go_arch = arches[i].go;
     }
-  struct utsname u;
-  if (uname(&u) == 0)
-    h->kernel = parse_kernel(u.release);
 }
 
 /* ---- The profile ------------------------------------------------------------ */
@@ -332,7 +328,7 @@ static int load_condition(struct loader *l, const struct jnode *obj,
   const struct jnode *mk = jv_get(v, "minKernel");
   if (ret == 0 && mk) {
     jptr_push_key(&l->ptr, "minKernel");
-    if (mk->type != J_STRING || !(out->min_kernel = parse_kernel(mk->v.str)))
+    if (mk->type != J_STRING || !(out->min_kernel = seccomp_parse_kernel(mk->v.str)))
       return bad(l, "expected a kernel version such as \"5.8\"");
   }
   if (ret < 0)
@@ -641,11 +637,11 @@ static bool condition_holds(const struct condition *c, const struct host *h,
 /* The rules that apply to a container with these bounding capabilities,
  * on this machine; deny_action (when not 0) replaces the action of every
  * rule that denies (the policy's "denyAction" and warn mode). */
-int seccomp_resolve(const shim_seccomp *p, uint64_t bounding,
+int seccomp_resolve(const shim_seccomp *p, uint64_t bounding, unsigned kernel,
                     const uint32_t *deny_action, struct sc_filter *out,
                     shim_error *err) {
   struct host h;
-  host_get(&h);
+  host_get(&h, kernel);
   *out = (struct sc_filter){.default_action = p->default_action};
   out->rules = calloc(p->count + 1, sizeof *out->rules);
   bool *applies = calloc(p->nentries + 1, sizeof *applies);
@@ -1162,7 +1158,7 @@ int seccomp_policy_filter(const shim_policy *policy, uint64_t bounding,
     deny = SCMP_ACT_LOG, replace = &deny;
   else if (policy->seccomp_deny && strcmp(policy->seccomp_deny, "kill") == 0)
     deny = SCMP_ACT_KILL_PROCESS, replace = &deny;
-  int ret = seccomp_resolve(policy->seccomp, bounding, replace, out, err);
+  int ret = seccomp_resolve(policy->seccomp, bounding, policy->kernel, replace, out, err);
   if (ret < 0)
     return ret;
   bool has = false;
@@ -1181,7 +1177,7 @@ static int filter_for(const shim_policy *policy, const shim_seccomp *profile,
     return error_set(err, SHIM_ERR_INVAL, NULL, "no policy");
   if (!profile || profile == policy->seccomp)
     return seccomp_policy_filter(policy, policy->caps_allowed, out, err);
-  return seccomp_resolve(profile, policy->caps_allowed, NULL, out, err);
+  return seccomp_resolve(profile, policy->caps_allowed, policy->kernel, NULL, out, err);
 }
 
 void cleanup_filterp(struct sc_filter *f) { sc_filter_clear(f); }

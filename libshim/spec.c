@@ -39,6 +39,7 @@ void shim_spec_free(shim_spec *spec) {
   if (!spec)
     return;
   jtree_free(&spec->tree);
+  spec_free_facts(spec);
   free(spec);
 }
 

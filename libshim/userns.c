@@ -6,17 +6,11 @@
 #include "config.h"
 #include "internal.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 bool userns_in_pool(const shim_policy *policy, int64_t host_id, int64_t size) {
   int64_t end = policy->userns_start + policy->userns_range_size * policy->userns_ranges;
@@ -77,13 +71,6 @@ int shim_userns_joined_path(const shim_policy *policy, const shim_spec *spec, ch
   return (size_t)n >= size ? -SHIM_ERR_LIMIT : path ? 1 : 2;
 }
 
-void shim_spec_set_userns_facts(shim_spec *spec, const shim_userns_facts *facts) {
-  if (!spec)
-    return;
-  spec->has_userns_facts = facts != NULL;
-  spec->userns_facts = facts ? *facts : (shim_userns_facts){0};
-}
-
 /* Kubernetes leaves host ids below 65536 to the node's own users, and
  * gives a pod 65536 ids. */
 enum { POD_IDS = 65536 };
@@ -98,8 +85,9 @@ static bool spec_maps_are(const struct jnode *list, const shim_idmap *map) {
 
 int userns_judge_joined(const shim_policy *policy, const shim_spec *spec,
                         const char *path, shim_userns *out, char *why, size_t why_size) {
-  const shim_userns_facts *f = &spec->userns_facts;
-  const shim_idmap *u = &f->uid;
+  const shim_fact *f = spec_fact(spec, SHIM_FACT_NAMESPACE, path, CLONE_NEWUSER);
+  static const shim_idmap none;
+  const shim_idmap *u = f ? &f->uid : &none;
   *out = (shim_userns){.host_id = u->host_id, .size = u->size};
   snprintf(out->join, sizeof out->join, "%s", path);
   int64_t end = (int64_t)u->host_id + u->size;
@@ -107,10 +95,10 @@ int userns_judge_joined(const shim_policy *policy, const shim_spec *spec,
   int64_t kubelet_end = policy->kubelet_id_start + policy->kubelet_ids;
   const struct jnode *linux_ = jv_get(spec->tree.nodes, "linux");
 #define WHY(...) (snprintf(why, why_size, __VA_ARGS__), USERNS_JOINED_BAD)
-  if (!spec->has_userns_facts)
-    return WHY("%s: no host facts say what it is", path);
-  if (!f->verified)
-    return WHY("%s", f->why);
+  if (!fact_namespace_ok(f, path, "user", why, why_size))
+    return USERNS_JOINED_BAD;
+  if (!f->maps_read)
+    return WHY("its uid_map and gid_map cannot be read");
   if (f->uid_ranges != 1 || f->gid_ranges != 1)
     return WHY("its uid_map and gid_map hold %u and %u ranges, not the one "
                "\"0 HOST SIZE\" of a pod", f->uid_ranges, f->gid_ranges);

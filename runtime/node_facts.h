@@ -13,19 +13,21 @@
 int node_ns_open(const char *path, int clone_flag, const char *kind, char *why,
                  size_t why_size);
 
-/* Probes the user namespace at path: that it is one (nsfs, NS_GET_NSTYPE),
- * which (its inode), and its uid_map and gid_map, read from a child that
- * entered it.  Always fills *out; out->verified says whether it is one. */
-void node_userns_facts(const char *path, shim_userns_facts *out);
-
-/* Gives spec the facts its checks need: the user namespace it joins by
- * path, if any (shim_userns_joined_path: a pod's delegate must be known
- * first, node_delegate_tell) (also in *joined unless NULL; all zero for none), and then
- * the kubelet's ids for pods from /etc/subuid and /etc/subgid, when the
+/* Answers every question libshim's checks ask about spec on this node
+ * (shim_spec_questions: the namespaces it joins by path, its bind sources,
+ * device nodes and hook programs) and gives spec the answers; a pod's
+ * delegate must be known first (node_delegate_tell).  The answer about
+ * the user namespace the spec joins (shim_userns_joined_path) also goes to
+ * *joined unless NULL (all zero for none; its strings NULL).  Then the
+ * kubelet's ids for pods from /etc/subuid and /etc/subgid, when the
  * policy names none.  Returns 0, or a negative shim_errc with err filled
  * when the node's answer must stop the caller (the kubelet's ids overlap
  * the pool; subuid and subgid disagree). */
-int node_facts_fill(shim_policy *policy, shim_spec *spec, shim_userns_facts *joined,
+int node_facts_fill(shim_policy *policy, shim_spec *spec, shim_fact *joined,
                     shim_error *err);
+
+/* Tells the policy this node's kernel release (uname), for seccomp
+ * profiles' minKernel. */
+int node_kernel_tell(shim_policy *policy, shim_error *err);
 
 #endif

@@ -93,14 +93,15 @@ static int overlapping(int dirfd, const char *id, const struct pod *p, char *oth
 }
 
 int node_pods_admit(const char *state_dir, const shim_spec *spec,
-                    const shim_userns_facts *facts, const shim_userns *given, char *why,
+                    const shim_fact *joined, const shim_userns *given, char *why,
                     size_t why_size) {
+  bool read = joined->answered && joined->ns_found && joined->maps_read;
   const char *type = shim_spec_annotation(spec, "io.kubernetes.cri.container-type");
   const char *sandbox = shim_spec_annotation(spec, "io.kubernetes.cri.sandbox-id");
   const char *uid = shim_spec_annotation(spec, "io.kubernetes.cri.sandbox-uid");
   /* A pod without a user namespace (hostUsers: true where the delegate
    * cannot give one): nothing to admit. */
-  if (!type || !(facts->verified || given->size))
+  if (!type || !(read || given->size))
     return 0;
   if (!valid_id(sandbox)) {
     snprintf(why, why_size, "no valid io.kubernetes.cri.sandbox-id annotation");
@@ -119,9 +120,9 @@ int node_pods_admit(const char *state_dir, const shim_spec *spec,
     return -1;
   }
   /* The namespace joined, else the range shimrun gives a new one. */
-  struct pod mine = {.host = facts->verified ? facts->uid.host_id : given->host_id,
-                     .size = facts->verified ? facts->uid.size : given->size,
-                     .ns = facts->verified ? facts->id : 0};
+  struct pod mine = {.host = read ? joined->uid.host_id : given->host_id,
+                     .size = read ? joined->uid.size : given->size,
+                     .ns = read ? joined->ns_id : 0};
   snprintf(mine.uid, sizeof mine.uid, "%s", uid && *uid && !strpbrk(uid, " \n") ? uid : "-");
   int ret = 0;
   if (strcmp(type, "sandbox") == 0) {

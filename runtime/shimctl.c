@@ -73,6 +73,12 @@ int shimctl_load_policy(const char *path, shim_policy **out) {
                  : shim_policy_load_default(out, &err);
   if (ret < 0)
     return shimctl_fail(path ? path : "embedded default policy", &err);
+  /* Judged as on this node: its kernel decides seccomp's minKernel entries. */
+  if (node_kernel_tell(*out, &err) < 0) {
+    shim_policy_free(*out);
+    *out = NULL;
+    return shimctl_fail("uname", &err);
+  }
   return 0;
 }
 

@@ -13,6 +13,7 @@
  */
 #include "config.h"
 #include "shimrun.h"
+#include "node_facts.h"
 #include "node_netblock.h"
 
 #include <errno.h>
@@ -94,18 +95,21 @@ int shimrun_load_policy(const struct shimrun *s, shim_policy **out) {
   char self[PATH_MAX];
   int ret = s->policy ? shim_policy_load_file(s->policy, out, &err)
                       : shim_policy_load_default(out, &err);
-  /* This executable serves the metadata block hook that hardening adds. */
-  if (ret == 0 && (!realpath("/proc/self/exe", self) ||
-                   shim_policy_set_runtime(*out, self, &err) < 0)) {
-    shim_policy_free(*out);
-    *out = NULL;
-    return shimrun_fail(s, "shimrun: cannot name its own executable");
-  }
   if (ret < 0)
     return shimrun_fail(s, "shimrun: policy %s: %s%s%s",
                         s->policy ? s->policy : "(embedded)", err.pointer,
                         *err.pointer ? ": " : "", err.message);
-  return 0;
+  /* This executable serves the metadata block hook that hardening adds;
+   * the node's kernel decides seccomp profiles' minKernel entries. */
+  if (!realpath("/proc/self/exe", self) || shim_policy_set_runtime(*out, self, &err) < 0)
+    ret = shimrun_fail(s, "shimrun: cannot name its own executable");
+  else if (node_kernel_tell(*out, &err) < 0)
+    ret = shimrun_fail(s, "shimrun: %s", err.message);
+  if (ret != 0) {
+    shim_policy_free(*out);
+    *out = NULL;
+  }
+  return ret;
 }
 
 int shimrun_audit(const struct shimrun *s, const shim_policy *policy,

@@ -71,7 +71,7 @@ static void rejection_text(const shim_report *report, char *buf, size_t size) {
 /* Reads config.json from the open bundle directory: a regular file only. */
 static int load_spec(const struct shimrun *s, shim_policy *policy, int dirfd,
                      const char *bundle, char **data, size_t *len, shim_spec **spec,
-                     shim_userns_facts *joined) {
+                     shim_fact *joined) {
   if (read_regular_at(dirfd, "config.json", data, len) < 0)
     return shimrun_fail(s, "shimrun: %s/config.json: %s", bundle,
                         errno == EINVAL ? "not a regular file"
@@ -170,7 +170,7 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
   shim_spec *spec = NULL;
   shim_report *report = NULL;
   shim_error err;
-  shim_userns_facts joined;
+  shim_fact joined;
   int rc = load_spec(s, policy, dirfd, bundle, &data, &len, &spec, &joined);
   shim_userns claimed = {0};
   struct node_pool pool = shimrun_pool(s);

@@ -17,4 +17,11 @@ set +e
 rc=$?
 set -e
 [ "$rc" -eq 1 ] && grep -qx rejected "$tmp/out"
-echo "example: 2 passed, 0 failed"
+# Away from the node nothing answers the questions about the host: the
+# socket is asked about and judged by its name.
+set +e
+"$tmp/check-spec" "$top_srcdir/tests/fixtures/ctr-socket.json" >"$tmp/out"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] && grep -q '^ask file /' "$tmp/out" && grep -q '^reject runtime-sockets ' "$tmp/out"
+echo "example: 3 passed, 0 failed"

@@ -65,7 +65,7 @@ static void test_fixtures(void) {
   CU_ASSERT_FATAL(shim_policy_load_default(&policy, NULL) == 0);
   for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
     char path[512];
-    snprintf(path, sizeof path, "%s/%s", FIXTURES_DIR, cases[i].file);
+    fixture(cases[i].file, path, sizeof path);
     shim_spec *spec = NULL;
     shim_report *r = NULL;
     shim_error err;
@@ -117,11 +117,12 @@ static void *check_many(void *arg) {
 }
 
 static void test_threads_share_policy_and_spec(void) {
+  char path[4096];
   shim_policy *policy = NULL;
   shim_spec *spec = NULL;
   shim_report *r = NULL;
   CU_ASSERT_FATAL(shim_policy_load_default(&policy, NULL) == 0);
-  CU_ASSERT_FATAL(shim_spec_load_file(FIXTURES_DIR "/ctr-net-host.json", &spec, NULL) == 0);
+  CU_ASSERT_FATAL(shim_spec_load_file(fixture("ctr-net-host.json", path, sizeof path), &spec, NULL) == 0);
   CU_ASSERT_FATAL(shim_check(policy, spec, &r, NULL) == 0);
   struct shared shared[4];
   pthread_t threads[4];

@@ -1,75 +1,9 @@
-/* The metadata-server control: the hook hardening adds under a runtime, the
- * exact hook the checks trust, and node_net_block in a real network
- * namespace of the test's own (fork + unshare: the test process keeps its
- * own namespace). */
+/* The metadata-server control: the hook hardening adds under a runtime and
+ * the exact hook the checks trust (the block itself is test_node's). */
 #include "config.h"
 #include "test.h"
-#include "node_netblock.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <net/if.h>
-#include <sched.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-static const char *const addresses[] = {"169.254.169.254/32", "fd00:ec2::254/128"};
-
-/* In a fresh network namespace: block, then what does connect() say?
- * The child's verdict comes back through a pipe, not its exit status,
- * which valgrind replaces when the child leaves memory behind. */
-static char child_verdict(void) {
-  shim_error err;
-  if (unshare(CLONE_NEWNET) < 0)
-    return 'u';
-  if (node_net_block(addresses, ARRAY_SIZE(addresses), &err) < 0)
-    return 'b';
-  /* Twice: a pod's second container, a retried create. */
-  if (node_net_block(addresses, ARRAY_SIZE(addresses), &err) < 0)
-    return '2';
-  int s = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(80)};
-  inet_pton(AF_INET, "169.254.169.254", &sin.sin_addr);
-  if (connect(s, (struct sockaddr *)&sin, sizeof sin) == 0 || errno != EACCES)
-    return 'c';
-  struct ifreq ifr = {0};
-  strcpy(ifr.ifr_name, "lo");
-  if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0 || !(ifr.ifr_flags & IFF_UP))
-    return 'l';
-  return 'y';
-}
-
-static char block_in_child(void) {
-  int fds[2];
-  CU_ASSERT_FATAL(pipe(fds) == 0);
-  pid_t child = fork();
-  if (child == 0) {
-    char v = child_verdict();
-    if (write(fds[1], &v, 1) != 1)
-      _exit(1);
-    _exit(0);
-  }
-  close(fds[1]);
-  char v = '?';
-  if (read(fds[0], &v, 1) != 1)
-    v = '?';
-  close(fds[0]);
-  CU_ASSERT_FATAL(child > 0 && waitpid(child, NULL, 0) == child);
-  return v;
-}
-
-static void test_block(void) {
-  char v = block_in_child();
-  if (v != 'y')
-    fprintf(stderr, "\n  child: step '%c' failed\n", v);
-  CU_ASSERT_EQUAL(v, 'y');
-  shim_error err;
-  const char *bad[] = {"169.254.169.254"};
-  CU_ASSERT_EQUAL(node_net_block(bad, 1, &err), -SHIM_ERR_INVAL);
-}
 
 static shim_policy *runtime_policy(void) {
   shim_policy *p = NULL;
@@ -129,7 +63,6 @@ static void test_bad_addresses(void) {
 
 void register_network_tests(void) {
   static const struct test_case tests[] = {
-      {"block in a network namespace", test_block},
       {"hook added and trusted exactly", test_hook_added_and_trusted},
       {"bad addresses", test_bad_addresses},
   };

@@ -97,9 +97,10 @@ static void test_render_round_trip(void) {
 }
 
 static void test_shipped_policies_load(void) {
+  char path[4096];
   shim_policy *p = NULL;
   shim_error err;
-  int ret = shim_policy_load_file(FIXTURES_DIR "/../../profiles/policy/default.json", &p, &err);
+  int ret = shim_policy_load_file(fixture("../../profiles/policy/default.json", path, sizeof path), &p, &err);
   if (ret < 0)
     fprintf(stderr, "\n  %s: %s\n", err.pointer, err.message);
   CU_ASSERT_EQUAL(ret, 0);
@@ -110,11 +111,12 @@ static void test_shipped_policies_load(void) {
 /* The embedded default's digest is computed at build time: it must be the
  * one its bytes give, and the file's (profiles/policy/default.json). */
 static void test_embedded_digest(void) {
+  char path[4096];
   char hex[65], *data = NULL;
   size_t len = 0;
   sha256_hex(default_policy_json, default_policy_json_len, hex);
   CU_ASSERT_STRING_EQUAL(hex, default_policy_json_sha256);
-  CU_ASSERT_FATAL(read_file_limited(FIXTURES_DIR "/../../profiles/policy/default.json",
+  CU_ASSERT_FATAL(read_file_limited(fixture("../../profiles/policy/default.json", path, sizeof path),
                                     &data, &len, NULL) == 0);
   sha256_hex(data, len, hex);
   CU_ASSERT_STRING_EQUAL(hex, default_policy_json_sha256);

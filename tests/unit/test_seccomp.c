@@ -155,11 +155,12 @@ static void test_compile_api(void) {
 /* The embedded profile's digest is computed at build time: it must be the
  * one its bytes give, and the file's (profiles/seccomp/sandbox.json). */
 static void test_embedded_digest(void) {
+  char path[4096];
   shim_seccomp *built = NULL, *hashed = NULL, *file = NULL;
   CU_ASSERT_FATAL(shim_seccomp_load_default(&built, NULL) == 0);
   CU_ASSERT_FATAL(shim_seccomp_load_data(sandbox_seccomp_json, sandbox_seccomp_json_len,
                                          &hashed, NULL) == 0);
-  CU_ASSERT_FATAL(shim_seccomp_load_file(FIXTURES_DIR "/../../profiles/seccomp/sandbox.json",
+  CU_ASSERT_FATAL(shim_seccomp_load_file(fixture("../../profiles/seccomp/sandbox.json", path, sizeof path),
                                          &file, NULL) == 0);
   CU_ASSERT_EQUAL(strlen(seccomp_digest(built)), 64);
   CU_ASSERT_STRING_EQUAL(seccomp_digest(built), seccomp_digest(hashed));
@@ -184,7 +185,7 @@ static void test_containerd_profile(void) {
     fprintf(stderr, "\n  %s: %s\n", err.pointer, err.message);
   CU_ASSERT_FATAL(ret == 0);
   struct sc_filter f = {0};
-  CU_ASSERT_FATAL(seccomp_resolve(p, 0, NULL, &f, NULL) == 0);
+  CU_ASSERT_FATAL(seccomp_resolve(p, 0, 0, NULL, &f, NULL) == 0);
   CU_ASSERT_EQUAL(decide_name(&f, "read", 0), ALLOW);
   CU_ASSERT_EQUAL(decide_name(&f, "clone", 0x10000000), SCMP_ACT_ERRNO(EPERM));
   CU_ASSERT_EQUAL(decide_name(&f, "clone3", 0), SCMP_ACT_ERRNO(ENOSYS));
@@ -211,9 +212,10 @@ static void test_docker_conditions(void) {
   CU_ASSERT_EQUAL(shim_seccomp_warning_count(p), 1);
   CU_ASSERT(strstr(shim_seccomp_warning_get(p, 0), "not_a_syscall_yet") != NULL);
   const uint64_t boot = UINT64_C(1) << 22; /* CAP_SYS_BOOT */
+  const unsigned kernel = seccomp_parse_kernel("6.1.0-28-amd64");
   struct sc_filter with = {0}, without = {0};
-  CU_ASSERT_FATAL(seccomp_resolve(p, boot, NULL, &with, NULL) == 0);
-  CU_ASSERT_FATAL(seccomp_resolve(p, 0, NULL, &without, NULL) == 0);
+  CU_ASSERT_FATAL(seccomp_resolve(p, boot, kernel, NULL, &with, NULL) == 0);
+  CU_ASSERT_FATAL(seccomp_resolve(p, 0, kernel, NULL, &without, NULL) == 0);
   CU_ASSERT_EQUAL(decide_name(&with, "reboot", 0), ALLOW);
   CU_ASSERT_EQUAL(decide_name(&without, "reboot", 0), EPERM_);
   CU_ASSERT_EQUAL(decide_name(&with, "getpid", 0), EPERM_);
@@ -224,6 +226,27 @@ static void test_docker_conditions(void) {
   CU_ASSERT_EQUAL(without.narches, 2); /* this profile keeps x86 */
   sc_filter_clear(&with);
   sc_filter_clear(&without);
+  /* minKernel: as on the kernel the caller names (a host fact); an
+   * unknown one is older than any. */
+  static const struct {
+    const char *release;
+    unsigned long long getuid;
+  } kernels[] = {{"4.8.0", ALLOW}, {"4.7.10", EPERM_}, {NULL, EPERM_}};
+  for (size_t i = 0; i < ARRAY_SIZE(kernels); i++) {
+    struct sc_filter f = {0};
+    unsigned k = kernels[i].release ? seccomp_parse_kernel(kernels[i].release) : 0;
+    CU_ASSERT_FATAL(seccomp_resolve(p, 0, k, NULL, &f, NULL) == 0);
+    CU_ASSERT_EQUAL(decide_name(&f, "getuid", 0), kernels[i].getuid);
+    sc_filter_clear(&f);
+  }
+  shim_policy *policy = NULL;
+  shim_error err;
+  CU_ASSERT_FATAL(shim_policy_load_default(&policy, NULL) == 0);
+  CU_ASSERT_EQUAL(shim_policy_set_kernel(policy, "6.1.0-28-amd64", &err), 0);
+  CU_ASSERT_EQUAL(policy->kernel, kernel);
+  CU_ASSERT_EQUAL(shim_policy_set_kernel(policy, "linux", &err), -SHIM_ERR_INVAL);
+  CU_ASSERT_EQUAL(policy->kernel, kernel);
+  shim_policy_free(policy);
   shim_seccomp_free(p);
 }
 
@@ -277,7 +300,7 @@ static void test_bad_profiles(void) {
 static struct sc_filter filter_of(const char *json, shim_seccomp **keep) {
   struct sc_filter f = {0};
   CU_ASSERT_FATAL(shim_seccomp_load_data(json, strlen(json), keep, NULL) == 0);
-  CU_ASSERT_FATAL(seccomp_resolve(*keep, 0, NULL, &f, NULL) == 0);
+  CU_ASSERT_FATAL(seccomp_resolve(*keep, 0, 0, NULL, &f, NULL) == 0);
   return f;
 }
 

@@ -177,39 +177,111 @@ SHIM_API const char *shim_spec_root_path(const shim_spec *spec);
 SHIM_API int shim_spec_render(const shim_spec *spec, char **out, shim_error *err);
 
 /*
- * Host facts.  libshim never looks at the host; what the checks need to
- * know about it, the caller finds and hands over.
- *
  * The user namespace a spec joins by path: its user entry's path, or else
  * /proc/PID/ns/user of the one process whose namespaces it joins by
  * /proc/PID/ns/... paths (the namespace a runtime would share with it;
  * for a Kubernetes pod's container, only when the policy gives pods user
- * namespaces: shim_policy_set_delegate).  shim_userns_joined_path writes
- * that path to buf and returns 1 (the user entry's) or 2 (the other
- * namespaces' process's: the container joins it only if a runtime adds
- * the entry), or returns 0 when the spec joins none; -SHIM_ERR_LIMIT when
- * buf is too small.  The caller probes it (shimrun: is it a user
- * namespace, what are its maps) and gives the result to
- * shim_spec_set_userns_facts, which keeps a copy.  Without facts, a joined
- * user namespace is judged unverifiable.
+ * namespaces: shim_policy_set_delegate).  Writes that path to buf and
+ * returns 1 (the user entry's) or 2 (the other namespaces' process's: the
+ * container joins it only if a runtime adds the entry), or returns 0 when
+ * the spec joins none; -SHIM_ERR_LIMIT when buf is too small.
  */
+SHIM_API int shim_userns_joined_path(const shim_policy *policy, const shim_spec *spec,
+                                     char *buf, size_t size);
+SHIM_API void shim_spec_free(shim_spec *spec);
+
+/* ---- Host facts ------------------------------------------------------------ */
+
+/*
+ * libshim never looks at the host.  What its checks need to know about it
+ * (which namespace a path names, what a bind source or device path is on
+ * the host, the program a hook runs) the caller finds and hands over, one
+ * answer per question:
+ *
+ *   shim_fact *facts;
+ *   size_t n;
+ *   if (shim_spec_questions(policy, spec, &facts, &n, &err) == 0) {
+ *     for (size_t i = 0; i < n; i++)
+ *       ... look at facts[i].path on the host, fill in facts[i]'s answer ...
+ *     shim_spec_set_facts(spec, facts, n, &err);
+ *     free(facts);
+ *   }
+ *
+ * shimrun answers from its node; a test, or an admission controller for
+ * another node, from what it knows.  An unanswered question fails closed:
+ * a namespace, device node or hook program that no fact vouches for is
+ * rejected; a bind source is judged by its name alone, as one that does
+ * not exist yet.  The kernel release that seccomp profiles' minKernel
+ * conditions compare with is a fact about the node too:
+ * shim_policy_set_kernel.
+ */
+typedef enum shim_fact_kind {
+  SHIM_FACT_NAMESPACE = 1, /* a namespace the spec joins by path: a
+                              linux.namespaces entry's, or the
+                              shim_userns_joined_path it would share */
+  SHIM_FACT_FILE,          /* a bind mount's source, a linux.devices node */
+  SHIM_FACT_PROGRAM,       /* a hook's program that the policy lists */
+} shim_fact_kind;
+
 typedef struct shim_idmap {
   unsigned int container_id, host_id, size;
 } shim_idmap;
 
-typedef struct shim_userns_facts {
-  int verified;              /* 1: a user namespace whose maps were read */
-  char why[256];             /* verified == 0: what the path is instead */
-  unsigned long long id;     /* its nsfs inode: which namespace it is */
-  unsigned int uid_ranges;   /* lines in its uid_map */
-  unsigned int gid_ranges;   /* lines in its gid_map */
-  shim_idmap uid, gid;       /* the first line of each */
-} shim_userns_facts;
+typedef struct shim_fact {
+  /* The question: filled by shim_spec_questions. */
+  shim_fact_kind kind;
+  const char *path;           /* as the spec names it; lives with the array */
+  int ns_type;                /* NAMESPACE: the CLONE_NEW* type it must be */
 
-SHIM_API int shim_userns_joined_path(const shim_policy *policy, const shim_spec *spec,
-                                    char *buf, size_t size);
-SHIM_API void shim_spec_set_userns_facts(shim_spec *spec, const shim_userns_facts *facts);
-SHIM_API void shim_spec_free(shim_spec *spec);
+  /* The answer: filled by the caller.  Only fields of the kind count. */
+  int answered;               /* 1: the caller looked; 0: it did not */
+  int error;                  /* the errno that looking at path gave
+                                 (ENOENT: nothing there), else 0 */
+  /* NAMESPACE */
+  int ns_found;               /* 1: an nsfs file of type ns_type */
+  int host;                   /* 1: the host's own (init's); 0: another;
+                                 -1: the host's could not be read */
+  unsigned long long ns_id;   /* its nsfs inode: which namespace it is */
+  int maps_read;              /* a user namespace whose maps were read: */
+  unsigned int uid_ranges;    /*   lines in its uid_map */
+  unsigned int gid_ranges;    /*   lines in its gid_map */
+  shim_idmap uid, gid;        /*   the first line of each */
+  /* FILE, PROGRAM */
+  const char *resolved;       /* FILE: realpath(path); the caller's string,
+                                 copied by shim_spec_set_facts */
+  int link;                   /* FILE: path itself is a symbolic link */
+  unsigned int mode;          /* st_mode of what path leads to */
+  unsigned int owner;         /* its owner's uid */
+  unsigned int major, minor;  /* device nodes: st_rdev */
+  unsigned long mount_flags;  /* FILE: statvfs f_flag of its mount
+                                 (ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC) */
+  char sha256[65];            /* PROGRAM: its contents' digest, hex */
+} shim_fact;
+
+/*
+ * The questions the checks of spec under policy ask about the host: *out
+ * (malloc'ed, one block: release it with free()) holds *count facts with
+ * only the question filled, each (kind, ns_type, path) once.  Ask again
+ * after shim_policy_set_delegate: it changes what a pod's container joins.
+ */
+SHIM_API int shim_spec_questions(const shim_policy *policy, const shim_spec *spec,
+                                 shim_fact **out, size_t *count, shim_error *err);
+
+/*
+ * Gives spec the answered facts among facts[0..count) (copies: the array
+ * and its strings may go right after), replacing any it had.  Checks and
+ * hardening of spec, and of the specs hardening makes from it, use them.
+ */
+SHIM_API int shim_spec_set_facts(shim_spec *spec, const shim_fact *facts, size_t count,
+                                 shim_error *err);
+
+/*
+ * Tells the policy the node's kernel release ("6.1.0-28-amd64", uname's):
+ * seccomp profile entries with a minKernel then apply as on that kernel.
+ * Without it the kernel counts as older than any minKernel.
+ */
+SHIM_API int shim_policy_set_kernel(shim_policy *policy, const char *release,
+                                    shim_error *err);
 
 /* ---- Checks and reports ------------------------------------------------- */
 
@@ -235,10 +307,11 @@ typedef struct shim_finding {
 typedef struct shim_report shim_report;
 
 /*
- * Runs every control of the policy on the spec.  Some controls look at the
- * host: a namespace joined by path is compared with init's (/proc/1/ns), and
- * bind-mount sources are resolved.  A host fact that cannot be established
- * becomes a rejecting finding, not an error, so that the answer fails closed.
+ * Runs every control of the policy on the spec.  Some controls judge the
+ * host's side of the spec (a namespace joined by path, a bind source, a
+ * device node, a hook's program) from the facts the caller gave
+ * (shim_spec_set_facts); a missing or failed fact becomes a rejecting
+ * finding, not an error, so that the answer fails closed.
  */
 SHIM_API int shim_check(const shim_policy *policy, const shim_spec *spec,
                shim_report **out, shim_error *err);
