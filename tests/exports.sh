@@ -13,9 +13,10 @@ case "$soname" in libshim.so.[0-9]*) ;; *) echo "FAIL: soname '$soname'"; exit 1
 # a file its caller names (open, read, fstat), a memfd for libseccomp's
 # export, the clock for audit records.  Host facts come from its caller: a
 # stat, realpath, uname, ioctl or fork here would be libshim probing the
-# host again.
+# host again.  A sanitizer build adds its runtime's hooks (__asan_*,
+# __ubsan_*), which are instrumentation, not calls libshim makes.
 libc=$(nm -D --undefined-only "$lib" | awk '{print $2}' | sed 's/@.*//' |
-	grep -v -e '^json_' -e '^seccomp_' -e '^capng_' -e '^_ITM_' -e '^__gmon_start__$' -e '^__cxa_finalize$' |
+	grep -v -e '^json_' -e '^seccomp_' -e '^capng_' -e '^_ITM_' -e '^__asan_' -e '^__ubsan_' -e '^__gmon_start__$' -e '^__cxa_finalize$' |
 	grep -v -x -e __ctype_b_loc -e __ctype_toupper_loc -e __errno_location -e __isoc99_sscanf \
 		-e calloc -e malloc -e realloc -e free -e qsort -e memcmp -e memcpy -e memmove -e memset \
 		-e strchr -e strchrnul -e strcmp -e strdup -e strlen -e strncmp -e strpbrk -e strerror \
