@@ -65,9 +65,6 @@ void jptr_pop(struct jptr *p, size_t len);
 int read_file_limited(const char *path, char **out, size_t *len, shim_error *err);
 int read_fd_limited(int fd, char **out, size_t *len, shim_error *err);
 
-/* An input document: present (unless empty) and within the size limit. */
-int check_document(const char *data, size_t len, shim_error *err);
-
 /* Reads path within the limits and loads it with loader(data, len, out,
  * err): the one shape of every shim_*_load_file. */
 #define LOAD_FILE(path, loader, out, err)                                      \

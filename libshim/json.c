@@ -108,16 +108,6 @@ int read_file_limited(const char *path, char **out, size_t *len,
   return read_fd_limited(fd, out, len, err);
 }
 
-int check_document(const char *data, size_t len, shim_error *err) {
-  if (!data && len)
-    return error_set(err, SHIM_ERR_INVAL, NULL, "no data");
-  if (len > SHIM_MAX_DOCUMENT_BYTES)
-    return error_set(err, SHIM_ERR_LIMIT, NULL,
-                     "%zu bytes, larger than the limit of %u bytes", len,
-                     SHIM_MAX_DOCUMENT_BYTES);
-  return 0;
-}
-
 int json_parse_strict(const char *data, size_t len, json_t **out,
                       shim_error *err) {
   struct jtree tree;

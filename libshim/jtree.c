@@ -391,6 +391,17 @@ static int read_value(struct parser *ps, const char *key) {
   }
 }
 
+/* An input document: present (unless empty) and within the size limit. */
+static int check_document(const char *data, size_t len, shim_error *err) {
+  if (!data && len)
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no data");
+  if (len > SHIM_MAX_DOCUMENT_BYTES)
+    return error_set(err, SHIM_ERR_LIMIT, NULL,
+                     "%zu bytes, larger than the limit of %u bytes", len,
+                     SHIM_MAX_DOCUMENT_BYTES);
+  return 0;
+}
+
 int jtree_parse(const char *data, size_t len, struct jtree *out,
                 shim_error *err) {
   int ret = check_document(data, len, err);

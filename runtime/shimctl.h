@@ -1,4 +1,5 @@
-/* shimctl: shared pieces of the admin tool's commands. */
+/* shimctl: the admin tool's commands and what they share
+ * (shimctl_common.c). */
 #ifndef SHIMCTL_H
 #define SHIMCTL_H
 

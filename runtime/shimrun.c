@@ -13,7 +13,6 @@
  */
 #include "config.h"
 #include "shimrun.h"
-#include "node_facts.h"
 #include "node_netblock.h"
 
 #include <errno.h>
@@ -21,130 +20,32 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define DEFAULT_AUDIT_LOG "/var/log/shimrun/audit.log"
 #define DEFAULT_STATE_DIR "/run/shimrun"
 
-int shimrun_exec_delegate(struct shimrun *s) {
-  execv(s->delegate, s->argv);
-  return shimrun_fail(s, "shimrun: cannot run the delegate %s: %s", s->delegate,
-                      strerror(errno));
-}
-
-/* One line in the --log file, as runc (logrus) writes it, so that
- * containerd's go-runc picks it as the runtime's error. */
-static void log_line(const struct shimrun *s, const char *msg) {
-  if (!s->log)
-    return;
-  int fd = open(s->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return;
-  char when[64];
-  time_t now = time(NULL);
-  struct tm tm;
-  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
-  char *line = NULL;
-  if (s->log_json) {
-    json_t *o = json_pack("{s:s, s:s, s:s}", "level", "error", "msg", msg, "time", when);
-    char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-    json_decref(o);
-    if (text && asprintf(&line, "%s\n", text) < 0)
-      line = NULL;
-    free(text);
-  } else if (asprintf(&line, "time=\"%s\" level=error msg=\"%s\"\n", when, msg) < 0) {
-    line = NULL;
-  }
-  if (line && write(fd, line, strlen(line)) < 0) {
-    /* Nothing more to do: stderr has the message too. */
-  }
-  free(line);
-  close(fd);
-}
-
-static void vreport(const struct shimrun *s, const char *fmt, va_list ap) {
-  char msg[4096];
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  fprintf(stderr, "%s\n", msg);
-  log_line(s, msg);
-}
-
-int shimrun_fail(const struct shimrun *s, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vreport(s, fmt, ap);
-  va_end(ap);
-  return 1;
-}
-
-void shimrun_warn(const struct shimrun *s, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vreport(s, fmt, ap);
-  va_end(ap);
-}
-
-int shimrun_load_policy(const struct shimrun *s, shim_policy **out) {
-  shim_error err;
-  char self[PATH_MAX];
-  int ret = s->policy ? shim_policy_load_file(s->policy, out, &err)
-                      : shim_policy_load_default(out, &err);
-  if (ret < 0)
-    return shimrun_fail(s, "shimrun: policy %s: %s%s%s",
-                        s->policy ? s->policy : "(embedded)", err.pointer,
-                        *err.pointer ? ": " : "", err.message);
-  /* This executable serves the metadata block hook that hardening adds;
-   * the node's kernel decides seccomp profiles' minKernel entries. */
-  if (!realpath("/proc/self/exe", self) || shim_policy_set_runtime(*out, self, &err) < 0)
-    ret = shimrun_fail(s, "shimrun: cannot name its own executable");
-  else if (node_kernel_tell(*out, &err) < 0)
-    ret = shimrun_fail(s, "shimrun: %s", err.message);
-  if (ret != 0) {
-    shim_policy_free(*out);
-    *out = NULL;
-  }
-  return ret;
-}
-
-int shimrun_audit(const struct shimrun *s, const shim_policy *policy,
-                  const shim_spec *spec, const shim_report *report,
-                  const shim_audit_event *event) {
-  if (!*s->audit_log)
-    return 0;
-  char *line = NULL;
-  shim_error err;
-  if (shim_audit_render(policy, spec, report, event, &line, &err) < 0)
-    return shimrun_fail(s, "shimrun: audit record: %s", err.message);
-  /* Opened per record, appended in one write: logrotate can move the file
-   * away at any time (no copytruncate needed) and parallel shimruns do not
-   * interleave their lines. */
-  char dir[PATH_MAX];
-  snprintf(dir, sizeof dir, "%s", s->audit_log);
-  char *slash = strrchr(dir, '/');
-  if (slash && slash != dir) {
-    *slash = '\0';
-    mkdir(dir, 0700);
-  }
-  int fd = open(s->audit_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  ssize_t n = fd >= 0 ? write(fd, line, strlen(line)) : -1;
-  int saved = errno;
-  if (fd >= 0)
-    close(fd);
-  bool ok = n == (ssize_t)strlen(line);
-  free(line);
-  if (!ok)
-    return shimrun_fail(s, "shimrun: cannot write the audit log %s: %s",
-                        s->audit_log, strerror(saved));
-  return 0;
-}
-
 /* ---- Settings --------------------------------------------------------------- */
+
+/* What the config file and the environment can set, one row each. */
+static const struct setting {
+  const char *key; /* in the config file */
+  const char *env; /* in the environment, which wins over the file */
+  size_t offset;   /* of the string in struct shimrun */
+} settings[] = {
+    {"policy", "SHIMRUN_POLICY", offsetof(struct shimrun, policy)},
+    {"delegate", "SHIMRUN_DELEGATE", offsetof(struct shimrun, delegate)},
+    {"auditLog", "SHIMRUN_AUDIT_LOG", offsetof(struct shimrun, audit_log)},
+    {"stateDir", "SHIMRUN_STATE_DIR", offsetof(struct shimrun, state_dir)},
+};
+#define N_SETTINGS (sizeof settings / sizeof settings[0])
+
+static const char **setting_field(struct shimrun *s, const struct setting *st) {
+  return (const char **)((char *)s + st->offset);
+}
 
 /* The config file: {"policy": ..., "delegate": ..., "auditLog": ...}.  An
  * unknown key is an error: a misspelt "policy" must not silently leave the
@@ -168,24 +69,17 @@ static int load_config(struct shimrun *s, const char *argv0, json_t **keep) {
                         doc ? "expected an object" : jerr.text);
   }
   *keep = doc;
-  static const struct {
-    const char *key;
-    size_t offset;
-  } keys[] = {{"policy", offsetof(struct shimrun, policy)},
-              {"delegate", offsetof(struct shimrun, delegate)},
-              {"auditLog", offsetof(struct shimrun, audit_log)},
-              {"stateDir", offsetof(struct shimrun, state_dir)}};
   const char *key;
   json_t *v;
   json_object_foreach(doc, key, v) {
-    size_t k = 0;
-    while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k].key, key) != 0)
-      k++;
-    if (k == sizeof keys / sizeof keys[0] || !json_is_string(v))
+    const struct setting *st = settings;
+    while (st < settings + N_SETTINGS && strcmp(st->key, key) != 0)
+      st++;
+    if (st == settings + N_SETTINGS || !json_is_string(v))
       return shimrun_fail(s, "shimrun: config %s: /%s: %s", path, key,
-                          k == sizeof keys / sizeof keys[0] ? "unknown setting"
-                                                             : "expected a string");
-    *(const char **)((char *)s + keys[k].offset) = json_string_value(v);
+                          st == settings + N_SETTINGS ? "unknown setting"
+                                                      : "expected a string");
+    *setting_field(s, st) = json_string_value(v);
   }
   return 0;
 }
@@ -227,15 +121,6 @@ static int pass_through(struct shimrun *s, int argc, char **argv) {
   for (int i = 0; i < argc; i++)
     shimrun_push(s, argv[i]);
   return shimrun_exec_delegate(s);
-}
-
-const char *shimrun_root(const struct shimrun *s) {
-  /* runc's default state root when running as root. */
-  return s->root ? s->root : "/run/runc";
-}
-
-struct node_pool shimrun_pool(const struct shimrun *s) {
-  return (struct node_pool){.state_dir = s->state_dir, .root = shimrun_root(s)};
 }
 
 static int refuse(struct shimrun *s, int argc, char **argv) {
@@ -304,16 +189,9 @@ static int run(struct shimrun *s, int argc, char **argv, json_t **config) {
   shimrun_push(s, "runc"); /* argv[0], replaced once the delegate is known */
   if (load_config(s, argv[0], config) != 0)
     return 1;
-  static const struct {
-    const char *env;
-    size_t offset;
-  } envs[] = {{"SHIMRUN_POLICY", offsetof(struct shimrun, policy)},
-              {"SHIMRUN_DELEGATE", offsetof(struct shimrun, delegate)},
-              {"SHIMRUN_AUDIT_LOG", offsetof(struct shimrun, audit_log)},
-              {"SHIMRUN_STATE_DIR", offsetof(struct shimrun, state_dir)}};
-  for (size_t i = 0; i < sizeof envs / sizeof envs[0]; i++)
-    if (getenv(envs[i].env))
-      *(const char **)((char *)s + envs[i].offset) = getenv(envs[i].env);
+  for (const struct setting *st = settings; st < settings + N_SETTINGS; st++)
+    if (getenv(st->env))
+      *setting_field(s, st) = getenv(st->env);
 
   /* Global flags: runc's are passed on, shimrun's own are not. */
   int i = 1;

@@ -1,6 +1,7 @@
 /* shimrun: a runc-compatible runtime that checks and hardens every container
- * before its delegate (runc) runs it.  This header holds what the command
- * files (shimrun_*.c) share with main (shimrun.c). */
+ * before its delegate (runc) runs it.  This header holds what main
+ * (shimrun.c), the commands (shimrun_create.c, _exec.c, _delete.c) and
+ * what they share (shimrun_common.c, shimrun_args.c) declare. */
 #ifndef SHIMRUN_H
 #define SHIMRUN_H
 
@@ -40,27 +41,15 @@ int shimrun_create(struct shimrun *s, int argc, char **argv); /* also run */
 int shimrun_exec(struct shimrun *s, int argc, char **argv);
 int shimrun_delete(struct shimrun *s, int argc, char **argv);
 
+/* ---- Shared by the commands (shimrun_common.c) ---- */
+
 /* The delegate's state root: --root, or runc's default. */
 const char *shimrun_root(const struct shimrun *s);
 /* The user-namespace pool of this state dir and root. */
 struct node_pool shimrun_pool(const struct shimrun *s);
 
-/* Appends to the delegate's command line (the strings are borrowed). */
-void shimrun_push(struct shimrun *s, const char *arg);
 /* Replaces this process with the delegate; returns only on failure. */
 int shimrun_exec_delegate(struct shimrun *s);
-
-/* ---- Giving back a container's user namespace (shimrun_delete.c) ---- */
-
-/* Releases container id's range and idmapped rootfs, from the host's mount
- * namespace host_ns when this process left it to idmap binds (-1: it did
- * not).  0, or the exit status after reporting the failure. */
-int shimrun_release(const struct shimrun *s, const char *id, int host_ns);
-/* Runs the delegate as a child, passing on the signals sent to us, and
- * once it has exited releases container id if the delegate's state no
- * longer has it.  Returns the delegate's exit status (128 + the signal
- * that killed it), or 1 when the release failed. */
-int shimrun_delegate_then_release(struct shimrun *s, const char *id, int host_ns);
 
 /* Reports a refusal or error where the user and containerd see it: stderr
  * and the --log file (runc's JSON format with --log-format json).  Returns
@@ -79,7 +68,22 @@ int shimrun_audit(const struct shimrun *s, const shim_policy *policy,
                   const shim_spec *spec, const shim_report *report,
                   const shim_audit_event *event);
 
+/* ---- Giving back a container's user namespace (shimrun_delete.c) ---- */
+
+/* Releases container id's range and idmapped rootfs, from the host's mount
+ * namespace host_ns when this process left it to idmap binds (-1: it did
+ * not).  0, or the exit status after reporting the failure. */
+int shimrun_release(const struct shimrun *s, const char *id, int host_ns);
+/* Runs the delegate as a child, passing on the signals sent to us, and
+ * once it has exited releases container id if the delegate's state no
+ * longer has it.  Returns the delegate's exit status (128 + the signal
+ * that killed it), or 1 when the release failed. */
+int shimrun_delegate_then_release(struct shimrun *s, const char *id, int host_ns);
+
 /* ---- The command line (shimrun_args.c: no output, no exit, no C library) ---- */
+
+/* Appends to the delegate's command line (the strings are borrowed). */
+void shimrun_push(struct shimrun *s, const char *arg);
 
 /* Whether the delegate gets command unchanged (start, state, kill, ...). */
 bool shimrun_passes_through(const char *command);
