@@ -14,11 +14,13 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/statvfs.h>
+#include <sys/statvfs.h> /* ST_* names of a fact's mount_flags */
 
 struct hctx {
   const shim_policy *policy;
   const shim_spec *spec; /* the spec being hardened: its host facts */
+  const shim_userns *userns; /* the user namespace to give, NULL for none */
+  uint64_t bounding;     /* the bounding set hardening leaves (seccomp's) */
   json_t *doc;
   shim_report *report;
   int ret; /* first allocation failure */
@@ -35,10 +37,6 @@ change(struct hctx *h, enum control ctl, const char *pointer, const char *fmt,
   int ret = report_add_change(h->report, control_ids[ctl], pointer, message);
   if (ret < 0 && !h->ret)
     h->ret = ret;
-}
-
-static bool enforced(const struct hctx *h, enum control ctl) {
-  return h->policy->mode[ctl] == MODE_ENFORCE;
 }
 
 /* obj[key], created as an empty object when absent. */
@@ -59,9 +57,9 @@ static json_t *object_at(struct hctx *h, json_t *obj, const char *key) {
 static const char *const cap_sets[] = {"bounding", "effective", "inheritable",
                                        "permitted", "ambient"};
 
-static void harden_capabilities(struct hctx *h, uint64_t *bounding) {
+static void harden_capabilities(struct hctx *h) {
   json_t *caps = json_object_get(json_object_get(h->doc, "process"), "capabilities");
-  *bounding = 0;
+  h->bounding = 0;
   for (size_t s = 0; s < ARRAY_SIZE(cap_sets); s++) {
     json_t *set = json_object_get(caps, cap_sets[s]);
     bool ambient = strcmp(cap_sets[s], "ambient") == 0;
@@ -73,7 +71,7 @@ static void harden_capabilities(struct hctx *h, uint64_t *bounding) {
       int cap = cap_from_name(name);
       if (cap >= 0 && (keep & (UINT64_C(1) << cap))) {
         if (s == 0)
-          *bounding |= UINT64_C(1) << cap;
+          h->bounding |= UINT64_C(1) << cap;
         i++;
         continue;
       }
@@ -256,7 +254,10 @@ static void harden_userns_binds(struct hctx *h) {
   }
 }
 
-static void harden_user_namespace(struct hctx *h, const shim_userns *userns) {
+static void harden_user_namespace(struct hctx *h) {
+  const shim_userns *userns = h->userns;
+  if (!userns)
+    return;
   json_t *entry = namespace_entry(h, "user", true);
   json_t *linux_ = json_object_get(h->doc, "linux");
   if (!entry)
@@ -448,15 +449,14 @@ static void harden_metadata(struct hctx *h) {
 /* ---- seccomp ------------------------------------------------------------------ */
 
 
-static int harden_seccomp(struct hctx *h, const shim_spec *spec, uint64_t bounding,
-                          shim_error *err) {
+static int harden_seccomp(struct hctx *h, shim_error *err) {
   json_t *linux_ = object_at(h, h->doc, "linux");
   if (!linux_)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   _cleanup_(cleanup_filterp) struct sc_filter pol = {0}, theirs = {0}, both = {0};
   _cleanup_(cleanup_seccompp) shim_seccomp *spec_profile = NULL;
   _cleanup_(cleanup_strlistp) struct strlist narrowed = {0};
-  int ret = seccomp_policy_filter(h->policy, bounding, &pol, err);
+  int ret = seccomp_policy_filter(h->policy, h->bounding, &pol, err);
   if (ret < 0)
     return ret;
   json_t *section = json_object_get(linux_, "seccomp");
@@ -464,9 +464,9 @@ static int harden_seccomp(struct hctx *h, const shim_spec *spec, uint64_t boundi
   if (section) {
     /* The spec brings a profile (`ctr run --seccomp`, Kubernetes'
      * RuntimeDefault): keep only what both allow. */
-    const struct jnode *tree = jv_get(jv_get(spec->tree.nodes, "linux"), "seccomp");
+    const struct jnode *tree = jv_get(jv_get(h->spec->tree.nodes, "linux"), "seccomp");
     if ((ret = seccomp_from_tree(tree, "/linux/seccomp", &spec_profile, err)) < 0 ||
-        (ret = seccomp_resolve(spec_profile, bounding, h->policy->kernel, NULL, &theirs, err)) < 0 ||
+        (ret = seccomp_resolve(spec_profile, h->bounding, h->policy->kernel, NULL, &theirs, err)) < 0 ||
         (ret = seccomp_intersect(&pol, &theirs, &both, &narrowed, err)) < 0)
       return ret;
     result = &both;
@@ -500,6 +500,26 @@ static int harden_seccomp(struct hctx *h, const shim_spec *spec, uint64_t boundi
 }
 
 /* ---- driver --------------------------------------------------------------------- */
+
+/* The changes, in this order, each made only where its control is
+ * enforced.  Capabilities come first: the bounding set they leave decides
+ * which argument rules of the seccomp profile apply, and seccomp, which
+ * also applies in warn mode and can fail, runs after all of them. */
+static const struct step {
+  enum control control;
+  void (*fix)(struct hctx *h);
+} steps[] = {
+    {CONTROL_CAPABILITIES, harden_capabilities},
+    {CONTROL_NO_NEW_PRIVILEGES, harden_no_new_privileges},
+    {CONTROL_PROC_UNMASKED, harden_proc_paths},
+    {CONTROL_HOST_NAMESPACES, harden_cgroup_namespace},
+    {CONTROL_HOST_MOUNTS, harden_ro_binds},
+    {CONTROL_USER_NAMESPACE, harden_user_namespace},
+    {CONTROL_PIDS_LIMIT, harden_pids_limit},
+    {CONTROL_RLIMITS, harden_rlimits},
+    {CONTROL_METADATA_SERVER, harden_metadata},
+    {CONTROL_APPARMOR, harden_apparmor},
+};
 
 /* After hardening, only warnings may remain, and without a user namespace
  * to apply, the user-namespace control's findings (the runtime's part). */
@@ -544,35 +564,18 @@ int shim_harden_userns(const shim_policy *policy, const shim_spec *spec,
     return error_set(err, SHIM_ERR_REJECTED, NULL,
                      "the spec is rejected: hardening cannot make it safe");
   }
+  if (policy->mode[CONTROL_USER_NAMESPACE] != MODE_ENFORCE)
+    userns = NULL;
   _cleanup_json_ json_t *doc = jtree_to_json(spec->tree.nodes);
-  struct hctx h = {.policy = policy, .spec = spec, .doc = doc, .report = report};
-  uint64_t bounding = policy->caps_allowed;
+  struct hctx h = {.policy = policy, .spec = spec, .userns = userns,
+                   .bounding = policy->caps_allowed, .doc = doc, .report = report};
   if (!doc)
     ret = error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  if (ret == 0 && enforced(&h, CONTROL_CAPABILITIES))
-    harden_capabilities(&h, &bounding);
-  if (ret == 0 && enforced(&h, CONTROL_NO_NEW_PRIVILEGES))
-    harden_no_new_privileges(&h);
-  if (ret == 0 && enforced(&h, CONTROL_PROC_UNMASKED))
-    harden_proc_paths(&h);
-  if (ret == 0 && enforced(&h, CONTROL_HOST_NAMESPACES))
-    harden_cgroup_namespace(&h);
-  if (ret == 0 && enforced(&h, CONTROL_HOST_MOUNTS))
-    harden_ro_binds(&h);
-  if (!enforced(&h, CONTROL_USER_NAMESPACE))
-    userns = NULL;
-  if (ret == 0 && userns)
-    harden_user_namespace(&h, userns);
-  if (ret == 0 && enforced(&h, CONTROL_PIDS_LIMIT))
-    harden_pids_limit(&h);
-  if (ret == 0 && enforced(&h, CONTROL_RLIMITS))
-    harden_rlimits(&h);
-  if (ret == 0 && enforced(&h, CONTROL_METADATA_SERVER))
-    harden_metadata(&h);
-  if (ret == 0 && enforced(&h, CONTROL_APPARMOR))
-    harden_apparmor(&h);
+  for (const struct step *st = steps; ret == 0 && st < steps + ARRAY_SIZE(steps); st++)
+    if (policy->mode[st->control] == MODE_ENFORCE)
+      st->fix(&h);
   if (ret == 0 && policy->mode[CONTROL_SECCOMP] != MODE_OFF)
-    ret = harden_seccomp(&h, spec, bounding, err);
+    ret = harden_seccomp(&h, err);
   if (ret == 0 && h.ret < 0)
     ret = error_set(err, -h.ret, NULL, "out of memory");
   char *text = NULL;
