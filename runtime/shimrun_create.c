@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,40 +90,107 @@ static int load_spec(const struct shimrun *s, shim_policy *policy, int dirfd,
   return 0;
 }
 
+/* What a create holds once its spec is hardened and admitted, for the
+ * steps that make the node ready for the delegate. */
+struct create {
+  const struct shimrun *s;
+  const char *bundle, *id;
+  int dirfd;             /* the bundle, locked */
+  const char *data;      /* config.json as read */
+  size_t len;
+  const char *hardened;  /* what replaces it */
+  const shim_spec *spec; /* the checked spec (root.path and mounts as hardened) */
+  const shim_userns *claimed;
+  char rootfs[PATH_MAX]; /* root.path resolved */
+  int host_ns;           /* the host's mount namespace, once binds are idmapped */
+  char why[1024];        /* what a failed step reports */
+};
+
+/* Each step returns 0, or -1 with c->why set. */
+__attribute__((format(printf, 2, 3))) static int step_fail(struct create *c,
+                                                         const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(c->why, sizeof c->why, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+static int write_hardened(struct create *c) {
+  /* Already hardened (a retried create): nothing to write. */
+  if (strlen(c->hardened) == c->len && memcmp(c->hardened, c->data, c->len) == 0)
+    return 0;
+  if (atomic_write_at(c->dirfd, "config.json.orig", c->data, c->len) < 0 ||
+      atomic_write_at(c->dirfd, "config.json", c->hardened, strlen(c->hardened)) < 0)
+    return step_fail(c, "%s: cannot write the hardened config.json: %s", c->bundle,
+                     strerror(errno));
+  return 0;
+}
+
 /* The spec's root.path as an absolute, resolved path (hardening leaves
  * root.path as it was, so the checked spec's is the hardened one's: no
  * need to parse the hardened text again). */
-static int rootfs_path(const char *bundle, const shim_spec *spec, char *out) {
-  const char *path = shim_spec_root_path(spec);
+static int find_rootfs(struct create *c) {
+  const char *path = shim_spec_root_path(c->spec);
   char joined[PATH_MAX * 2];
-  snprintf(joined, sizeof joined, "%s%s%s", path && path[0] == '/' ? "" : bundle,
-           path && path[0] == '/' ? "" : "/", path ? path : "");
-  return path && realpath(joined, out) ? 0 : -1;
+  bool relative = !path || path[0] != '/';
+  snprintf(joined, sizeof joined, "%s%s%s", relative ? c->bundle : "",
+           relative ? "/" : "", path ? path : "");
+  if (!path || !realpath(joined, c->rootfs))
+    return step_fail(c, "%s: the spec's root.path cannot be resolved", c->bundle);
+  return 0;
 }
 
 /* runc mounts the rootfs from inside the user namespace, as the
  * container's root, which must be able to pass through the bundle
  * directory (0700 from containerd 1.6): group = the container root's host
  * gid, mode 0710, what containerd 1.7 does for its own user namespaces. */
-static int bundle_for_userns(int dirfd, const shim_userns *userns) {
-  return fchown(dirfd, (uid_t)-1, (gid_t)userns->host_id) < 0 ||
-                 fchmod(dirfd, 0710) < 0
-             ? -1
-             : 0;
+static int open_bundle(struct create *c) {
+  if (fchown(c->dirfd, (uid_t)-1, (gid_t)c->claimed->host_id) < 0 ||
+      fchmod(c->dirfd, 0710) < 0)
+    return step_fail(c, "bundle %s: cannot open it to the container's root: %s",
+                     c->bundle, strerror(errno));
+  return 0;
+}
+
+/* The rootfs idmapped to the claimed range, where runc will look for it. */
+static int idmap_rootfs(struct create *c) {
+  struct node_pool pool = shimrun_pool(c->s);
+  shim_error err;
+  if (node_pool_mount_rootfs(&pool, c->id, c->rootfs, &err) < 0)
+    return step_fail(c, "cannot give the container its user namespace: %s",
+                     err.message);
+  return 0;
 }
 
 /* The binds idmapped in a mount namespace of this process's own, from
  * which the delegate is exec'd (node_idmap_binds); those whose file
  * system refuses keep their host ids, which the user is told. */
-static int idmap_binds(const struct shimrun *s, const shim_spec *spec,
-                       const shim_userns *userns, int *host_ns, shim_error *err) {
+static int idmap_binds(struct create *c) {
   size_t left = 0;
-  int ret = node_idmap_binds(spec, userns, &left, host_ns, err);
-  if (ret == 0 && left)
-    shimrun_warn(s, "shimrun: warning: %zu bind mount(s) keep their host ids: "
-                    "their file system cannot be idmapped", left);
-  return ret;
+  shim_error err;
+  if (node_idmap_binds(c->spec, c->claimed, &left, &c->host_ns, &err) < 0)
+    return step_fail(c, "cannot give the container's bind mounts its ids: %s",
+                     err.message);
+  if (left)
+    shimrun_warn(c->s, "shimrun: warning: %zu bind mount(s) keep their host ids: "
+                       "their file system cannot be idmapped", left);
+  return 0;
 }
+
+static int set_sysctls(struct create *c) {
+  return node_netns_sysctls(c->spec, c->why, sizeof c->why);
+}
+
+/* The steps between an admitted spec and the delegate, in order; all but
+ * the first only for a container given a claimed user namespace. */
+static const struct create_step {
+  bool userns_only;
+  int (*run)(struct create *c);
+} create_steps[] = {
+    {false, write_hardened}, {true, find_rootfs}, {true, open_bundle},
+    {true, idmap_rootfs},    {true, idmap_binds}, {true, set_sysctls},
+};
 
 /* Claims the container's user namespace (plan: shim_userns_plan's), and
  * hardens with it.  claimed->size is 0 unless there is a claim to give
@@ -173,7 +241,6 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
   shim_fact joined;
   int rc = load_spec(s, policy, dirfd, bundle, &data, &len, &spec, &joined);
   shim_userns claimed = {0};
-  struct node_pool pool = shimrun_pool(s);
   char why[1024];
   int admit = -1; /* node_pods_admit's, once hardening passed */
   int host_ns = -1; /* the host's mount namespace, once binds are idmapped */
@@ -204,40 +271,18 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
                    : shimrun_fail(s, "shimrun: %s", why);
   } else {
     event.decision = "hardened";
-    /* Already hardened (a retried create): nothing to write. */
-    bool same = strlen(hardened) == len && memcmp(hardened, data, len) == 0;
-    char rootfs[PATH_MAX];
-    if (!same && (atomic_write_at(dirfd, "config.json.orig", data, len) < 0 ||
-                  atomic_write_at(dirfd, "config.json", hardened, strlen(hardened)) < 0)) {
-      event.decision = "error";
-      event.error = strerror(errno);
-      rc = shimrun_fail(s, "shimrun: %s: cannot write the hardened config.json: %s",
-                        bundle, strerror(errno));
-    } else if (claimed.size && rootfs_path(bundle, spec, rootfs) < 0) {
-      event.decision = "error";
-      event.error = "rootfs missing";
-      rc = shimrun_fail(s, "shimrun: %s: the spec's root.path cannot be resolved",
-                        bundle);
-    } else if (claimed.size && bundle_for_userns(dirfd, &claimed) < 0) {
-      event.decision = "error";
-      event.error = strerror(errno);
-      rc = shimrun_fail(s, "shimrun: bundle %s: cannot open it to the container's "
-                           "root: %s", bundle, strerror(errno));
-    } else if (claimed.size && node_pool_mount_rootfs(&pool, id, rootfs, &err) < 0) {
-      event.decision = "error";
-      event.error = err.message;
-      rc = shimrun_fail(s, "shimrun: cannot give the container its user "
-                           "namespace: %s", err.message);
-    } else if (claimed.size && idmap_binds(s, spec, &claimed, &host_ns, &err) < 0) {
-      event.decision = "error";
-      event.error = err.message;
-      rc = shimrun_fail(s, "shimrun: cannot give the container's bind mounts "
-                           "its ids: %s", err.message);
-    } else if (claimed.size && node_netns_sysctls(spec, why, sizeof why) < 0) {
-      event.decision = "error";
-      event.error = why;
-      rc = shimrun_fail(s, "shimrun: %s", why);
-    }
+    struct create c = {.s = s, .bundle = bundle, .id = id, .dirfd = dirfd,
+                       .data = data, .len = len, .hardened = hardened,
+                       .spec = spec, .claimed = &claimed, .host_ns = -1};
+    for (const struct create_step *st = create_steps;
+         rc == 0 && st < create_steps + sizeof create_steps / sizeof create_steps[0]; st++)
+      if ((!st->userns_only || claimed.size) && st->run(&c) < 0) {
+        event.decision = "error";
+        event.error = why;
+        snprintf(why, sizeof why, "%s", c.why);
+        rc = shimrun_fail(s, "shimrun: %s", why);
+      }
+    host_ns = c.host_ns;
   }
   /* Recorded before the delegate runs: a record of every decision, even if
    * the delegate then fails for reasons of its own. */
