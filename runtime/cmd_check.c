@@ -2,53 +2,27 @@
 #include "config.h"
 #include "shimctl.h"
 
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 int cmd_check(int argc, char **argv) {
-  static const struct option options[] = {
-      {"policy", required_argument, NULL, 'p'},
-      {"format", required_argument, NULL, 'f'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0},
-  };
-  const char *policy_path = NULL;
-  shim_format format = SHIM_FORMAT_TEXT;
-  int opt;
-  optind = 1;
-  while ((opt = getopt_long(argc, argv, "+p:f:h", options, NULL)) != -1) {
-    switch (opt) {
-    case 'p':
-      policy_path = optarg;
-      break;
-    case 'f':
-      if (shimctl_format(optarg, &format) != 0)
-        return EXIT_BAD_INPUT;
-      break;
-    case 'h':
-      printf("Usage: shimctl check [--policy FILE] [--format text|json] "
-             "CONFIG.json|BUNDLE_DIR\n");
-      return 0;
-    default:
-      return shimctl_usage("check: bad option");
-    }
-  }
-  if (optind != argc - 1)
-    return shimctl_usage("check takes one CONFIG.json or BUNDLE directory");
-
+  struct shimctl_spec_args args;
+  int rc = shimctl_spec_args(argc, argv, false,
+                             "Usage: shimctl check [--policy FILE] [--format text|json] "
+                             "CONFIG.json|BUNDLE_DIR\n",
+                             &args);
+  if (rc >= 0)
+    return rc;
   char path[PATH_MAX];
-
   shim_policy *policy = NULL;
   shim_spec *spec = NULL;
   shim_report *report = NULL;
   char *text = NULL;
   shim_error err;
-  int rc = shimctl_load(argv[optind], policy_path, path, sizeof path, &policy, &spec);
+  rc = shimctl_load(args.spec, args.policy, path, sizeof path, &policy, &spec);
   if (rc == 0 && (shim_check(policy, spec, &report, &err) < 0 ||
-                  shim_report_render(report, format, &text, &err) < 0))
+                  shim_report_render(report, args.format, &text, &err) < 0))
     rc = shimctl_fail(path, &err);
   if (rc == 0) {
     fputs(text, stdout);

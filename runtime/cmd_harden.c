@@ -2,9 +2,7 @@
 #include "config.h"
 #include "shimctl.h"
 
-#include <getopt.h>
 #include <limits.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,43 +46,10 @@ static int show_diff(const char *before, const char *after) {
 }
 
 int cmd_harden(int argc, char **argv) {
-  static const struct option options[] = {
-      {"policy", required_argument, NULL, 'p'},
-      {"format", required_argument, NULL, 'f'},
-      {"output", required_argument, NULL, 'o'},
-      {"diff", no_argument, NULL, 'd'},
-      {"help", no_argument, NULL, 'h'},
-      {NULL, 0, NULL, 0},
-  };
-  const char *policy_path = NULL, *output = NULL;
-  shim_format format = SHIM_FORMAT_TEXT;
-  bool diff = false;
-  int opt;
-  optind = 1;
-  while ((opt = getopt_long(argc, argv, "p:f:o:dh", options, NULL)) != -1) {
-    switch (opt) {
-    case 'p':
-      policy_path = optarg;
-      break;
-    case 'f':
-      if (shimctl_format(optarg, &format) != 0)
-        return EXIT_BAD_INPUT;
-      break;
-    case 'o':
-      output = optarg;
-      break;
-    case 'd':
-      diff = true;
-      break;
-    case 'h':
-      fputs(usage_text, stdout);
-      return 0;
-    default:
-      return shimctl_usage("harden: bad option");
-    }
-  }
-  if (optind != argc - 1)
-    return shimctl_usage("harden takes one CONFIG.json or BUNDLE directory");
+  struct shimctl_spec_args args;
+  int rc = shimctl_spec_args(argc, argv, true, usage_text, &args);
+  if (rc >= 0)
+    return rc;
   char path[PATH_MAX];
 
   shim_policy *policy = NULL;
@@ -92,25 +57,25 @@ int cmd_harden(int argc, char **argv) {
   shim_report *report = NULL;
   char *hardened = NULL, *text = NULL, *original = NULL;
   shim_error err;
-  int rc = shimctl_load(argv[optind], policy_path, path, sizeof path, &policy, &spec);
+  rc = shimctl_load(args.spec, args.policy, path, sizeof path, &policy, &spec);
   int hret = rc == 0 ? shim_harden(policy, spec, &hardened, &report, &err) : 0;
   if (hret < 0 && hret != -SHIM_ERR_REJECTED)
     rc = shimctl_fail(path, &err);
-  if (rc == 0 && shim_report_render(report, format, &text, &err) < 0)
+  if (rc == 0 && shim_report_render(report, args.format, &text, &err) < 0)
     rc = shimctl_fail(path, &err);
-  FILE *report_out = output ? stdout : stderr;
+  FILE *report_out = args.output ? stdout : stderr;
   if (rc == 0 && hret == -SHIM_ERR_REJECTED) {
     fputs(text, report_out);
     rc = EXIT_REJECTED;
   } else if (rc == 0) {
-    if (diff && shim_spec_render(spec, &original, &err) < 0)
+    if (args.diff && shim_spec_render(spec, &original, &err) < 0)
       rc = shimctl_fail(path, &err);
-    else if (diff)
+    else if (args.diff)
       rc = show_diff(original, hardened) < 0 ? EXIT_BAD_INPUT : 0;
     else
       fputs(text, report_out);
-    if (rc == 0 && (output || !diff) &&
-        shimctl_write(output ? output : "-", hardened) < 0)
+    if (rc == 0 && (args.output || !args.diff) &&
+        shimctl_write(args.output ? args.output : "-", hardened) < 0)
       rc = EXIT_BAD_INPUT;
   }
   free(original);

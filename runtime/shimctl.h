@@ -4,6 +4,7 @@
 #define SHIMCTL_H
 
 #include <shim/shim.h>
+#include <stdbool.h>
 
 /* Exit codes every command uses. */
 enum { EXIT_ALLOWED = 0, EXIT_REJECTED = 1, EXIT_BAD_INPUT = 2 };
@@ -15,6 +16,20 @@ int shimctl_fail(const char *what, const shim_error *err);
 int shimctl_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* --format text|json; a usage error (EXIT_BAD_INPUT) otherwise. */
 int shimctl_format(const char *arg, shim_format *out);
+
+/* The command line of a command that reads one spec (check, harden). */
+struct shimctl_spec_args {
+  const char *policy; /* --policy FILE, NULL for the embedded default */
+  shim_format format; /* --format */
+  const char *output; /* -o OUT (harden), NULL for stdout */
+  bool diff;          /* --diff (harden) */
+  const char *spec;   /* CONFIG.json or BUNDLE_DIR */
+};
+/* Reads argv (argv[0] the command's name) into *args; the options -o and
+ * --diff only where writes.  -1 to go on, else the exit status to return
+ * (0 after --help prints usage_text). */
+int shimctl_spec_args(int argc, char **argv, bool writes, const char *usage_text,
+                      struct shimctl_spec_args *args);
 
 /* Loads --policy FILE, or the embedded default when path is NULL. */
 int shimctl_load_policy(const char *path, shim_policy **out);

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,6 +41,50 @@ int shimctl_format(const char *arg, shim_format *out) {
   else
     return shimctl_usage("--format must be text or json");
   return 0;
+}
+
+int shimctl_spec_args(int argc, char **argv, bool writes, const char *usage_text,
+                      struct shimctl_spec_args *args) {
+  static const struct option options[] = {
+      {"policy", required_argument, NULL, 'p'},
+      {"format", required_argument, NULL, 'f'},
+      {"output", required_argument, NULL, 'o'},
+      {"diff", no_argument, NULL, 'd'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0},
+  };
+  *args = (struct shimctl_spec_args){.format = SHIM_FORMAT_TEXT};
+  int opt;
+  optind = 1;
+  while ((opt = getopt_long(argc, argv, writes ? "p:f:o:dh" : "+p:f:h", options,
+                            NULL)) != -1) {
+    if (!writes && (opt == 'o' || opt == 'd'))
+      opt = '?';
+    switch (opt) {
+    case 'p':
+      args->policy = optarg;
+      break;
+    case 'f':
+      if (shimctl_format(optarg, &args->format) != 0)
+        return EXIT_BAD_INPUT;
+      break;
+    case 'o':
+      args->output = optarg;
+      break;
+    case 'd':
+      args->diff = true;
+      break;
+    case 'h':
+      fputs(usage_text, stdout);
+      return 0;
+    default:
+      return shimctl_usage("%s: bad option", argv[0]);
+    }
+  }
+  if (optind != argc - 1)
+    return shimctl_usage("%s takes one CONFIG.json or BUNDLE directory", argv[0]);
+  args->spec = argv[optind];
+  return -1;
 }
 
 int shimctl_load_policy(const char *path, shim_policy **out) {
