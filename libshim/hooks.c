@@ -38,24 +38,6 @@ static void rule_clear(void *rule) {
   strlist_clear(&r->env);
 }
 
-/* An array of non-empty strings into *out (appended). */
-static int parse_strings(json_t *v, struct jptr *p, struct strlist *out,
-                         shim_error *err) {
-  if (!json_is_array(v) || json_array_size(v) > SHIM_MAX_ARRAY_ITEMS)
-    return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected an array of strings");
-  size_t i;
-  json_t *s;
-  json_array_foreach(v, i, s) {
-    size_t mark = jptr_push_index(p, i);
-    if (!json_string_value(s) || !*json_string_value(s))
-      return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected a non-empty string");
-    if (strlist_push(out, json_string_value(s)) < 0)
-      return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-    jptr_pop(p, mark);
-  }
-  return 0;
-}
-
 static int parse_stages(json_t *v, struct jptr *p, unsigned *out,
                         shim_error *err) {
   if (!json_is_array(v) || json_array_size(v) == 0)
@@ -90,7 +72,7 @@ static int parse_args(json_t *v, struct jptr *p, struct hook_rule *r,
   json_array_foreach(v, i, alt) {
     size_t mark = jptr_push_index(p, i);
     r->nargs++;
-    int ret = parse_strings(alt, p, &r->args[i], err);
+    int ret = json_read_strings(alt, p, NULL, NULL, &r->args[i], err);
     if (ret < 0)
       return ret;
     if (r->args[i].count == 0)
@@ -139,7 +121,7 @@ static int parse_rule(json_t *v, struct jptr *p, void *rule, shim_error *err) {
     } else if (strcmp(key, "args") == 0) {
       ret = parse_args(f, p, r, err);
     } else if (strcmp(key, "env") == 0) {
-      ret = parse_strings(f, p, &r->env, err);
+      ret = json_read_strings(f, p, NULL, NULL, &r->env, err);
     } else {
       return error_set(err, SHIM_ERR_SCHEMA, p->buf, "unknown field");
     }

@@ -81,6 +81,10 @@ int read_fd_limited(int fd, char **out, size_t *len, shim_error *err);
 int json_parse_strict(const char *data, size_t len, json_t **out,
                       shim_error *err);
 
+/* v is an array of at most SHIM_MAX_ARRAY_ITEMS items (p names it in the
+ * error). */
+int json_expect_array(json_t *v, struct jptr *p, shim_error *err);
+
 /* Serialises to a malloc'ed string (indented when pretty), ending in a
  * newline. */
 int json_render(const json_t *doc, bool pretty, char **out, shim_error *err);
@@ -211,6 +215,11 @@ struct strlist {
 int strlist_push(struct strlist *l, const char *s); /* -SHIM_ERR_NOMEM */
 bool strlist_has(const struct strlist *l, const char *s);
 void strlist_clear(struct strlist *l);
+/* The one reader of a policy's string arrays (json.c): non-empty strings,
+ * each valid(s) where valid is given (else the error says expected), into
+ * *out, which is replaced only when all of them are read. */
+int json_read_strings(json_t *v, struct jptr *p, bool (*valid)(const char *),
+                      const char *expected, struct strlist *out, shim_error *err);
 
 /* Admin rules read from a policy setting: an array of one kind's rules
  * (struct device_rule, struct hook_rule), read and released by policy.c

@@ -108,6 +108,43 @@ int read_file_limited(const char *path, char **out, size_t *len,
   return read_fd_limited(fd, out, len, err);
 }
 
+int json_expect_array(json_t *v, struct jptr *p, shim_error *err) {
+  if (!json_is_array(v))
+    return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected an array");
+  if (json_array_size(v) > SHIM_MAX_ARRAY_ITEMS)
+    return error_set(err, SHIM_ERR_LIMIT, p->buf, "more than %d items",
+                     SHIM_MAX_ARRAY_ITEMS);
+  return 0;
+}
+
+int json_read_strings(json_t *v, struct jptr *p, bool (*valid)(const char *),
+                      const char *expected, struct strlist *out, shim_error *err) {
+  int ret = json_expect_array(v, p, err);
+  if (ret < 0)
+    return ret;
+  _cleanup_(cleanup_strlistp) struct strlist l = {
+      calloc(json_array_size(v) + 1, sizeof(char *)), 0};
+  if (!l.items)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  size_t i;
+  json_t *item;
+  json_array_foreach(v, i, item) {
+    size_t mark = jptr_push_index(p, i);
+    const char *s = json_string_value(item);
+    if (!s || !*s)
+      return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected a non-empty string");
+    if (valid && !valid(s))
+      return error_set(err, SHIM_ERR_SCHEMA, p->buf, "%s", expected);
+    if (!(l.items[l.count++] = strdup(s)))
+      return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+    jptr_pop(p, mark);
+  }
+  strlist_clear(out);
+  *out = l;
+  l = (struct strlist){0};
+  return 0;
+}
+
 int json_parse_strict(const char *data, size_t len, json_t **out,
                       shim_error *err) {
   struct jtree tree;

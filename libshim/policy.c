@@ -123,15 +123,6 @@ void shim_policy_free(shim_policy *policy) {
 
 static void cleanup_policyp(shim_policy **p) { shim_policy_free(*p); }
 
-static int expect_array(json_t *v, struct jptr *p, shim_error *err) {
-  if (!json_is_array(v))
-    return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected an array");
-  if (json_array_size(v) > SHIM_MAX_ARRAY_ITEMS)
-    return error_set(err, SHIM_ERR_LIMIT, p->buf, "more than %d items",
-                     SHIM_MAX_ARRAY_ITEMS);
-  return 0;
-}
-
 void rules_clear(const struct rule_kind *kind, struct rules *rules) {
   for (size_t i = 0; i < rules->count; i++)
     kind->clear((char *)rules->items + i * kind->size);
@@ -141,7 +132,7 @@ void rules_clear(const struct rule_kind *kind, struct rules *rules) {
 
 int rules_parse(const struct rule_kind *kind, json_t *v, struct jptr *p,
                 struct rules *out, shim_error *err) {
-  int ret = expect_array(v, p, err);
+  int ret = json_expect_array(v, p, err);
   if (ret < 0)
     return ret;
   struct rules read = {calloc(json_array_size(v) + 1, kind->size), 0};
@@ -173,7 +164,7 @@ json_t *rules_render(const struct rule_kind *kind, const struct rules *rules) {
 
 static int parse_caps(json_t *v, struct jptr *p, uint64_t *out,
                       shim_error *err) {
-  int ret = expect_array(v, p, err);
+  int ret = json_expect_array(v, p, err);
   if (ret < 0)
     return ret;
   uint64_t set = 0;
@@ -189,40 +180,6 @@ static int parse_caps(json_t *v, struct jptr *p, uint64_t *out,
     jptr_pop(p, mark);
   }
   *out = set;
-  return 0;
-}
-
-static int parse_strlist(json_t *v, struct jptr *p, enum setting_kind kind,
-                         struct strlist *out, shim_error *err) {
-  int ret = expect_array(v, p, err);
-  if (ret < 0)
-    return ret;
-  struct strlist l = {calloc(json_array_size(v) + 1, sizeof(char *)), 0};
-  if (!l.items)
-    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  size_t i;
-  json_t *item;
-  json_array_foreach(v, i, item) {
-    size_t mark = jptr_push_index(p, i);
-    const char *s = json_string_value(item);
-    const char *why = !s || !*s ? "expected a non-empty string"
-                      : kind == S_PATHS && !path_is_clean(s)
-                          ? "expected an absolute path without \".\", \"..\" or \"//\""
-                      : kind == S_CIDRS && !cidr_is_valid(s)
-                          ? "expected an address and prefix such as 169.254.169.254/32"
-                          : NULL;
-    if (why) {
-      strlist_clear(&l);
-      return error_set(err, SHIM_ERR_SCHEMA, p->buf, "%s", why);
-    }
-    if (!(l.items[l.count++] = strdup(s))) {
-      strlist_clear(&l);
-      return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-    }
-    jptr_pop(p, mark);
-  }
-  strlist_clear(out);
-  *out = l;
   return 0;
 }
 
@@ -327,9 +284,15 @@ static int parse_setting(shim_policy *policy, const struct setting *s,
   case S_CAPS:
     return parse_caps(v, p, field, err);
   case S_PATHS:
+    return json_read_strings(v, p, path_is_clean,
+                             "expected an absolute path without \".\", \"..\" or \"//\"",
+                             field, err);
   case S_NAMES:
+    return json_read_strings(v, p, NULL, NULL, field, err);
   case S_CIDRS:
-    return parse_strlist(v, p, s->kind, field, err);
+    return json_read_strings(v, p, cidr_is_valid,
+                             "expected an address and prefix such as 169.254.169.254/32",
+                             field, err);
   case S_COUNT:
   case S_IDS:
     if (!json_is_integer(v) || json_integer_value(v) < (s->kind == S_IDS ? 0 : 1))
