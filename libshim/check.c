@@ -168,13 +168,11 @@ static const struct jnode *user_ns_entry(const struct jnode *root, size_t *index
  * *covers_zero tells whether container id 0 is mapped at all. */
 static bool maps_host_root(const struct jnode *maps, bool *covers_zero) {
   bool host_root = false;
-  jv_foreach(maps, m) {
-    int64_t cid = jv_int(jv_get(m, "containerID"));
-    int64_t hid = jv_int(jv_get(m, "hostID"));
-    int64_t size = jv_int(jv_get(m, "size"));
-    if (size > 0 && hid == 0)
+  jv_foreach(maps, entry) {
+    shim_idmap m = idmap_read(entry);
+    if (m.size > 0 && m.host_id == 0)
       host_root = true;
-    if (size > 0 && cid == 0)
+    if (m.size > 0 && m.container_id == 0)
       *covers_zero = true;
   }
   return host_root;
@@ -185,14 +183,13 @@ static void check_run_as_root(struct ctx *c) {
   const struct jnode *user = jv_get(jv_get(c->root, "process"), "user");
   bool userns = user_ns_entry(c->root, NULL) != NULL;
 
-  static const char *const maps[] = {"uidMappings", "gidMappings"};
-  for (size_t m = 0; m < ARRAY_SIZE(maps); m++) {
+  for (size_t m = 0; m < ARRAY_SIZE(idmap_lists); m++) {
     bool covers_zero = false;
-    if (maps_host_root(jv_get(linux_, maps[m]), &covers_zero)) {
+    if (maps_host_root(jv_get(linux_, idmap_lists[m]), &covers_zero)) {
       char ptr[64];
-      snprintf(ptr, sizeof ptr, "/linux/%s", maps[m]);
+      snprintf(ptr, sizeof ptr, "/linux/%s", idmap_lists[m]);
       finding(c, CONTROL_RUN_AS_ROOT, UNFIXABLE, ptr, NULL,
-              "%s map host id 0 into the container", maps[m]);
+              "%s map host id 0 into the container", idmap_lists[m]);
     }
   }
   int64_t uid = jv_int(jv_get(user, "uid")); /* absent: 0 */
@@ -278,20 +275,19 @@ static void check_user_namespace(struct ctx *c) {
               "the joined user namespace %s may not be used: %s", path, why);
     return;
   }
-  static const char *const maps[] = {"uidMappings", "gidMappings"};
-  for (size_t m = 0; m < ARRAY_SIZE(maps); m++) {
-    const struct jnode *list = jv_get(linux_, maps[m]);
-    snprintf(ptr, sizeof ptr, "/linux/%s", maps[m]);
+  for (size_t m = 0; m < ARRAY_SIZE(idmap_lists); m++) {
+    const struct jnode *list = jv_get(linux_, idmap_lists[m]);
+    snprintf(ptr, sizeof ptr, "/linux/%s", idmap_lists[m]);
     if (!jv_count(list))
       finding(c, CONTROL_USER_NAMESPACE, FIXABLE, ptr, NULL,
               "a user namespace without %s: the runtime gives it a range of "
-              "the pool", maps[m]);
+              "the pool", idmap_lists[m]);
     size_t k = 0;
-    jv_foreach_i(list, k, map) {
-      int64_t host = jv_int(jv_get(map, "hostID"));
-      int64_t size = jv_int(jv_get(map, "size"));
+    jv_foreach_i(list, k, item) {
+      shim_idmap map = idmap_read(item);
+      int64_t host = map.host_id, size = map.size;
       if (!userns_in_pool(c->policy, host, size)) {
-        snprintf(ptr, sizeof ptr, "/linux/%s/%zu", maps[m], k);
+        snprintf(ptr, sizeof ptr, "/linux/%s/%zu", idmap_lists[m], k);
         finding(c, CONTROL_USER_NAMESPACE, UNFIXABLE, ptr, NULL,
                 "maps host ids %lld..%lld, outside the pool", (long long)host,
                 (long long)(host + size - 1));
@@ -599,12 +595,12 @@ static bool is_userns_sysfs(const struct ctx *c, const struct jnode *m) {
 static bool maps_equal(const struct jnode *a, const struct jnode *b) {
   if (jv_count(a) != jv_count(b))
     return false;
-  static const char *const keys[] = {"containerID", "hostID", "size"};
   for (const struct jnode *x = jv_first(a), *y = jv_first(b); x && y;
-       x = jv_next(a, x), y = jv_next(b, y))
-    for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
-      if (jv_int(jv_get(x, keys[k])) != jv_int(jv_get(y, keys[k])))
-        return false;
+       x = jv_next(a, x), y = jv_next(b, y)) {
+    shim_idmap p = idmap_read(x), q = idmap_read(y);
+    if (p.container_id != q.container_id || p.host_id != q.host_id || p.size != q.size)
+      return false;
+  }
   return true;
 }
 
@@ -613,14 +609,13 @@ static bool maps_equal(const struct jnode *a, const struct jnode *b) {
  * container's own maps; any other would hand the container files of host
  * ids it does not hold. */
 static void check_mount_idmap(struct ctx *c, const char *pointer, const struct jnode *m) {
-  static const char *const maps[] = {"uidMappings", "gidMappings"};
   const struct jnode *linux_ = jv_get(c->root, "linux");
-  for (size_t k = 0; k < ARRAY_SIZE(maps); k++) {
-    const struct jnode *mine = jv_get(m, maps[k]);
-    if (mine && !maps_equal(mine, jv_get(linux_, maps[k])))
+  for (size_t k = 0; k < ARRAY_SIZE(idmap_lists); k++) {
+    const struct jnode *mine = jv_get(m, idmap_lists[k]);
+    if (mine && !maps_equal(mine, jv_get(linux_, idmap_lists[k])))
       finding(c, CONTROL_USER_NAMESPACE, UNFIXABLE, pointer, "hostUsers: false",
               "an idmapped mount whose %s are not the container's own "
-              "(/linux/%s)", maps[k], maps[k]);
+              "(/linux/%s)", idmap_lists[k], idmap_lists[k]);
   }
 }
 

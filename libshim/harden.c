@@ -275,8 +275,7 @@ static void harden_user_namespace(struct hctx *h) {
       change(h, CONTROL_USER_NAMESPACE, "/linux/namespaces",
              "a user namespace of its own");
   }
-  static const char *const maps[] = {"uidMappings", "gidMappings"};
-  for (size_t m = 0; m < ARRAY_SIZE(maps); m++) {
+  for (size_t m = 0; m < ARRAY_SIZE(idmap_lists); m++) {
     json_t *want = json_pack("[{s:i, s:I, s:I}]", "containerID", 0, "hostID",
                              (json_int_t)userns->host_id, "size",
                              (json_int_t)userns->size);
@@ -284,14 +283,14 @@ static void harden_user_namespace(struct hctx *h) {
       h->ret = -SHIM_ERR_NOMEM;
       return;
     }
-    if (json_equal(json_object_get(linux_, maps[m]), want)) {
+    if (json_equal(json_object_get(linux_, idmap_lists[m]), want)) {
       json_decref(want);
       continue;
     }
-    if (json_object_set_new(linux_, maps[m], want) < 0)
+    if (json_object_set_new(linux_, idmap_lists[m], want) < 0)
       h->ret = -SHIM_ERR_NOMEM;
     char ptr[64];
-    snprintf(ptr, sizeof ptr, "/linux/%s", maps[m]);
+    snprintf(ptr, sizeof ptr, "/linux/%s", idmap_lists[m]);
     change(h, CONTROL_USER_NAMESPACE, ptr,
            "container ids 0..%u are host ids %u..%u", userns->size - 1,
            userns->host_id, userns->host_id + userns->size - 1);

@@ -296,7 +296,13 @@ struct shim_policy {
   unsigned kernel;
 };
 
-/* ---- User namespaces (userns.c, idmap.c) --------------------------------------- */
+/* ---- User namespaces (userns.c) ----------------------------------------------- */
+
+/* The names of a spec's id map lists (under linux, and an idmapped
+ * mount's): "uidMappings", "gidMappings". */
+extern const char *const idmap_lists[2];
+/* One entry of such a list (the schema has checked its fields' ranges). */
+shim_idmap idmap_read(const struct jnode *entry);
 
 /* The verdict on the user namespace a spec joins by path, from the facts
  * the caller set (shim_spec_set_facts): BAD with why[] filled when

@@ -75,12 +75,19 @@ int shim_userns_joined_path(const shim_policy *policy, const shim_spec *spec, ch
  * gives a pod 65536 ids. */
 enum { POD_IDS = 65536 };
 
+const char *const idmap_lists[2] = {"uidMappings", "gidMappings"};
+
+shim_idmap idmap_read(const struct jnode *entry) {
+  return (shim_idmap){.container_id = (unsigned)jv_int(jv_get(entry, "containerID")),
+                      .host_id = (unsigned)jv_int(jv_get(entry, "hostID")),
+                      .size = (unsigned)jv_int(jv_get(entry, "size"))};
+}
+
 /* Whether a spec's own uidMappings or gidMappings are exactly map. */
 static bool spec_maps_are(const struct jnode *list, const shim_idmap *map) {
-  const struct jnode *m = jv_first(list);
-  return jv_count(list) == 1 && jv_int(jv_get(m, "containerID")) == map->container_id &&
-         jv_int(jv_get(m, "hostID")) == map->host_id &&
-         jv_int(jv_get(m, "size")) == map->size;
+  shim_idmap m = idmap_read(jv_first(list));
+  return jv_count(list) == 1 && m.container_id == map->container_id &&
+         m.host_id == map->host_id && m.size == map->size;
 }
 
 int userns_judge_joined(const shim_policy *policy, const shim_spec *spec,
@@ -132,9 +139,9 @@ int userns_judge_joined(const shim_policy *policy, const shim_spec *spec,
                "user-namespace.kubeletIDStart and kubeletIDs, or /etc/subuid)",
                u->host_id, (long long)end - 1, (long long)policy->kubelet_id_start,
                (long long)kubelet_end - 1);
-  if ((jv_get(linux_, "uidMappings") && !spec_maps_are(jv_get(linux_, "uidMappings"), u)) ||
-      (jv_get(linux_, "gidMappings") && !spec_maps_are(jv_get(linux_, "gidMappings"), u)))
-    return WHY("the spec's uidMappings or gidMappings differ from its maps "
+  for (size_t k = 0; k < ARRAY_SIZE(idmap_lists); k++)
+    if (jv_get(linux_, idmap_lists[k]) && !spec_maps_are(jv_get(linux_, idmap_lists[k]), u))
+      return WHY("the spec's uidMappings or gidMappings differ from its maps "
                "(host %u, %u ids)", u->host_id, u->size);
 #undef WHY
   return USERNS_JOINED_POD;
