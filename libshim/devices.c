@@ -48,18 +48,17 @@ static bool access_is_valid(const char *access) {
   return true;
 }
 
-static int parse_rule(json_t *v, struct jptr *p, void *rule, shim_error *err) {
+static int parse_rule(const struct jnode *v, struct jptr *p, void *rule, shim_error *err) {
   struct device_rule *out = rule;
-  if (!json_is_object(v))
+  if (v->type != J_OBJECT)
     return error_set(err, SHIM_ERR_SCHEMA, p->buf,
                      "expected {\"path\", \"type\", \"major\", \"minors\", \"access\"}");
   *out = (struct device_rule){.major = -1, .minor_lo = 0, .minor_hi = MINOR_MAX};
   snprintf(out->access, sizeof out->access, "rwm");
-  const char *key;
-  json_t *f;
-  json_object_foreach(v, key, f) {
+  jv_foreach(v, f) {
+    const char *key = f->key;
     size_t mark = jptr_push_key(p, key);
-    const char *s = json_string_value(f);
+    const char *s = jv_str(f);
     if (strcmp(key, "path") == 0) {
       if (!s || !pattern_is_narrow(s))
         return error_set(err, SHIM_ERR_SCHEMA, p->buf,
@@ -73,8 +72,8 @@ static int parse_rule(json_t *v, struct jptr *p, void *rule, shim_error *err) {
                          "expected \"c\": only character devices can be "
                          "listed (a block device is the host's disk)");
     } else if (strcmp(key, "major") == 0) {
-      json_int_t m = json_integer_value(f);
-      if (!json_is_integer(f) || m < 0 || m > MAJOR_MAX)
+      int64_t m = jv_int(f);
+      if (f->type != J_INT || m < 0 || m > MAJOR_MAX)
         return error_set(err, SHIM_ERR_SCHEMA, p->buf,
                          "expected a major number (0-%lld)", (long long)MAJOR_MAX);
       /* Major 1 is memory: /dev/mem, /dev/kmem, /dev/port, /dev/kmsg. The
@@ -85,14 +84,13 @@ static int parse_rule(json_t *v, struct jptr *p, void *rule, shim_error *err) {
                          "/dev/port, /dev/kmsg): never allowed");
       out->major = m;
     } else if (strcmp(key, "minors") == 0) {
-      json_t *lo = json_array_get(f, 0), *hi = json_array_get(f, 1);
-      if (json_array_size(f) != 2 || !json_is_integer(lo) || !json_is_integer(hi) ||
-          json_integer_value(lo) < 0 || json_integer_value(lo) > json_integer_value(hi) ||
-          json_integer_value(hi) > MINOR_MAX)
+      const struct jnode *lo = jv_first(f), *hi = lo ? jv_next(f, lo) : NULL;
+      if (jv_count(f) != 2 || lo->type != J_INT || hi->type != J_INT ||
+          lo->v.num < 0 || lo->v.num > hi->v.num || hi->v.num > MINOR_MAX)
         return error_set(err, SHIM_ERR_SCHEMA, p->buf,
                          "expected [first, last] minor numbers, 0 <= first <= last");
-      out->minor_lo = json_integer_value(lo);
-      out->minor_hi = json_integer_value(hi);
+      out->minor_lo = lo->v.num;
+      out->minor_hi = hi->v.num;
     } else if (strcmp(key, "access") == 0) {
       if (!s || !access_is_valid(s))
         return error_set(err, SHIM_ERR_SCHEMA, p->buf,
@@ -103,7 +101,7 @@ static int parse_rule(json_t *v, struct jptr *p, void *rule, shim_error *err) {
     }
     jptr_pop(p, mark);
   }
-  if (!out->path || !json_object_get(v, "type"))
+  if (!out->path || !jv_get(v, "type"))
     return error_set(err, SHIM_ERR_SCHEMA, p->buf,
                      "a device rule needs \"path\" and \"type\"");
   return 0;

@@ -38,16 +38,15 @@ static void rule_clear(void *rule) {
   strlist_clear(&r->env);
 }
 
-static int parse_stages(json_t *v, struct jptr *p, unsigned *out,
+static int parse_stages(const struct jnode *v, struct jptr *p, unsigned *out,
                         shim_error *err) {
-  if (!json_is_array(v) || json_array_size(v) == 0)
+  if (!jv_count(v))
     return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected a non-empty array of stages");
-  size_t i;
-  json_t *s;
-  json_array_foreach(v, i, s) {
+  size_t i = 0;
+  jv_foreach_i(v, i, s) {
     size_t mark = jptr_push_index(p, i), k = 0;
-    while (k < ARRAY_SIZE(stage_names) && (!json_string_value(s) ||
-                                           strcmp(stage_names[k], json_string_value(s))))
+    while (k < ARRAY_SIZE(stage_names) &&
+           (!jv_str(s) || strcmp(stage_names[k], jv_str(s))))
       k++;
     if (k == ARRAY_SIZE(stage_names))
       return error_set(err, SHIM_ERR_SCHEMA, p->buf,
@@ -59,20 +58,18 @@ static int parse_stages(json_t *v, struct jptr *p, unsigned *out,
   return 0;
 }
 
-static int parse_args(json_t *v, struct jptr *p, struct hook_rule *r,
+static int parse_args(const struct jnode *v, struct jptr *p, struct hook_rule *r,
                       shim_error *err) {
-  if (!json_is_array(v) || json_array_size(v) == 0 ||
-      json_array_size(v) > SHIM_MAX_ARRAY_ITEMS)
+  if (!jv_count(v) || jv_count(v) > SHIM_MAX_ARRAY_ITEMS)
     return error_set(err, SHIM_ERR_SCHEMA, p->buf,
                      "expected a non-empty array of argument lists");
-  if (!(r->args = calloc(json_array_size(v), sizeof *r->args)))
+  if (!(r->args = calloc(jv_count(v), sizeof *r->args)))
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  size_t i;
-  json_t *alt;
-  json_array_foreach(v, i, alt) {
+  size_t i = 0;
+  jv_foreach_i(v, i, alt) {
     size_t mark = jptr_push_index(p, i);
     r->nargs++;
-    int ret = json_read_strings(alt, p, NULL, NULL, &r->args[i], err);
+    int ret = jv_read_strings(alt, p, NULL, NULL, &r->args[i], err);
     if (ret < 0)
       return ret;
     if (r->args[i].count == 0)
@@ -94,16 +91,15 @@ static bool is_hex64(const char *s) {
   return n == 64 && !s[n];
 }
 
-static int parse_rule(json_t *v, struct jptr *p, void *rule, shim_error *err) {
+static int parse_rule(const struct jnode *v, struct jptr *p, void *rule, shim_error *err) {
   struct hook_rule *r = rule;
-  if (!json_is_object(v))
+  if (v->type != J_OBJECT)
     return error_set(err, SHIM_ERR_SCHEMA, p->buf,
                      "expected {\"path\", \"stages\", \"args\", ...}");
-  const char *key;
-  json_t *f;
-  json_object_foreach(v, key, f) {
+  jv_foreach(v, f) {
+    const char *key = f->key;
     size_t mark = jptr_push_key(p, key);
-    const char *s = json_string_value(f);
+    const char *s = jv_str(f);
     int ret = 0;
     if (strcmp(key, "path") == 0) {
       if (!s || !path_is_clean(s))
@@ -121,7 +117,7 @@ static int parse_rule(json_t *v, struct jptr *p, void *rule, shim_error *err) {
     } else if (strcmp(key, "args") == 0) {
       ret = parse_args(f, p, r, err);
     } else if (strcmp(key, "env") == 0) {
-      ret = json_read_strings(f, p, NULL, NULL, &r->env, err);
+      ret = jv_read_strings(f, p, NULL, NULL, &r->env, err);
     } else {
       return error_set(err, SHIM_ERR_SCHEMA, p->buf, "unknown field");
     }

@@ -75,16 +75,6 @@ int read_fd_limited(int fd, char **out, size_t *len, shim_error *err);
     ret_ < 0 ? ret_ : loader(data_, len_, out, err);                           \
   })
 
-/* Parses strict JSON (jtree.c's rules) within the size limit into jansson;
- * syntax errors carry line and column.  The top level must be an object;
- * null members are left out, as everywhere else. */
-int json_parse_strict(const char *data, size_t len, json_t **out,
-                      shim_error *err);
-
-/* v is an array of at most SHIM_MAX_ARRAY_ITEMS items (p names it in the
- * error). */
-int json_expect_array(json_t *v, struct jptr *p, shim_error *err);
-
 /* Serialises to a malloc'ed string (indented when pretty), ending in a
  * newline. */
 int json_render(const json_t *doc, bool pretty, char **out, shim_error *err);
@@ -215,11 +205,17 @@ struct strlist {
 int strlist_push(struct strlist *l, const char *s); /* -SHIM_ERR_NOMEM */
 bool strlist_has(const struct strlist *l, const char *s);
 void strlist_clear(struct strlist *l);
-/* The one reader of a policy's string arrays (json.c): non-empty strings,
- * each valid(s) where valid is given (else the error says expected), into
- * *out, which is replaced only when all of them are read. */
-int json_read_strings(json_t *v, struct jptr *p, bool (*valid)(const char *),
-                      const char *expected, struct strlist *out, shim_error *err);
+
+/* Typed readers of a document's arrays (json.c), for policies, their rules
+ * and seccomp profiles; p names v in errors.  An array of at most
+ * SHIM_MAX_ARRAY_ITEMS items: */
+int jv_expect_array(const struct jnode *v, struct jptr *p, shim_error *err);
+/* Non-empty strings, each valid(s) where valid is given (else the error
+ * says expected), into *out, which is replaced only when all are read. */
+int jv_read_strings(const struct jnode *v, struct jptr *p, bool (*valid)(const char *),
+                    const char *expected, struct strlist *out, shim_error *err);
+/* Capability names ("CAP_CHOWN", as runc spells them) into a bit set. */
+int jv_read_caps(const struct jnode *v, struct jptr *p, uint64_t *out, shim_error *err);
 
 /* Admin rules read from a policy setting: an array of one kind's rules
  * (struct device_rule, struct hook_rule), read and released by policy.c
@@ -329,14 +325,14 @@ bool userns_in_pool(const shim_policy *policy, int64_t host_id, int64_t size);
 /* One kind of admin rule: how to read, release and render one. */
 struct rule_kind {
   size_t size;      /* of one rule */
-  int (*parse)(json_t *v, struct jptr *p, void *rule, shim_error *err);
+  int (*parse)(const struct jnode *v, struct jptr *p, void *rule, shim_error *err);
   void (*clear)(void *rule); /* also for a rule parse left half read */
   json_t *(*render)(const void *rule);
 };
 extern const struct rule_kind device_rule_kind, hook_rule_kind;
 
 /* policy.c: reads an array of rules (replacing *out); renders; releases. */
-int rules_parse(const struct rule_kind *kind, json_t *v, struct jptr *p,
+int rules_parse(const struct rule_kind *kind, const struct jnode *v, struct jptr *p,
                 struct rules *out, shim_error *err);
 json_t *rules_render(const struct rule_kind *kind, const struct rules *rules);
 void rules_clear(const struct rule_kind *kind, struct rules *rules);

@@ -108,29 +108,27 @@ int read_file_limited(const char *path, char **out, size_t *len,
   return read_fd_limited(fd, out, len, err);
 }
 
-int json_expect_array(json_t *v, struct jptr *p, shim_error *err) {
-  if (!json_is_array(v))
+int jv_expect_array(const struct jnode *v, struct jptr *p, shim_error *err) {
+  if (!v || v->type != J_ARRAY)
     return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected an array");
-  if (json_array_size(v) > SHIM_MAX_ARRAY_ITEMS)
+  if (v->count > SHIM_MAX_ARRAY_ITEMS)
     return error_set(err, SHIM_ERR_LIMIT, p->buf, "more than %d items",
                      SHIM_MAX_ARRAY_ITEMS);
   return 0;
 }
 
-int json_read_strings(json_t *v, struct jptr *p, bool (*valid)(const char *),
-                      const char *expected, struct strlist *out, shim_error *err) {
-  int ret = json_expect_array(v, p, err);
+int jv_read_strings(const struct jnode *v, struct jptr *p, bool (*valid)(const char *),
+                    const char *expected, struct strlist *out, shim_error *err) {
+  int ret = jv_expect_array(v, p, err);
   if (ret < 0)
     return ret;
-  _cleanup_(cleanup_strlistp) struct strlist l = {
-      calloc(json_array_size(v) + 1, sizeof(char *)), 0};
+  _cleanup_(cleanup_strlistp) struct strlist l = {calloc(v->count + 1, sizeof(char *)), 0};
   if (!l.items)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  size_t i;
-  json_t *item;
-  json_array_foreach(v, i, item) {
+  size_t i = 0;
+  jv_foreach_i(v, i, item) {
     size_t mark = jptr_push_index(p, i);
-    const char *s = json_string_value(item);
+    const char *s = jv_str(item);
     if (!s || !*s)
       return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected a non-empty string");
     if (valid && !valid(s))
@@ -145,17 +143,22 @@ int json_read_strings(json_t *v, struct jptr *p, bool (*valid)(const char *),
   return 0;
 }
 
-int json_parse_strict(const char *data, size_t len, json_t **out,
-                      shim_error *err) {
-  struct jtree tree;
-  int ret = jtree_parse(data, len, &tree, err);
+int jv_read_caps(const struct jnode *v, struct jptr *p, uint64_t *out, shim_error *err) {
+  int ret = jv_expect_array(v, p, err);
   if (ret < 0)
     return ret;
-  json_t *doc = jtree_to_json(tree.nodes);
-  jtree_free(&tree);
-  if (!doc)
-    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  *out = doc;
+  uint64_t set = 0;
+  size_t i = 0;
+  jv_foreach_i(v, i, item) {
+    size_t mark = jptr_push_index(p, i);
+    int cap = jv_str(item) ? cap_from_name(jv_str(item)) : -1;
+    if (cap < 0)
+      return error_set(err, SHIM_ERR_SCHEMA, p->buf,
+                       "expected a capability name such as \"CAP_CHOWN\"");
+    set |= UINT64_C(1) << cap;
+    jptr_pop(p, mark);
+  }
+  *out = set;
   return 0;
 }
 

@@ -6,9 +6,9 @@
  * spec on every container create, an admission webhook a spec on every
  * pod; jansson spends ~200 us on an 8 KB spec (a per-character stream, and
  * two mallocs per value).  This reader does the same document in a few
- * microseconds.  Seccomp profiles are read from the tree itself (their
- * names point into it); policies, edited as jansson trees, are read here
- * and copied into jansson (json_parse_strict).
+ * microseconds.  Specs, policies and seccomp profiles are all read from
+ * the tree itself (a seccomp profile's names point into it); hardening
+ * edits a jansson copy of the spec (jtree_to_json).
  *
  * It refuses what could make two readers disagree: duplicate keys (compared
  * after unescaping), invalid UTF-8, lone surrogates, "\u0000", a byte order

@@ -130,17 +130,16 @@ void rules_clear(const struct rule_kind *kind, struct rules *rules) {
   *rules = (struct rules){0};
 }
 
-int rules_parse(const struct rule_kind *kind, json_t *v, struct jptr *p,
+int rules_parse(const struct rule_kind *kind, const struct jnode *v, struct jptr *p,
                 struct rules *out, shim_error *err) {
-  int ret = json_expect_array(v, p, err);
+  int ret = jv_expect_array(v, p, err);
   if (ret < 0)
     return ret;
-  struct rules read = {calloc(json_array_size(v) + 1, kind->size), 0};
+  struct rules read = {calloc(v->count + 1, kind->size), 0};
   if (!read.items)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  size_t i;
-  json_t *item;
-  json_array_foreach(v, i, item) {
+  size_t i = 0;
+  jv_foreach_i(v, i, item) {
     size_t mark = jptr_push_index(p, i);
     /* counted first, so that a half-read rule is cleared with the rest */
     ret = kind->parse(item, p, (char *)read.items + read.count++ * kind->size, err);
@@ -162,30 +161,9 @@ json_t *rules_render(const struct rule_kind *kind, const struct rules *rules) {
   return a;
 }
 
-static int parse_caps(json_t *v, struct jptr *p, uint64_t *out,
-                      shim_error *err) {
-  int ret = json_expect_array(v, p, err);
-  if (ret < 0)
-    return ret;
-  uint64_t set = 0;
-  size_t i;
-  json_t *item;
-  json_array_foreach(v, i, item) {
-    size_t mark = jptr_push_index(p, i);
-    int cap = json_is_string(item) ? cap_from_name(json_string_value(item)) : -1;
-    if (cap < 0)
-      return error_set(err, SHIM_ERR_SCHEMA, p->buf,
-                       "expected a capability name such as \"CAP_CHOWN\"");
-    set |= UINT64_C(1) << cap;
-    jptr_pop(p, mark);
-  }
-  *out = set;
-  return 0;
-}
-
-static int parse_word(shim_policy *policy, const struct setting *s, json_t *v,
-                      struct jptr *p, shim_error *err) {
-  const char *word = json_string_value(v);
+static int parse_word(shim_policy *policy, const struct setting *s,
+                      const struct jnode *v, struct jptr *p, shim_error *err) {
+  const char *word = jv_str(v);
   if (!word)
     return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected a string");
   if (s->offset == offsetof(struct shim_policy, apparmor_profile) &&
@@ -237,28 +215,26 @@ static const char *const rlimit_names[] = {
     "RLIMIT_RTPRIO", "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK",
 };
 
-static int parse_rlimits(shim_policy *policy, json_t *v, struct jptr *p,
+static int parse_rlimits(shim_policy *policy, const struct jnode *v, struct jptr *p,
                          shim_error *err) {
-  if (!json_is_object(v) || json_object_size(v) > ARRAY_SIZE(rlimit_names))
+  if (v->type != J_OBJECT || v->count > ARRAY_SIZE(rlimit_names))
     return error_set(err, SHIM_ERR_SCHEMA, p->buf,
                      "expected an object of limits by name");
-  struct rlimit_setting *list = calloc(json_object_size(v) + 1, sizeof *list);
+  struct rlimit_setting *list = calloc(v->count + 1, sizeof *list);
   if (!list)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   size_t n = 0;
-  const char *name;
-  json_t *lim;
-  json_object_foreach(v, name, lim) {
+  jv_foreach(v, lim) {
+    const char *name = lim->key;
     size_t mark = jptr_push_key(p, name);
     size_t k = 0;
     while (k < ARRAY_SIZE(rlimit_names) && strcmp(rlimit_names[k], name) != 0)
       k++;
-    json_t *soft = json_object_get(lim, "soft"), *hard = json_object_get(lim, "hard");
+    const struct jnode *soft = jv_get(lim, "soft"), *hard = jv_get(lim, "hard");
     const char *why = k == ARRAY_SIZE(rlimit_names) ? "unknown limit (RLIMIT_NOFILE, ...)"
-                      : !json_is_object(lim) || json_object_size(lim) != 2 ||
-                              !json_is_integer(soft) || !json_is_integer(hard) ||
-                              json_integer_value(soft) < 0 ||
-                              json_integer_value(soft) > json_integer_value(hard)
+                      : lim->type != J_OBJECT || lim->count != 2 || !soft ||
+                              soft->type != J_INT || !hard || hard->type != J_INT ||
+                              soft->v.num < 0 || soft->v.num > hard->v.num
                           ? "expected {\"soft\": N, \"hard\": N} with 0 <= soft <= hard"
                           : NULL;
     if (why) {
@@ -266,8 +242,8 @@ static int parse_rlimits(shim_policy *policy, json_t *v, struct jptr *p,
       return error_set(err, SHIM_ERR_SCHEMA, p->buf, "%s", why);
     }
     snprintf(list[n].type, sizeof list[n].type, "%s", name);
-    list[n].soft = (uint64_t)json_integer_value(soft);
-    list[n].hard = (uint64_t)json_integer_value(hard);
+    list[n].soft = (uint64_t)soft->v.num;
+    list[n].hard = (uint64_t)hard->v.num;
     n++;
     jptr_pop(p, mark);
   }
@@ -278,33 +254,33 @@ static int parse_rlimits(shim_policy *policy, json_t *v, struct jptr *p,
 }
 
 static int parse_setting(shim_policy *policy, const struct setting *s,
-                         json_t *v, struct jptr *p, shim_error *err) {
+                         const struct jnode *v, struct jptr *p, shim_error *err) {
   void *field = (char *)policy + s->offset;
   switch (s->kind) {
   case S_CAPS:
-    return parse_caps(v, p, field, err);
+    return jv_read_caps(v, p, field, err);
   case S_PATHS:
-    return json_read_strings(v, p, path_is_clean,
+    return jv_read_strings(v, p, path_is_clean,
                              "expected an absolute path without \".\", \"..\" or \"//\"",
                              field, err);
   case S_NAMES:
-    return json_read_strings(v, p, NULL, NULL, field, err);
+    return jv_read_strings(v, p, NULL, NULL, field, err);
   case S_CIDRS:
-    return json_read_strings(v, p, cidr_is_valid,
+    return jv_read_strings(v, p, cidr_is_valid,
                              "expected an address and prefix such as 169.254.169.254/32",
                              field, err);
   case S_COUNT:
   case S_IDS:
-    if (!json_is_integer(v) || json_integer_value(v) < (s->kind == S_IDS ? 0 : 1))
+    if (v->type != J_INT || v->v.num < (s->kind == S_IDS ? 0 : 1))
       return error_set(err, SHIM_ERR_SCHEMA, p->buf, s->kind == S_IDS
                            ? "expected an integer, 0 or more"
                            : "expected a positive integer");
-    *(int64_t *)field = json_integer_value(v);
+    *(int64_t *)field = v->v.num;
     return 0;
   case S_BOOL:
-    if (!json_is_boolean(v))
+    if (v->type != J_TRUE && v->type != J_FALSE)
       return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected true or false");
-    *(bool *)field = json_is_true(v);
+    *(bool *)field = v->type == J_TRUE;
     return 0;
   case S_WORD:
   case S_PROFILE:
@@ -317,9 +293,9 @@ static int parse_setting(shim_policy *policy, const struct setting *s,
   return error_set(err, SHIM_ERR_INVAL, p->buf, "unhandled setting");
 }
 
-static int parse_mode(json_t *v, struct jptr *p, enum mode *out,
+static int parse_mode(const struct jnode *v, struct jptr *p, enum mode *out,
                       shim_error *err) {
-  const char *s = json_string_value(v);
+  const char *s = jv_str(v);
   for (size_t m = 0; s && m < ARRAY_SIZE(mode_names); m++)
     if (strcmp(s, mode_names[m]) == 0) {
       *out = (enum mode)m;
@@ -329,13 +305,12 @@ static int parse_mode(json_t *v, struct jptr *p, enum mode *out,
                    "expected \"enforce\", \"warn\" or \"off\"");
 }
 
-static int parse_control(shim_policy *policy, enum control c, json_t *obj,
+static int parse_control(shim_policy *policy, enum control c, const struct jnode *obj,
                          struct jptr *p, bool *has_mode, shim_error *err) {
-  if (!json_is_object(obj))
+  if (obj->type != J_OBJECT)
     return error_set(err, SHIM_ERR_SCHEMA, p->buf, "expected an object");
-  const char *key;
-  json_t *v;
-  json_object_foreach(obj, key, v) {
+  jv_foreach(obj, v) {
+    const char *key = v->key;
     size_t mark = jptr_push_key(p, key);
     const struct setting *s = NULL;
     for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
@@ -372,40 +347,39 @@ static int find_control(const char *id) {
 static int policy_apply(shim_policy *policy, const char *data, size_t len,
                         const char *digest, bool has_mode[CONTROL_COUNT],
                         shim_error *err) {
-  _cleanup_json_ json_t *doc = NULL;
-  int ret = json_parse_strict(data, len, &doc, err);
+  _cleanup_(jtree_free) struct jtree tree = {0};
+  int ret = jtree_parse(data, len, &tree, err);
   if (ret < 0)
     return ret;
+  const struct jnode *doc = tree.nodes;
   char hex[65];
   if (!digest)
     sha256_hex(data, len, hex);
   if (sha256_chain(policy->chain, digest ? digest : hex, 64) < 0)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   struct jptr p = {0};
-  const char *key;
-  json_t *v;
-  json_t *version = json_object_get(doc, "version");
-  if (!json_is_integer(version) || json_integer_value(version) != 1)
+  const struct jnode *version = jv_get(doc, "version");
+  if (!version || version->type != J_INT || version->v.num != 1)
     return error_set(err, SHIM_ERR_SCHEMA, "/version",
                      "expected 1 (the only policy format version)");
-  json_object_foreach(doc, key, v) {
+  jv_foreach(doc, v) {
+    const char *key = v->key;
     size_t mark = jptr_push_key(&p, key);
     if (strcmp(key, "version") == 0) {
       /* checked above */
     } else if (strcmp(key, "name") == 0) {
-      if (!json_is_string(v))
+      if (!jv_str(v))
         return error_set(err, SHIM_ERR_SCHEMA, p.buf, "expected a string");
-      char *name = strdup(json_string_value(v));
+      char *name = strdup(jv_str(v));
       if (!name)
         return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
       free(policy->name);
       policy->name = name;
     } else if (strcmp(key, "controls") == 0) {
-      if (!json_is_object(v))
+      if (v->type != J_OBJECT)
         return error_set(err, SHIM_ERR_SCHEMA, p.buf, "expected an object");
-      const char *id;
-      json_t *ctl;
-      json_object_foreach(v, id, ctl) {
+      jv_foreach(v, ctl) {
+        const char *id = ctl->key;
         size_t cmark = jptr_push_key(&p, id);
         int c = find_control(id);
         if (c < 0)

@@ -242,19 +242,10 @@ static int get_strings(struct loader *l, const struct jnode *obj, const char *ke
   if (!v)
     return 0;
   size_t mark = jptr_push_key(&l->ptr, key);
-  if (v->type != J_ARRAY)
-    return bad(l, "expected an array of strings");
-  size_t i = 0;
-  jv_foreach_i(v, i, item) {
-    size_t imark = jptr_push_index(&l->ptr, i);
-    if (item->type != J_STRING)
-      return bad(l, "expected a string");
-    if (strlist_push(out, item->v.str) < 0)
-      return nomem(l);
-    jptr_pop(&l->ptr, imark);
-  }
-  jptr_pop(&l->ptr, mark);
-  return 0;
+  int ret = jv_read_strings(v, &l->ptr, NULL, NULL, out, l->err);
+  if (ret == 0)
+    jptr_pop(&l->ptr, mark);
+  return ret;
 }
 
 /* errno/trace value: OCI says EPERM when absent for errno actions. */
@@ -310,21 +301,14 @@ static int load_condition(struct loader *l, const struct jnode *obj,
   int ret = only_keys(l, v, keys);
   if (ret < 0)
     return ret;
-  struct strlist caps = {0};
-  ret = get_strings(l, v, "caps", &caps);
-  for (size_t i = 0; ret == 0 && i < caps.count; i++) {
-    int cap = cap_from_name(caps.items[i]);
-    if (cap < 0) {
-      size_t cmark = jptr_push_key(&l->ptr, "caps");
-      ret = bad(l, "unknown capability");
-      jptr_pop(&l->ptr, cmark);
-    } else {
-      out->caps |= UINT64_C(1) << cap;
-    }
+  const struct jnode *caps = jv_get(v, "caps");
+  if (caps) {
+    size_t cmark = jptr_push_key(&l->ptr, "caps");
+    if ((ret = jv_read_caps(caps, &l->ptr, &out->caps, l->err)) < 0)
+      return ret;
+    jptr_pop(&l->ptr, cmark);
   }
-  strlist_clear(&caps);
-  if (ret == 0)
-    ret = get_strings(l, v, "arches", &out->arches);
+  ret = get_strings(l, v, "arches", &out->arches);
   const struct jnode *mk = jv_get(v, "minKernel");
   if (ret == 0 && mk) {
     jptr_push_key(&l->ptr, "minKernel");

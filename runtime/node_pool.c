@@ -84,7 +84,7 @@ static int record_read(int dirfd, const char *name, struct record *r) {
   size_t len = 0;
   _cleanup_json_ json_t *doc = NULL;
   if (fd < 0 || read_fd_limited(fd, &data, &len, NULL) < 0 ||
-      json_parse_strict(data, len, &doc, NULL) < 0)
+      !(doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, NULL)))
     return -1;
   json_int_t host = 0, size = 0, pid = 0, start = 0, mount_id = 0;
   const char *root = NULL, *id = NULL, *rootfs = "";

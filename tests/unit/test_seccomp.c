@@ -274,7 +274,7 @@ static const struct bad_profile {
      "/syscalls/0/args/0/op"},
     {"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[\"read\"],"
      "\"action\":\"SCMP_ACT_ALLOW\",\"includes\":{\"caps\":[\"CAP_NOPE\"]}}]}",
-     "/syscalls/0/includes/caps"},
+     "/syscalls/0/includes/caps/0"},
     {"{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":[{\"names\":[1],"
      "\"action\":\"SCMP_ACT_ALLOW\"}]}", "/syscalls/0/names/0"},
 };
