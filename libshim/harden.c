@@ -187,14 +187,17 @@ static void add_option(struct hctx *h, json_t *m, const char *option) {
     h->ret = -SHIM_ERR_NOMEM;
 }
 
-/* A bind's source, NULL when m is no bind; *recursive for "rbind". */
-static const char *bind_source(json_t *m, bool *recursive) {
-  json_t *options = json_object_get(m, "options");
-  const char *type = json_string_value(json_object_get(m, "type"));
-  *recursive = has_option(options, "rbind");
-  bool bind = *recursive || has_option(options, "bind") ||
-              (type && strcmp(type, "bind") == 0);
-  return bind ? json_string_value(json_object_get(m, "source")) : NULL;
+/* The i-th mount being hardened when checked, the checked spec's i-th
+ * mount, is a bind (its source in *source), else NULL.  Whether a mount is
+ * a bind is read from what was checked (mount_is_bind, as check.c does):
+ * until harden_user_namespace replaces sysfs, hardening only adds options,
+ * so the two lists stay index for index. */
+static json_t *bind_at(struct hctx *h, const struct jnode *checked, size_t i,
+                       const char **source, bool *recursive) {
+  *source = jv_str(jv_get(checked, "source"));
+  if (!mount_is_bind(checked, recursive) || !*source)
+    return NULL;
+  return json_array_get(json_object_get(h->doc, "mounts"), i);
 }
 
 /* ---- host-mounts ---------------------------------------------------------- */
@@ -202,12 +205,12 @@ static const char *bind_source(json_t *m, bool *recursive) {
 /* Binds from read-only sources get nosuid and nodev (recursively for
  * rbind, with rro): check_ro_bind has already insisted on "ro". */
 static void harden_ro_binds(struct hctx *h) {
-  size_t i;
-  json_t *m;
-  json_array_foreach(json_object_get(h->doc, "mounts"), i, m) {
+  size_t i = 0;
+  jv_foreach_i(jv_get(h->spec->tree.nodes, "mounts"), i, checked) {
     bool recursive;
-    const char *source = bind_source(m, &recursive);
-    if (!source || source_list_of(h->policy, source) != SOURCES_READ_ONLY)
+    const char *source;
+    json_t *m = bind_at(h, checked, i, &source, &recursive);
+    if (!m || source_list_of(h->policy, source) != SOURCES_READ_ONLY)
       continue;
     for (size_t k = 0; k < (recursive ? RO_BIND_OPTIONS : RO_BIND_PLAIN); k++) {
       if (has_option(json_object_get(m, "options"), ro_bind_options[k]))
@@ -232,12 +235,12 @@ static void harden_userns_binds(struct hctx *h) {
     const char *option;
   } locked[] = {{ST_RDONLY, "ro"}, {ST_NOSUID, "nosuid"}, {ST_NODEV, "nodev"},
                 {ST_NOEXEC, "noexec"}};
-  size_t i;
-  json_t *m;
-  json_array_foreach(json_object_get(h->doc, "mounts"), i, m) {
+  size_t i = 0;
+  jv_foreach_i(jv_get(h->spec->tree.nodes, "mounts"), i, checked) {
     bool recursive;
-    const char *source = bind_source(m, &recursive);
-    const shim_fact *f = source ? spec_fact(h->spec, SHIM_FACT_FILE, source, 0) : NULL;
+    const char *source;
+    json_t *m = bind_at(h, checked, i, &source, &recursive);
+    const shim_fact *f = m ? spec_fact(h->spec, SHIM_FACT_FILE, source, 0) : NULL;
     if (!f || f->error)
       continue;
     for (size_t k = 0; k < ARRAY_SIZE(locked); k++) {
