@@ -112,19 +112,152 @@ static void test_base_is_clean(void) {
   shim_report_free(r);
 }
 
-/* ---- host-namespaces ---- */
+/* ---- one change, one finding ---------------------------------------------- */
 
-static void test_ns_missing(void) {
-  json_t *doc = base();
-  json_array_remove(at(doc, "linux/namespaces"), 1); /* network */
-  shim_report *r = check_doc(doc, NULL);
-  const shim_finding *f = expect_one(r, "host-namespaces", SHIM_VERDICT_REJECT,
-                                     "/linux/namespaces");
-  CU_ASSERT_STRING_EQUAL(f->k8s, "hostNetwork: true");
-  CU_ASSERT_PTR_NOT_NULL(strstr(f->message, "network"));
-  CU_ASSERT_EQUAL(shim_report_verdict(r), SHIM_VERDICT_REJECT);
-  shim_report_free(r);
+/* One change to base() and the one finding of its control it must give,
+ * as a user sees it (control NULL: no finding at all). */
+static const struct change_case {
+  const char *op;     /* "set" key at path, "append" to the array at path, "remove" key */
+  const char *path;   /* in at()'s form */
+  const char *key;    /* set, remove: a member's name or an array's index */
+  const char *value;  /* set, append: JSON text */
+  const char *policy; /* an overlay of the default; NULL: the default */
+  const char *control;
+  shim_verdict verdict;
+  const char *pointer;
+  const char *k8s;     /* the Kubernetes setting named; NULL: not checked */
+  const char *message; /* a part of the message; NULL: not checked */
+} change_cases[] = {
+    /* host-namespaces */
+    {"remove", "linux/namespaces", "1", NULL, NULL, "host-namespaces", SHIM_VERDICT_REJECT,
+     "/linux/namespaces", "hostNetwork: true", "network"},
+    {"remove", "linux/namespaces", "5", NULL, NULL, "host-namespaces", SHIM_VERDICT_HARDEN,
+     "/linux/namespaces", NULL, "cgroup"},
+    {"append", "linux/namespaces", NULL, "{\"type\":\"pid\"}", NULL, "host-namespaces",
+     SHIM_VERDICT_REJECT, "/linux/namespaces/7", NULL, NULL},
+    /* capabilities */
+    {"append", "process/capabilities/permitted", NULL, "\"CAP_SYS_ADMIN\"", NULL, "capabilities",
+     SHIM_VERDICT_REJECT, "/process/capabilities/permitted/2",
+     "securityContext.capabilities.add: [SYS_ADMIN]", "CAP_SYS_ADMIN"},
+    {"append", "process/capabilities/bounding", NULL, "\"CAP_NET_RAW\"", NULL, "capabilities",
+     SHIM_VERDICT_HARDEN, "/process/capabilities/bounding/2", NULL, "CAP_NET_RAW"},
+    {"append", "process/capabilities/effective", NULL, "\"CAP_NOPE\"", NULL, "capabilities",
+     SHIM_VERDICT_REJECT, "/process/capabilities/effective/1", NULL, "unknown capability"},
+    {"append", "process/capabilities/effective", NULL, "\"cap_chown\"", NULL, "capabilities",
+     SHIM_VERDICT_REJECT, "/process/capabilities/effective/1", NULL, NULL},
+    {"append", "process/capabilities/effective", NULL, "\"CHOWN\"", NULL, "capabilities",
+     SHIM_VERDICT_REJECT, "/process/capabilities/effective/1", NULL, NULL},
+    {"append", "process/capabilities/effective", NULL, "\"CAP_0\"", NULL, "capabilities",
+     SHIM_VERDICT_REJECT, "/process/capabilities/effective/1", NULL, NULL},
+    /* run-as-root, user-namespace */
+    {"set", "process/user", "uid", "0", NULL, NULL, SHIM_VERDICT_ALLOW, NULL, NULL, NULL},
+    {"set", "linux", "uidMappings", "[{\"containerID\":0,\"hostID\":0,\"size\":1}]", NULL,
+     "run-as-root", SHIM_VERDICT_REJECT, "/linux/uidMappings", NULL, "host id 0"},
+    {"set", "linux", "gidMappings", "[{\"containerID\":0,\"hostID\":1000,\"size\":65536}]", NULL,
+     "user-namespace", SHIM_VERDICT_REJECT, "/linux/gidMappings/0", NULL, "outside the pool"},
+    /* host-devices */
+    {"append", "linux/devices", NULL,
+     "{\"path\":\"/dev/nvidia0\",\"type\":\"c\",\"major\":195,\"minor\":0}", NULL,
+     "host-devices", SHIM_VERDICT_REJECT, "/linux/devices/1", NULL, "/dev/nvidia0 (c 195:0)"},
+    /* a default device's name on another device's numbers */
+    {"append", "linux/devices", NULL,
+     "{\"path\":\"/dev/null\",\"type\":\"c\",\"major\":1,\"minor\":1}", NULL, "host-devices",
+     SHIM_VERDICT_REJECT, "/linux/devices/1", NULL, NULL},
+    /* host-mounts, runtime-sockets, kernel-filesystems */
+    {"append", "mounts", NULL,
+     "{\"destination\":\"/host\",\"type\":\"bind\",\"source\":\"/\",\"options\":[\"rbind\",\"rw\"]}",
+     NULL, "host-mounts", SHIM_VERDICT_REJECT, "/mounts/4", "hostPath volume /", NULL},
+    /* typed "none" with a bind option is a bind all the same */
+    {"append", "mounts", NULL,
+     "{\"destination\":\"/x\",\"type\":\"none\",\"source\":\"/etc\",\"options\":[\"bind\"]}",
+     NULL, "host-mounts", SHIM_VERDICT_REJECT, "/mounts/4", "hostPath volume /etc", NULL},
+    {"append", "mounts", NULL, "{\"destination\":\"/data\",\"type\":\"ext4\",\"source\":\"/dev/vda\"}",
+     NULL, "host-mounts", SHIM_VERDICT_REJECT, "/mounts/4", NULL, NULL},
+    {"append", "mounts", NULL, "{\"destination\":\"/tmp\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"}",
+     NULL, NULL, SHIM_VERDICT_ALLOW, NULL, NULL, NULL},
+#define SOCKET_BIND(src)                                                                 \
+  {"append", "mounts", NULL,                                                             \
+   "{\"destination\":\"/s\",\"type\":\"bind\",\"source\":\"" src "\",\"options\":[\"ro\"]}", \
+   NULL, "runtime-sockets", SHIM_VERDICT_REJECT, "/mounts/4", NULL, NULL}
+    SOCKET_BIND("/run/containerd/containerd.sock"),
+    SOCKET_BIND("/var/run/docker.sock"),
+    SOCKET_BIND("/run/containerd"),
+    SOCKET_BIND("/var/lib/kubelet/pod-resources"),
+#undef SOCKET_BIND
+    {"append", "mounts", NULL,
+     "{\"destination\":\"/sys2\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"ro\",\"rw\"]}",
+     NULL, "kernel-filesystems", SHIM_VERDICT_REJECT, "/mounts/4", NULL, NULL},
+    {"append", "mounts", NULL,
+     "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\"}", NULL,
+     "kernel-filesystems", SHIM_VERDICT_REJECT, "/mounts/4", NULL, NULL},
+    {"append", "mounts", NULL, "{\"destination\":\"/host-proc\",\"type\":\"proc\",\"source\":\"proc\"}",
+     NULL, "kernel-filesystems", SHIM_VERDICT_REJECT, "/mounts/4", NULL, NULL},
+    {"append", "mounts", NULL,
+     "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup2\",\"source\":\"cgroup\",\"options\":[\"ro\"]}",
+     NULL, NULL, SHIM_VERDICT_ALLOW, NULL, NULL, NULL},
+    /* mount-propagation */
+    {"set", "linux", "rootfsPropagation", "\"rshared\"", NULL, "mount-propagation",
+     SHIM_VERDICT_REJECT, "/linux/rootfsPropagation", NULL, NULL},
+    {"append", "mounts/3/options", NULL, "\"rshared\"", NULL, "mount-propagation",
+     SHIM_VERDICT_REJECT, "/mounts/3", "mountPropagation: Bidirectional", NULL},
+    /* proc-unmasked */
+    {"remove", "linux/maskedPaths", "0", NULL, NULL, "proc-unmasked", SHIM_VERDICT_HARDEN,
+     "/linux/maskedPaths", NULL, NULL},
+    /* sysctls: outside the allowed list, or a name that is no sysctl's */
+#define SYSCTL(key, pointer)                                                            \
+  {"set", "linux/sysctl", key, "\"1\"", NULL, "sysctls", SHIM_VERDICT_REJECT, pointer,   \
+   "securityContext.sysctls: " key, NULL}
+    SYSCTL("kernel.msgmax", "/linux/sysctl/kernel.msgmax"),
+    SYSCTL("net.ipv4.ip_forward", "/linux/sysctl/net.ipv4.ip_forward"),
+    SYSCTL("net.ipv4..tcp_syncookies", "/linux/sysctl/net.ipv4..tcp_syncookies"),
+    SYSCTL("kernel/shm_rmid_forced/", "/linux/sysctl/kernel~1shm_rmid_forced~1"),
+#undef SYSCTL
+};
+
+static void apply_change(json_t *doc, const struct change_case *c) {
+  json_t *v = at(doc, c->path);
+  int ret;
+  if (strcmp(c->op, "append") == 0)
+    ret = json_array_append_new(v, parse(c->value));
+  else if (strcmp(c->op, "set") == 0 && json_is_array(v))
+    ret = json_array_set_new(v, strtoul(c->key, NULL, 10), parse(c->value));
+  else if (strcmp(c->op, "set") == 0)
+    ret = json_object_set_new(v, c->key, parse(c->value));
+  else if (json_is_array(v))
+    ret = json_array_remove(v, strtoul(c->key, NULL, 10));
+  else
+    ret = json_object_del(v, c->key);
+  CU_ASSERT_EQUAL_FATAL(ret, 0);
 }
+
+static void test_one_change(void) {
+  for (size_t i = 0; i < ARRAY_SIZE(change_cases); i++) {
+    const struct change_case *c = &change_cases[i];
+    json_t *doc = base();
+    apply_change(doc, c);
+    shim_policy *policy = NULL;
+    if (c->policy)
+      CU_ASSERT_FATAL(shim_policy_load_data(c->policy, strlen(c->policy), &policy, NULL) == 0);
+    shim_report *r = check_doc(doc, policy);
+    if (!c->control) {
+      expect_clean(r);
+    } else {
+      const shim_finding *f = expect_one(r, c->control, c->verdict, c->pointer);
+      const char *k8s = f->k8s ? f->k8s : "";
+      if (c->k8s && strcmp(k8s, c->k8s) != 0)
+        fprintf(stderr, "\n  row %zu: want Kubernetes setting \"%s\", got \"%s\"\n", i,
+                c->k8s, k8s);
+      CU_ASSERT_STRING_EQUAL(k8s, c->k8s ? c->k8s : k8s);
+      if (c->message && !strstr(f->message, c->message))
+        fprintf(stderr, "\n  row %zu: want \"%s\" in: %s\n", i, c->message, f->message);
+      CU_ASSERT_PTR_NOT_NULL(strstr(f->message, c->message ? c->message : ""));
+    }
+    shim_report_free(r);
+    shim_policy_free(policy);
+  }
+}
+
+/* ---- host-namespaces ---- */
 
 static void test_ns_all_missing(void) {
   json_t *doc = base();
@@ -133,15 +266,6 @@ static void test_ns_all_missing(void) {
   /* network, uts, pid, ipc, mount rejected; cgroup hardened */
   CU_ASSERT_EQUAL(count_findings(r, "host-namespaces", SHIM_VERDICT_REJECT, NULL), 5);
   CU_ASSERT_EQUAL(count_findings(r, "host-namespaces", SHIM_VERDICT_HARDEN, NULL), 1);
-  shim_report_free(r);
-}
-
-static void test_ns_cgroup_missing_is_hardened(void) {
-  json_t *doc = base();
-  json_array_remove(at(doc, "linux/namespaces"), 5);
-  shim_report *r = check_doc(doc, NULL);
-  expect_one(r, "host-namespaces", SHIM_VERDICT_HARDEN, "/linux/namespaces");
-  CU_ASSERT_EQUAL(shim_report_verdict(r), SHIM_VERDICT_HARDEN);
   shim_report_free(r);
 }
 
@@ -203,48 +327,7 @@ static void test_ns_without_type(void) {
   shim_report_free(r);
 }
 
-static void test_ns_duplicate(void) {
-  json_t *doc = base();
-  json_array_append_new(at(doc, "linux/namespaces"), parse("{\"type\":\"pid\"}"));
-  shim_report *r = check_doc(doc, NULL);
-  expect_one(r, "host-namespaces", SHIM_VERDICT_REJECT, "/linux/namespaces/7");
-  shim_report_free(r);
-}
-
 /* ---- capabilities ---- */
-
-static void test_caps_privileged(void) {
-  json_t *doc = base();
-  json_array_append_new(at(doc, "process/capabilities/permitted"), json_string("CAP_SYS_ADMIN"));
-  shim_report *r = check_doc(doc, NULL);
-  const shim_finding *f = expect_one(r, "capabilities", SHIM_VERDICT_REJECT,
-                                     "/process/capabilities/permitted/2");
-  CU_ASSERT_PTR_NOT_NULL(strstr(f->message, "CAP_SYS_ADMIN"));
-  CU_ASSERT_STRING_EQUAL(f->k8s, "securityContext.capabilities.add: [SYS_ADMIN]");
-  shim_report_free(r);
-}
-
-static void test_caps_dropped(void) {
-  json_t *doc = base();
-  json_array_append_new(at(doc, "process/capabilities/bounding"), json_string("CAP_NET_RAW"));
-  shim_report *r = check_doc(doc, NULL);
-  const shim_finding *f = expect_one(r, "capabilities", SHIM_VERDICT_HARDEN,
-                                     "/process/capabilities/bounding/2");
-  CU_ASSERT_PTR_NOT_NULL(strstr(f->message, "CAP_NET_RAW"));
-  CU_ASSERT_EQUAL(shim_report_verdict(r), SHIM_VERDICT_HARDEN);
-  shim_report_free(r);
-}
-
-static void test_caps_unknown(void) {
-  static const char *const names[] = {"CAP_NOPE", "cap_chown", "CHOWN", "CAP_0"};
-  for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-    json_t *doc = base();
-    json_array_append_new(at(doc, "process/capabilities/effective"), json_string(names[i]));
-    shim_report *r = check_doc(doc, NULL);
-    expect_one(r, "capabilities", SHIM_VERDICT_REJECT, "/process/capabilities/effective/1");
-    shim_report_free(r);
-  }
-}
 
 static void test_caps_all_is_privileged(void) {
   json_t *doc = base();
@@ -291,23 +374,6 @@ static void test_root_without_userns(void) {
   expect_one(r, "run-as-root", SHIM_VERDICT_REJECT, "/process/user");
   shim_report_free(r);
   shim_policy_free(p);
-}
-
-static void test_root_with_userns(void) {
-  json_t *doc = base();
-  json_object_set_new(at(doc, "process/user"), "uid", json_integer(0));
-  shim_report *r = check_doc(doc, NULL);
-  expect_clean(r);
-  shim_report_free(r);
-}
-
-static void test_userns_outside_pool(void) {
-  json_t *doc = base();
-  json_object_set_new(at(doc, "linux"), "gidMappings",
-                      parse("[{\"containerID\":0,\"hostID\":1000,\"size\":65536}]"));
-  shim_report *r = check_doc(doc, NULL);
-  expect_one(r, "user-namespace", SHIM_VERDICT_REJECT, "/linux/gidMappings/0");
-  shim_report_free(r);
 }
 
 /* A joined user namespace, judged by the facts the caller found on the
@@ -629,37 +695,7 @@ static void test_userns_sysfs(void) {
   shim_report_free(r);
 }
 
-static void test_root_mapped_to_host_root(void) {
-  json_t *doc = base();
-  json_array_append_new(at(doc, "linux/namespaces"), parse("{\"type\":\"user\"}"));
-  json_object_set_new(at(doc, "linux"), "uidMappings",
-                      parse("[{\"containerID\":0,\"hostID\":0,\"size\":1}]"));
-  shim_report *r = check_doc(doc, NULL);
-  expect_one(r, "run-as-root", SHIM_VERDICT_REJECT, "/linux/uidMappings");
-  shim_report_free(r);
-}
-
 /* ---- host-devices ---- */
-
-static void test_device_node(void) {
-  json_t *doc = base();
-  json_array_append_new(at(doc, "linux/devices"),
-                        parse("{\"path\":\"/dev/nvidia0\",\"type\":\"c\",\"major\":195,\"minor\":0}"));
-  shim_report *r = check_doc(doc, NULL);
-  const shim_finding *f = expect_one(r, "host-devices", SHIM_VERDICT_REJECT, "/linux/devices/1");
-  CU_ASSERT_PTR_NOT_NULL(strstr(f->message, "/dev/nvidia0 (c 195:0)"));
-  shim_report_free(r);
-}
-
-static void test_device_disguised(void) {
-  /* A default device's name on another device's numbers. */
-  json_t *doc = base();
-  json_array_append_new(at(doc, "linux/devices"),
-                        parse("{\"path\":\"/dev/null\",\"type\":\"c\",\"major\":1,\"minor\":1}"));
-  shim_report *r = check_doc(doc, NULL);
-  expect_one(r, "host-devices", SHIM_VERDICT_REJECT, "/linux/devices/1");
-  shim_report_free(r);
-}
 
 static void test_device_rules(void) {
   static const struct {
@@ -850,18 +886,6 @@ static shim_report *check_mount(const char *mount, const shim_policy *policy) {
   return check_mount_fact(mount, policy, NULL);
 }
 
-static void test_bind_host_path(void) {
-  shim_report *r = check_mount(
-      "{\"destination\":\"/host\",\"type\":\"bind\",\"source\":\"/\",\"options\":[\"rbind\",\"rw\"]}", NULL);
-  const shim_finding *f = expect_one(r, "host-mounts", SHIM_VERDICT_REJECT, "/mounts/4");
-  CU_ASSERT_STRING_EQUAL(f->k8s, "hostPath volume /");
-  shim_report_free(r);
-  /* Typed "none" with a bind option is a bind all the same. */
-  r = check_mount("{\"destination\":\"/x\",\"type\":\"none\",\"source\":\"/etc\",\"options\":[\"bind\"]}", NULL);
-  expect_one(r, "host-mounts", SHIM_VERDICT_REJECT, "/mounts/4");
-  shim_report_free(r);
-}
-
 static void test_bind_allowed_sources(void) {
   static const char *const ok[] = {
       "/var/lib/kubelet/pods/u/volumes/kubernetes.io~projected/kube-api-access",
@@ -1003,19 +1027,6 @@ static void test_bind_read_only_sources(void) {
   shim_policy_free(p);
 }
 
-static void test_runtime_sockets(void) {
-  static const char *const sources[] = {
-      "/run/containerd/containerd.sock", "/var/run/docker.sock",
-      "/run/containerd", "/var/lib/kubelet/pod-resources"};
-  for (size_t i = 0; i < ARRAY_SIZE(sources); i++) {
-    char m[256];
-    snprintf(m, sizeof m, "{\"destination\":\"/s\",\"type\":\"bind\",\"source\":\"%s\",\"options\":[\"ro\"]}", sources[i]);
-    shim_report *r = check_mount(m, NULL);
-    expect_one(r, "runtime-sockets", SHIM_VERDICT_REJECT, "/mounts/4");
-    shim_report_free(r);
-  }
-}
-
 static void test_socket_file_in_allowed_dir(void) {
   shim_policy *p = policy_with_source("/srv/shim-sock");
   static const shim_fact api = FACT(FILE, "/srv/shim-sock/api", .resolved = "/srv/shim-sock/api",
@@ -1026,47 +1037,6 @@ static void test_socket_file_in_allowed_dir(void) {
   CU_ASSERT_EQUAL(count_findings(r, "host-mounts", SHIM_VERDICT_ALLOW, NULL), 0);
   shim_report_free(r);
   shim_policy_free(p);
-}
-
-static void test_foreign_filesystem(void) {
-  shim_report *r = check_mount(
-      "{\"destination\":\"/data\",\"type\":\"ext4\",\"source\":\"/dev/vda\"}", NULL);
-  expect_one(r, "host-mounts", SHIM_VERDICT_REJECT, "/mounts/4");
-  shim_report_free(r);
-  r = check_mount("{\"destination\":\"/tmp\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"}", NULL);
-  expect_clean(r);
-  shim_report_free(r);
-}
-
-static void test_kernel_filesystems(void) {
-  static const char *const bad[] = {
-      "{\"destination\":\"/sys2\",\"type\":\"sysfs\",\"source\":\"sysfs\",\"options\":[\"ro\",\"rw\"]}",
-      "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup\",\"source\":\"cgroup\"}",
-      "{\"destination\":\"/host-proc\",\"type\":\"proc\",\"source\":\"proc\"}",
-  };
-  for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-    shim_report *r = check_mount(bad[i], NULL);
-    expect_one(r, "kernel-filesystems", SHIM_VERDICT_REJECT, "/mounts/4");
-    shim_report_free(r);
-  }
-  shim_report *r = check_mount(
-      "{\"destination\":\"/sys/fs/cgroup\",\"type\":\"cgroup2\",\"source\":\"cgroup\",\"options\":[\"ro\"]}", NULL);
-  expect_clean(r);
-  shim_report_free(r);
-}
-
-static void test_mount_propagation(void) {
-  json_t *doc = base();
-  json_object_set_new(at(doc, "linux"), "rootfsPropagation", json_string("rshared"));
-  shim_report *r = check_doc(doc, NULL);
-  expect_one(r, "mount-propagation", SHIM_VERDICT_REJECT, "/linux/rootfsPropagation");
-  shim_report_free(r);
-  doc = base();
-  json_array_append_new(at(doc, "mounts/3/options"), json_string("rshared"));
-  r = check_doc(doc, NULL);
-  const shim_finding *f = expect_one(r, "mount-propagation", SHIM_VERDICT_REJECT, "/mounts/3");
-  CU_ASSERT_STRING_EQUAL(f->k8s, "mountPropagation: Bidirectional");
-  shim_report_free(r);
 }
 
 /* ---- proc-unmasked ---- */
@@ -1081,30 +1051,7 @@ static void test_proc_unmasked(void) {
   shim_report_free(r);
 }
 
-static void test_proc_partly_masked(void) {
-  json_t *doc = base();
-  json_array_remove(at(doc, "linux/maskedPaths"), 0);
-  shim_report *r = check_doc(doc, NULL);
-  expect_one(r, "proc-unmasked", SHIM_VERDICT_HARDEN, "/linux/maskedPaths");
-  shim_report_free(r);
-}
-
 /* ---- sysctls, hooks ---- */
-
-static void test_sysctls(void) {
-  static const char *const bad[] = {"kernel.msgmax", "net.ipv4.ip_forward",
-                                    "net.ipv4..tcp_syncookies", "kernel/shm_rmid_forced/"};
-  for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
-    json_t *doc = base();
-    json_object_set_new(at(doc, "linux/sysctl"), bad[i], json_string("1"));
-    shim_report *r = check_doc(doc, NULL);
-    const shim_finding *f = first_finding(r, "sysctls");
-    CU_ASSERT_EQUAL(count_findings(r, "sysctls", SHIM_VERDICT_REJECT, NULL), 1);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-    CU_ASSERT_PTR_NOT_NULL(strstr(f->k8s, "securityContext.sysctls"));
-    shim_report_free(r);
-  }
-}
 
 static void test_hooks(void) {
   json_t *doc = base();
@@ -1329,42 +1276,25 @@ static void test_render(void) {
 void register_control_tests(void) {
   static const struct test_case tests[] = {
       {"base spec is clean", test_base_is_clean},
-      {"ns: missing entry", test_ns_missing},
+      {"one change, one finding", test_one_change},
       {"ns: no namespaces at all", test_ns_all_missing},
-      {"ns: cgroup missing is hardened", test_ns_cgroup_missing_is_hardened},
       {"ns: paths, by the host's facts", test_ns_paths},
-      {"ns: duplicate entry", test_ns_duplicate},
       {"ns: entry without type", test_ns_without_type},
-      {"caps: privileged", test_caps_privileged},
-      {"caps: dropped", test_caps_dropped},
-      {"caps: unknown names", test_caps_unknown},
       {"caps: all is privileged", test_caps_all_is_privileged},
       {"root: without userns", test_root_without_userns},
-      {"root: with userns", test_root_with_userns},
-      {"root: mapped to host root", test_root_mapped_to_host_root},
-      {"devices: node", test_device_node},
-      {"devices: disguised", test_device_disguised},
       {"devices: cgroup rules", test_device_rules},
       {"devices: admin-listed nodes", test_device_listed},
       {"devices: rules the policy refuses", test_device_rules_refused},
-      {"mounts: host path", test_bind_host_path},
       {"mounts: allowed sources", test_bind_allowed_sources},
       {"mounts: symlink escape", test_bind_symlink_escape},
       {"mounts: read-only sources", test_bind_read_only_sources},
-      {"mounts: runtime sockets", test_runtime_sockets},
       {"mounts: socket file", test_socket_file_in_allowed_dir},
-      {"mounts: foreign file system", test_foreign_filesystem},
-      {"mounts: kernel file systems", test_kernel_filesystems},
-      {"mounts: propagation", test_mount_propagation},
       {"proc: unmasked", test_proc_unmasked},
-      {"proc: partly masked", test_proc_partly_masked},
-      {"sysctls", test_sysctls},
       {"hooks", test_hooks},
       {"hooks: admin-listed programs", test_hooks_listed},
       {"hardenable", test_hardenable},
       {"apparmor and rlimits", test_apparmor_and_rlimits},
       {"net devices", test_net_devices},
-      {"userns: outside the pool", test_userns_outside_pool},
       {"userns: joined, by the host's facts", test_userns_joined},
       {"userns: the kubelet's ids", test_userns_kubelet_ids},
       {"userns: pods that do not ask", test_userns_pods},
