@@ -6,12 +6,7 @@ set -u
 ex="$top_srcdir/examples"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-check() { # NAME COMMAND...
-	local name=$1; shift
-	if "$@" >"$tmp/out" 2>&1; then pass=$((pass + 1)); else
-		echo "FAIL: $name"; cat "$tmp/out"; fail=$((fail + 1)); fi
-}
+. "$top_srcdir/tests/lib/checks.sh"
 
 check "kubernetes YAML" python3 - "$ex/kubernetes/runtimeclass.yaml" "$ex/kubernetes/deployment.yaml" <<'PY'
 import sys, yaml
@@ -128,7 +123,6 @@ if command -v containerd >/dev/null; then
 		echo "SKIP: the version 3 drop-in needs containerd 2.x (this is $(containerd --version | awk '{print $3}'))"
 	fi
 else
-	echo "FAIL: containerd not installed"; fail=$((fail + 1))
+	bad "containerd not installed"
 fi
-echo "examples: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary examples

@@ -42,17 +42,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-	echo "FAIL: $*"
-	fail=$((fail + 1))
-}
+. "$top_srcdir/tests/lib/checks.sh"
 # A failure that makes the rest meaningless (no container starts).
 give_up() {
 	echo "harden-runc: giving up: $*"
-	echo "harden-runc: $pass passed, $fail failed"
+	summary harden-runc
 	exit 1
 }
 
@@ -130,13 +124,11 @@ expect_run() {
 	shift 3
 	run_ctr "$@" || got=$?
 	if [ "$got" -ne "$want" ]; then
-		bad "$name: exit $got, want $want; output:"
-		cat "$tmp/out"
+		bad "$name: exit $got, want $want; output:" "$(cat "$tmp/out")"
 	elif [ -n "$line" ] && ! grep -qxF -- "$line" "$tmp/out"; then
-		bad "$name: no line '$line' in:"
-		cat "$tmp/out"
+		bad "$name: no line '$line' in:" "$(cat "$tmp/out")"
 	else
-		ok
+		ok "$name"
 	fi
 }
 
@@ -156,9 +148,8 @@ probe() {
 
 # expect_line NAME LINE GOT_EXIT WANT_EXIT: checks the last run.
 expect_line() {
-	if [ "$3" -eq "$4" ] && grep -qxF -- "$2" "$tmp/out"; then ok; else
-		bad "$1: want '$2' (exit $4), got exit $3:"
-		cat "$tmp/out"
+	if [ "$3" -eq "$4" ] && grep -qxF -- "$2" "$tmp/out"; then ok "$1"; else
+		bad "$1: want '$2' (exit $4), got exit $3:" "$(cat "$tmp/out")"
 	fi
 }
 
@@ -166,7 +157,7 @@ expect_line() {
 status_is() {
 	local got
 	got=$(sed -n "s/^$2:[[:space:]]*//p" "$tmp/status")
-	if [ "$got" = "$3" ]; then ok; else bad "$1 $2: $got, want $3"; fi
+	if [ "$got" = "$3" ]; then ok "$1 $2"; else bad "$1 $2: $got, want $3"; fi
 }
 
 # sysctl_in NAME DEFAULT VALUE...: the host's /proc/sys/NAME (DEFAULT where
@@ -197,11 +188,10 @@ cp "$tmp/base.json" "$plain/config.json"
 # What shimctl reports it changed goes to the log, for reading failures.
 echo "shimctl harden:"
 if "$SHIMCTL" harden "$plain/config.json" -o "$tmp/config.hardened.json" >"$tmp/harden.out" 2>&1; then
-	ok
+	ok "shimctl harden"
 	sed 's/^/  /' "$tmp/harden.out"
 else
-	bad "shimctl harden: exit $?:"
-	cat "$tmp/harden.out"
+	bad "shimctl harden: exit $?:" "$(cat "$tmp/harden.out")"
 	give_up "no hardened spec"
 fi
 cp -a "$plain/rootfs" "$hard/rootfs"
@@ -217,9 +207,9 @@ masked_check='for p in "$@"; do
 
 # ---- plain: runc spec, no hardening --------------------------------------------
 echo "plain (unhardened spec):"
-f0=$fail
+f0=$failed
 expect_run "plain status" 0 "" "$plain" /probe status
-[ "$fail" -eq "$f0" ] || give_up "the plain container does not run"
+[ "$failed" -eq "$f0" ] || give_up "the plain container does not run"
 cp "$tmp/out" "$tmp/status"
 status_is plain Seccomp 0
 status_is plain NoNewPrivs 0
@@ -254,9 +244,9 @@ done
 
 # ---- hardened: shimctl harden's spec ---------------------------------------------
 echo "hardened (shimctl harden):"
-f0=$fail
+f0=$failed
 expect_run "hardened status" 0 "" "$hard" /probe status
-[ "$fail" -eq "$f0" ] || give_up "the hardened container does not run"
+[ "$failed" -eq "$f0" ] || give_up "the hardened container does not run"
 cp "$tmp/out" "$tmp/status"
 status_is hardened Seccomp 2
 status_is hardened NoNewPrivs 1
@@ -279,12 +269,14 @@ probe hardened "$hard" thread ok
 # The spec-level hardening shows inside too: own cgroup namespace, the
 # pids limit in force, every masked path masked.
 expect_run "hardened cgroupns" 0 "" "$hard" readlink /proc/self/ns/cgroup
-if [ "$(cat "$tmp/out")" != "$host_cgroupns" ]; then ok; else bad "hardened: host cgroup namespace"; fi
+if [ "$(cat "$tmp/out")" != "$host_cgroupns" ]; then ok "hardened: own cgroup namespace"; else bad "hardened: host cgroup namespace"; fi
 limit=$(jq -r '.linux.resources.pids.limit // empty' "$hard/config.json")
-if [ -n "$limit" ] && [ "$limit" -gt 0 ]; then ok; else bad "hardened: no pids limit in the spec"; fi
+if [ -n "$limit" ] && [ "$limit" -gt 0 ]; then ok "hardened: pids limit in the spec"; else bad "hardened: no pids limit in the spec"; fi
 expect_run "hardened pids limit" 0 "${limit:-none}" "$hard" sh -c \
 	'cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max'
-if jq -e '.linux.maskedPaths // [] | index("/proc/interrupts")' "$hard/config.json" >/dev/null; then ok; else
+if jq -e '.linux.maskedPaths // [] | index("/proc/interrupts")' "$hard/config.json" >/dev/null; then
+	ok "hardened: /proc/interrupts in maskedPaths"
+else
 	bad "hardened: /proc/interrupts not in maskedPaths"; fi
 # shellcheck disable=SC2046 # one path per word
 expect_run "hardened masked paths" 0 "done" "$hard" sh -c "$masked_check" sh \
@@ -298,7 +290,7 @@ expect_run "hardened cat" 0 "Seccomp:	2" "$hard" /bin/busybox cat /proc/self/sta
 # shellcheck disable=SC2016 # expanded by the container's shell
 expect_run "hardened file i/o" 0 "200" "$hard" /bin/busybox sh -c \
 	'for i in $(seq 200); do echo $i >/tmp/f; cat /tmp/f; done'
-if [ "$(wc -l <"$tmp/out")" -eq 200 ]; then ok; else bad "hardened file i/o: $(wc -l <"$tmp/out") lines, want 200"; fi
+if [ "$(wc -l <"$tmp/out")" -eq 200 ]; then ok "hardened file i/o: 200 lines"; else bad "hardened file i/o: $(wc -l <"$tmp/out") lines, want 200"; fi
 expect_run "hardened pipeline" 0 "3" "$hard" /bin/busybox sh -c \
 	'printf "a\nb\nc\n" | sort -r | wc -l'
 
@@ -307,5 +299,4 @@ for l in getppid-loop read-loop; do
 	printf '  %-8s %s\n' hardened "$(cat "$tmp/out")"
 done
 
-echo "harden-runc: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary harden-runc

@@ -14,7 +14,10 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-pass=0 fail=0
+. "$top_srcdir/tests/lib/checks.sh"
+CHECK_DIR=$tmp
+# Each command starts with no argv recorded by the fake delegate.
+CHECK_BEFORE='rm -f "$tmp/argv"'
 
 # The fake delegate: writes its arguments, one per line, and what the
 # bundle's config.json holds when it runs.
@@ -29,24 +32,6 @@ export SHIMRUN_CONFIG="$tmp/none.json"
 printf '{}' >"$SHIMRUN_CONFIG"
 export SHIMRUN_AUDIT_LOG="$tmp/audit.log"
 export SHIMRUN_STATE_DIR="$tmp/state"
-
-expect() { # NAME EXIT_CODE COMMAND...
-	local name=$1 want=$2
-	shift 2
-	rm -f "$tmp/argv"
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	local got=$?
-	if [ "$got" -eq "$want" ]; then pass=$((pass + 1)); else
-		echo "FAIL: $name: exit $got, want $want"; cat "$tmp/out" "$tmp/err"; fail=$((fail + 1)); fi
-}
-has() { # NAME FILE FIXED-STRING
-	if grep -qF -- "$3" "$2" 2>/dev/null; then pass=$((pass + 1)); else
-		echo "FAIL: $1: '$3' not in $2:"; cat "$2" 2>/dev/null; fail=$((fail + 1)); fi
-}
-hasnt() { # NAME FILE FIXED-STRING
-	if ! grep -qF -- "$3" "$2" 2>/dev/null; then pass=$((pass + 1)); else
-		echo "FAIL: $1: '$3' in $2"; fail=$((fail + 1)); fi
-}
 
 bundle() { # NAME FIXTURE: a bundle directory holding the fixture
 	mkdir -p "$tmp/$1/rootfs" && cp "$fx/$2" "$tmp/$1/config.json"
@@ -182,5 +167,4 @@ else
 	echo "shimrun: note: entry point $entry is not shimrun_entry ($fast), or no strace: no pass-through path to check"
 fi
 
-echo "shimrun: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary shimrun
