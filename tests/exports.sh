@@ -1,5 +1,6 @@
 #!/bin/sh
-# libshim.so exports shim_* and nothing else, under a versioned soname, and
+# libshim.so exports shim_* and nothing else, exactly the functions shim.h
+# declares, under a versioned soname, and
 # calls nothing of the C library's that looks at or changes the host; the
 # code shimrun runs before the C library starts calls nothing outside it.
 set -u
@@ -7,6 +8,17 @@ lib=$(ls "$top_builddir"/libshim/.libs/libshim.so.* 2>/dev/null | head -n 1)
 [ -n "$lib" ] || { echo "FAIL: libshim.so not built"; exit 1; }
 bad=$(nm -D --defined-only "$lib" | awk '$2 ~ /[TDBRVW]/ {print $3}' | grep -v '^shim_' | grep -v '^SHIM_')
 if [ -n "$bad" ]; then echo "FAIL: exported beyond shim_*:"; echo "$bad"; exit 1; fi
+# Exactly what the public header declares SHIM_API, no more, no less.
+declared=$(grep -v '^#define' "$top_srcdir/libshim/include/shim/shim.h" | tr '\n' ' ' |
+	grep -o 'SHIM_API[^;(]*(' | sed 's/[[:space:]]*($//; s/.*[^a-z_0-9]//' | sort -u)
+exported=$(nm -D --defined-only "$lib" | awk '$2 ~ /[TDBRVW]/ {print $3}' | sed 's/@.*//' | sort -u)
+if [ "$declared" != "$exported" ]; then
+	echo "FAIL: exported and declared (shim.h's SHIM_API) differ:"
+	printf '%s\n' "$exported" >"${TMPDIR:-/tmp}/exports.$$"
+	printf '%s\n' "$declared" | diff - "${TMPDIR:-/tmp}/exports.$$"
+	rm -f "${TMPDIR:-/tmp}/exports.$$"
+	exit 1
+fi
 soname=$(objdump -p "$lib" | awk '/SONAME/ {print $2}')
 case "$soname" in libshim.so.[0-9]*) ;; *) echo "FAIL: soname '$soname'"; exit 1 ;; esac
 # The C library's calls libshim makes: memory, strings, formatting, reading
@@ -31,4 +43,4 @@ bare="$top_builddir/runtime/libshimrun-bare.a"
 calls=$(nm -u "$bare" | awk 'NF == 2 {print $2}' | sort -u |
 	grep -v -x -e _start -e shimrun_config_path -e shimrun_parse_globals -e shimrun_passes_through -e shimrun_push)
 if [ -n "$calls" ]; then echo "FAIL: the pass-through path calls outside itself:"; echo "$calls"; exit 1; fi
-echo "exports: 4 passed, 0 failed"
+echo "exports: 5 passed, 0 failed"

@@ -25,10 +25,13 @@
  *
  * Conventions
  *
- * - Every function that can fail returns 0 on success and a negative
- *   shim_errc on failure (-SHIM_ERR_SYNTAX, ...), and then fills the
- *   caller's shim_error (which may be NULL when the caller does not care).
- *   Output pointers are only written on success.
+ * - Every function that can fail returns a negative shim_errc on failure
+ *   (-SHIM_ERR_SYNTAX, ...), and then fills the caller's shim_error (which
+ *   may be NULL when the caller does not care), and 0 on success.  Three
+ *   answer a question with a non-negative value their comment lists:
+ *   shim_userns_plan (SHIM_USERNS_*), shim_userns_joined_path (0, 1, 2)
+ *   and shim_userns_net_sysctl (1 for an item, 0 past the last).  Output
+ *   pointers are only written on success.
  * - Every object has exactly one owner, the caller that received it; release
  *   it with its _free function, which accepts NULL.  Strings returned through
  *   char ** are malloc'ed and released with free().
