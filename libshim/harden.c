@@ -21,9 +21,10 @@ struct hctx {
   const shim_spec *spec; /* the spec being hardened: its host facts */
   const shim_userns *userns; /* the user namespace to give, NULL for none */
   uint64_t bounding;     /* the bounding set hardening leaves (seccomp's) */
-  json_t *doc;
+  struct jtree *t;       /* a copy of the spec's tree, edited */
+  struct jnode *doc;     /* its document */
   shim_report *report;
-  int ret; /* first allocation failure */
+  int ret; /* first failure to record a change */
 };
 
 __attribute__((format(printf, 4, 5))) static void
@@ -39,46 +40,32 @@ change(struct hctx *h, enum control ctl, const char *pointer, const char *fmt,
     h->ret = ret;
 }
 
-/* obj[key], created as an empty object when absent. */
-static json_t *object_at(struct hctx *h, json_t *obj, const char *key) {
-  json_t *v = json_object_get(obj, key);
-  if (v)
-    return v;
-  v = json_object();
-  if (!v || json_object_set_new(obj, key, v) < 0) {
-    h->ret = -SHIM_ERR_NOMEM;
-    return NULL;
-  }
-  return v;
-}
-
 /* ---- capabilities --------------------------------------------------------- */
 
 static const char *const cap_sets[] = {"bounding", "effective", "inheritable",
                                        "permitted", "ambient"};
 
 static void harden_capabilities(struct hctx *h) {
-  json_t *caps = json_object_get(json_object_get(h->doc, "process"), "capabilities");
+  struct jnode *caps = jt_get(jt_get(h->doc, "process"), "capabilities");
   h->bounding = 0;
   for (size_t s = 0; s < ARRAY_SIZE(cap_sets); s++) {
-    json_t *set = json_object_get(caps, cap_sets[s]);
+    struct jnode *set = jt_get(caps, cap_sets[s]);
     bool ambient = strcmp(cap_sets[s], "ambient") == 0;
     uint64_t keep = ambient && !h->policy->allow_ambient ? 0 : h->policy->caps_allowed;
     char ptr[64];
     snprintf(ptr, sizeof ptr, "/process/capabilities/%s", cap_sets[s]);
-    for (size_t i = 0; i < json_array_size(set);) {
-      const char *name = json_string_value(json_array_get(set, i));
+    jt_foreach(set, c) {
+      const char *name = jv_str(c);
       int cap = cap_from_name(name);
       if (cap >= 0 && (keep & (UINT64_C(1) << cap))) {
         if (s == 0)
           h->bounding |= UINT64_C(1) << cap;
-        i++;
         continue;
       }
       change(h, CONTROL_CAPABILITIES, ptr, "dropped %s%s", name,
              ambient && !h->policy->allow_ambient ? " (no ambient capabilities)"
                                                   : " (not in the allowed set)");
-      json_array_remove(set, i);
+      jt_remove(set, c);
     }
   }
 }
@@ -86,49 +73,29 @@ static void harden_capabilities(struct hctx *h) {
 /* ---- simple settings -------------------------------------------------------- */
 
 static void harden_no_new_privileges(struct hctx *h) {
-  json_t *process = object_at(h, h->doc, "process");
-  if (!process || json_is_true(json_object_get(process, "noNewPrivileges")))
+  struct jnode *process = jt_member(h->t, h->doc, "process", J_OBJECT);
+  if (!process || jv_is_true(jv_get(process, "noNewPrivileges")))
     return;
-  if (json_object_set_new(process, "noNewPrivileges", json_true()) < 0)
-    h->ret = -SHIM_ERR_NOMEM;
+  jt_set(h->t, process, "noNewPrivileges", jt_true(h->t));
   change(h, CONTROL_NO_NEW_PRIVILEGES, "/process/noNewPrivileges",
          "set to true: setuid binaries cannot gain privileges");
 }
 
-static bool array_has(json_t *array, const char *s) {
-  size_t i;
-  json_t *v;
-  json_array_foreach(array, i, v) {
-    if (strcmp(json_string_value(v), s) == 0)
-      return true;
-  }
-  return false;
-}
-
 static void harden_proc_paths(struct hctx *h) {
-  json_t *linux_ = object_at(h, h->doc, "linux");
+  struct jnode *linux_ = jt_member(h->t, h->doc, "linux", J_OBJECT);
   const struct {
     const char *field;
     const struct strlist *want;
   } lists[] = {{"maskedPaths", &h->policy->masked_paths},
                {"readonlyPaths", &h->policy->readonly_paths}};
-  for (size_t l = 0; linux_ && l < ARRAY_SIZE(lists); l++) {
-    json_t *have = json_object_get(linux_, lists[l].field);
+  for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
     char ptr[64];
     snprintf(ptr, sizeof ptr, "/linux/%s", lists[l].field);
     for (size_t i = 0; i < lists[l].want->count; i++) {
       const char *path = lists[l].want->items[i];
-      if (have && array_has(have, path))
+      if (jv_has_string(jv_get(linux_, lists[l].field), path))
         continue;
-      if (!have) {
-        have = json_array();
-        if (!have || json_object_set_new(linux_, lists[l].field, have) < 0) {
-          h->ret = -SHIM_ERR_NOMEM;
-          return;
-        }
-      }
-      if (json_array_append_new(have, json_string(path)) < 0)
-        h->ret = -SHIM_ERR_NOMEM;
+      jt_append(jt_member(h->t, linux_, lists[l].field, J_ARRAY), jt_string(h->t, path));
       change(h, CONTROL_PROC_UNMASKED, ptr, "added %s", path);
     }
   }
@@ -136,28 +103,20 @@ static void harden_proc_paths(struct hctx *h) {
 
 /* The linux.namespaces entry of this type, appended ({"type": type}) when
  * absent and add is set; NULL otherwise (or out of memory). */
-static json_t *namespace_entry(struct hctx *h, const char *type, bool add) {
-  json_t *linux_ = object_at(h, h->doc, "linux");
-  json_t *nss = linux_ ? json_object_get(linux_, "namespaces") : NULL;
-  size_t i;
-  json_t *ns;
-  json_array_foreach(nss, i, ns) {
-    const char *t = json_string_value(json_object_get(ns, "type"));
+static struct jnode *namespace_entry(struct hctx *h, const char *type, bool add) {
+  struct jnode *linux_ = add ? jt_member(h->t, h->doc, "linux", J_OBJECT)
+                             : jt_get(h->doc, "linux");
+  struct jnode *nss = jt_get(linux_, "namespaces");
+  jt_foreach(nss, ns) {
+    const char *t = jv_str(jv_get(ns, "type"));
     if (t && strcmp(t, type) == 0)
       return ns;
   }
-  if (!linux_ || !add)
+  if (!add)
     return NULL;
-  if (!nss && (!(nss = json_array()) || json_object_set_new(linux_, "namespaces", nss) < 0)) {
-    h->ret = -SHIM_ERR_NOMEM;
-    return NULL;
-  }
-  ns = json_pack("{s:s}", "type", type);
-  if (!ns || json_array_append_new(nss, ns) < 0) {
-    h->ret = -SHIM_ERR_NOMEM;
-    return NULL;
-  }
-  return ns;
+  struct jnode *ns = jt_append(jt_member(h->t, linux_, "namespaces", J_ARRAY),
+                               jt_object(h->t));
+  return jt_set(h->t, ns, "type", jt_string(h->t, type)) ? ns : NULL;
 }
 
 static void harden_cgroup_namespace(struct hctx *h) {
@@ -168,36 +127,19 @@ static void harden_cgroup_namespace(struct hctx *h) {
            "added a cgroup namespace: the host's cgroup tree stays hidden");
 }
 
-static bool has_option(const json_t *options, const char *option) {
-  size_t i;
-  json_t *o;
-  json_array_foreach(options, i, o)
-    if (json_string_value(o) && strcmp(json_string_value(o), option) == 0)
-      return true;
-  return false;
+/* Appends option to mount m's options (created when absent), unless it is
+ * there; true when added. */
+static bool add_option(struct hctx *h, struct jnode *m, const char *option) {
+  if (jv_has_string(jv_get(m, "options"), option))
+    return false;
+  jt_append(jt_member(h->t, m, "options", J_ARRAY), jt_string(h->t, option));
+  return true;
 }
 
-/* Appends option to mount m's options (created when absent). */
-static void add_option(struct hctx *h, json_t *m, const char *option) {
-  json_t *options = json_object_get(m, "options");
-  if (!options && (!(options = json_array()) ||
-                   json_object_set_new(m, "options", options) < 0))
-    h->ret = -SHIM_ERR_NOMEM;
-  else if (json_array_append_new(options, json_string(option)) < 0)
-    h->ret = -SHIM_ERR_NOMEM;
-}
-
-/* The i-th mount being hardened when checked, the checked spec's i-th
- * mount, is a bind (its source in *source), else NULL.  Whether a mount is
- * a bind is read from what was checked (mount_is_bind, as check.c does):
- * until harden_user_namespace replaces sysfs, hardening only adds options,
- * so the two lists stay index for index. */
-static json_t *bind_at(struct hctx *h, const struct jnode *checked, size_t i,
-                       const char **source, bool *recursive) {
-  *source = jv_str(jv_get(checked, "source"));
-  if (!mount_is_bind(checked, recursive) || !*source)
-    return NULL;
-  return json_array_get(json_object_get(h->doc, "mounts"), i);
+/* Mount m is a bind (as check.c reads it: mount_is_bind) from *source. */
+static bool bind_from(const struct jnode *m, const char **source, bool *recursive) {
+  *source = jv_str(jv_get(m, "source"));
+  return *source && mount_is_bind(m, recursive);
 }
 
 /* ---- host-mounts ---------------------------------------------------------- */
@@ -205,22 +147,22 @@ static json_t *bind_at(struct hctx *h, const struct jnode *checked, size_t i,
 /* Binds from read-only sources get nosuid and nodev (recursively for
  * rbind, with rro): check_ro_bind has already insisted on "ro". */
 static void harden_ro_binds(struct hctx *h) {
+  struct jnode *mounts = jt_get(h->doc, "mounts");
   size_t i = 0;
-  jv_foreach_i(jv_get(h->spec->tree.nodes, "mounts"), i, checked) {
+  jt_foreach(mounts, m) {
     bool recursive;
     const char *source;
-    json_t *m = bind_at(h, checked, i, &source, &recursive);
-    if (!m || source_list_of(h->policy, source) != SOURCES_READ_ONLY)
-      continue;
-    for (size_t k = 0; k < (recursive ? RO_BIND_OPTIONS : RO_BIND_PLAIN); k++) {
-      if (has_option(json_object_get(m, "options"), ro_bind_options[k]))
-        continue;
-      add_option(h, m, ro_bind_options[k]);
-      char ptr[64];
-      snprintf(ptr, sizeof ptr, "/mounts/%zu/options", i);
-      change(h, CONTROL_HOST_MOUNTS, ptr,
-             "added \"%s\" to the read-only bind of %s", ro_bind_options[k], source);
-    }
+    if (bind_from(m, &source, &recursive) &&
+        source_list_of(h->policy, source) == SOURCES_READ_ONLY)
+      for (size_t k = 0; k < (recursive ? RO_BIND_OPTIONS : RO_BIND_PLAIN); k++) {
+        if (!add_option(h, m, ro_bind_options[k]))
+          continue;
+        char ptr[64];
+        snprintf(ptr, sizeof ptr, "/mounts/%zu/options", i);
+        change(h, CONTROL_HOST_MOUNTS, ptr,
+               "added \"%s\" to the read-only bind of %s", ro_bind_options[k], source);
+      }
+    i++;
   }
 }
 
@@ -235,63 +177,54 @@ static void harden_userns_binds(struct hctx *h) {
     const char *option;
   } locked[] = {{ST_RDONLY, "ro"}, {ST_NOSUID, "nosuid"}, {ST_NODEV, "nodev"},
                 {ST_NOEXEC, "noexec"}};
+  struct jnode *mounts = jt_get(h->doc, "mounts");
   size_t i = 0;
-  jv_foreach_i(jv_get(h->spec->tree.nodes, "mounts"), i, checked) {
+  jt_foreach(mounts, m) {
     bool recursive;
     const char *source;
-    json_t *m = bind_at(h, checked, i, &source, &recursive);
-    const shim_fact *f = m ? spec_fact(h->spec, SHIM_FACT_FILE, source, 0) : NULL;
-    if (!f || f->error)
-      continue;
-    for (size_t k = 0; k < ARRAY_SIZE(locked); k++) {
-      if (!(f->mount_flags & locked[k].flag) ||
-          has_option(json_object_get(m, "options"), locked[k].option))
+    const shim_fact *f = bind_from(m, &source, &recursive)
+                             ? spec_fact(h->spec, SHIM_FACT_FILE, source, 0)
+                             : NULL;
+    for (size_t k = 0; f && !f->error && k < ARRAY_SIZE(locked); k++) {
+      if (!(f->mount_flags & locked[k].flag) || !add_option(h, m, locked[k].option))
         continue;
-      add_option(h, m, locked[k].option);
       char ptr[64];
       snprintf(ptr, sizeof ptr, "/mounts/%zu/options", i);
       change(h, CONTROL_USER_NAMESPACE, ptr,
              "added \"%s\", locked on the source's mount in a user namespace",
              locked[k].option);
     }
+    i++;
   }
 }
 
 static void harden_user_namespace(struct hctx *h) {
   const shim_userns *userns = h->userns;
-  if (!userns)
-    return;
-  json_t *entry = namespace_entry(h, "user", true);
-  json_t *linux_ = json_object_get(h->doc, "linux");
+  struct jtree *t = h->t;
+  struct jnode *entry = userns ? namespace_entry(h, "user", true) : NULL;
+  struct jnode *linux_ = jt_get(h->doc, "linux");
   if (!entry)
     return;
-  json_t *path = json_object_get(entry, "path");
-  const char *had = json_string_value(path) ? json_string_value(path) : "";
-  if (strcmp(had, userns->join) != 0) {
-    if ((*userns->join ? json_object_set_new(entry, "path", json_string(userns->join))
-                       : json_object_del(entry, "path")) < 0)
-      h->ret = -SHIM_ERR_NOMEM;
-    if (*userns->join)
+  const char *had = jv_str(jv_get(entry, "path"));
+  if (strcmp(had ? had : "", userns->join) != 0) {
+    if (*userns->join) {
+      jt_set(t, entry, "path", jt_string(t, userns->join));
       change(h, CONTROL_USER_NAMESPACE, "/linux/namespaces",
              "joins the pod's user namespace %s", userns->join);
-    else
+    } else {
+      jt_del(entry, "path");
       change(h, CONTROL_USER_NAMESPACE, "/linux/namespaces",
              "a user namespace of its own");
+    }
   }
   for (size_t m = 0; m < ARRAY_SIZE(idmap_lists); m++) {
-    json_t *want = json_pack("[{s:i, s:I, s:I}]", "containerID", 0, "hostID",
-                             (json_int_t)userns->host_id, "size",
-                             (json_int_t)userns->size);
-    if (!want) {
-      h->ret = -SHIM_ERR_NOMEM;
-      return;
-    }
-    if (json_equal(json_object_get(linux_, idmap_lists[m]), want)) {
-      json_decref(want);
+    struct jnode *want = jt_array(t), *range = jt_append(want, jt_object(t));
+    jt_set(t, range, "containerID", jt_int(t, 0));
+    jt_set(t, range, "hostID", jt_int(t, userns->host_id));
+    jt_set(t, range, "size", jt_int(t, userns->size));
+    if (t->failed || jt_equal(jv_get(linux_, idmap_lists[m]), want))
       continue;
-    }
-    if (json_object_set_new(linux_, idmap_lists[m], want) < 0)
-      h->ret = -SHIM_ERR_NOMEM;
+    jt_set(t, linux_, idmap_lists[m], want);
     char ptr[64];
     snprintf(ptr, sizeof ptr, "/linux/%s", idmap_lists[m]);
     change(h, CONTROL_USER_NAMESPACE, ptr,
@@ -302,107 +235,90 @@ static void harden_user_namespace(struct hctx *h) {
   /* sysfs may only be mounted by the user namespace that owns the
    * network namespace; one joined by path (CRI's pod network) is owned by
    * another. */
-  json_t *net = namespace_entry(h, "network", false);
-  if (!net || !json_string_length(json_object_get(net, "path")))
+  const char *netns = jv_str(jv_get(namespace_entry(h, "network", false), "path"));
+  if (!netns || !*netns)
     return;
   /* Nor may it write the network namespace's sysctls: the runtime does,
    * from the host (shim_userns_net_sysctl). */
-  json_t *sysctls = json_object_get(linux_, "sysctl");
-  const char *key;
-  json_t *value;
-  void *tmp;
-  json_object_foreach_safe(sysctls, tmp, key, value) {
-    if (!sysctl_is_net(key))
+  struct jnode *sysctls = jt_get(linux_, "sysctl");
+  jt_foreach(sysctls, v) {
+    if (!sysctl_is_net(v->key))
       continue;
     struct jptr ptr = {0};
     jptr_push_key(&ptr, "linux");
     jptr_push_key(&ptr, "sysctl");
-    jptr_push_key(&ptr, key);
+    jptr_push_key(&ptr, v->key);
     change(h, CONTROL_USER_NAMESPACE, ptr.buf,
            "left to the runtime, which sets it in the pod's network namespace "
            "from the host: a user namespace cannot write the sysctls of a "
            "network namespace it joins");
-    json_object_del(sysctls, key);
+    jt_remove(sysctls, v);
   }
-  size_t i;
-  json_t *m;
-  json_array_foreach(json_object_get(h->doc, "mounts"), i, m) {
-    const char *type = json_string_value(json_object_get(m, "type"));
-    if (!type || strcmp(type, "sysfs") != 0)
-      continue;
-    if (json_object_set_new(m, "type", json_string("bind")) < 0 ||
-        json_object_set_new(m, "source", json_string("/sys")) < 0 ||
-        json_object_set_new(m, "options",
-                            json_pack("[s,s,s,s,s]", "rbind", "ro", "nosuid",
-                                      "nodev", "noexec")) < 0)
-      h->ret = -SHIM_ERR_NOMEM;
-    char ptr[64];
-    snprintf(ptr, sizeof ptr, "/mounts/%zu", i);
-    change(h, CONTROL_USER_NAMESPACE, ptr,
-           "the host's /sys bound read-only in place of sysfs, which a user "
-           "namespace cannot mount for a network namespace it joins");
+  static const char *const sys_options[] = {"rbind", "ro", "nosuid", "nodev", "noexec"};
+  struct jnode *mounts = jt_get(h->doc, "mounts");
+  size_t i = 0;
+  jt_foreach(mounts, m) {
+    const char *type = jv_str(jv_get(m, "type"));
+    if (type && strcmp(type, "sysfs") == 0) {
+      jt_set(t, m, "type", jt_string(t, "bind"));
+      jt_set(t, m, "source", jt_string(t, "/sys"));
+      jt_set(t, m, "options", jt_strings(t, sys_options, ARRAY_SIZE(sys_options)));
+      char ptr[64];
+      snprintf(ptr, sizeof ptr, "/mounts/%zu", i);
+      change(h, CONTROL_USER_NAMESPACE, ptr,
+             "the host's /sys bound read-only in place of sysfs, which a user "
+             "namespace cannot mount for a network namespace it joins");
+    }
+    i++;
   }
 }
 
 static void harden_pids_limit(struct hctx *h) {
-  json_t *resources = object_at(h, object_at(h, h->doc, "linux"), "resources");
-  json_t *pids = resources ? object_at(h, resources, "pids") : NULL;
-  if (!pids)
+  struct jnode *linux_ = jt_member(h->t, h->doc, "linux", J_OBJECT);
+  struct jnode *resources = jt_member(h->t, linux_, "resources", J_OBJECT);
+  struct jnode *pids = jt_member(h->t, resources, "pids", J_OBJECT);
+  if (!pids || jv_int(jv_get(pids, "limit")) > 0)
     return;
-  json_t *limit = json_object_get(pids, "limit");
-  if (limit && json_integer_value(limit) > 0)
-    return;
-  if (json_object_set_new(pids, "limit", json_integer(h->policy->pids_default)) < 0)
-    h->ret = -SHIM_ERR_NOMEM;
+  jt_set(h->t, pids, "limit", jt_int(h->t, h->policy->pids_default));
   change(h, CONTROL_PIDS_LIMIT, "/linux/resources/pids/limit",
          "set to %lld: a fork bomb stays inside the container",
          (long long)h->policy->pids_default);
 }
 
 static void harden_apparmor(struct hctx *h) {
-  json_t *process = json_object_get(h->doc, "process");
-  const char *profile = json_string_value(json_object_get(process, "apparmorProfile"));
+  struct jnode *process = jt_get(h->doc, "process");
+  const char *profile = jv_str(jv_get(process, "apparmorProfile"));
   const char *want = h->policy->apparmor_profile;
   if (!profile || strcmp(profile, "unconfined") != 0 || !want || !*want)
     return;
-  if (json_object_set_new(process, "apparmorProfile", json_string(want)) < 0)
-    h->ret = -SHIM_ERR_NOMEM;
+  jt_set(h->t, process, "apparmorProfile", jt_string(h->t, want));
   change(h, CONTROL_APPARMOR, "/process/apparmorProfile",
          "unconfined replaced by the policy's profile %s", want);
 }
 
 /* Each limit the policy names, set or lowered to its values. */
 static void harden_rlimits(struct hctx *h) {
+  struct jtree *t = h->t;
   if (!h->policy->rlimit_count)
     return;
-  json_t *process = object_at(h, h->doc, "process");
-  json_t *list = process ? json_object_get(process, "rlimits") : NULL;
-  if (process && !list) {
-    list = json_array();
-    if (!list || json_object_set_new(process, "rlimits", list) < 0) {
-      h->ret = -SHIM_ERR_NOMEM;
-      return;
-    }
-  }
-  for (size_t i = 0; list && i < h->policy->rlimit_count; i++) {
+  struct jnode *process = jt_member(t, h->doc, "process", J_OBJECT);
+  struct jnode *list = jt_member(t, process, "rlimits", J_ARRAY);
+  for (size_t i = 0; i < h->policy->rlimit_count; i++) {
     const struct rlimit_setting *want = &h->policy->rlimits[i];
-    json_t *entry = NULL;
-    size_t k;
-    json_t *r;
-    json_array_foreach(list, k, r) {
-      const char *type = json_string_value(json_object_get(r, "type"));
+    struct jnode *entry = NULL;
+    jt_foreach(list, r) {
+      const char *type = jv_str(jv_get(r, "type"));
       if (type && strcmp(type, want->type) == 0)
         entry = r;
     }
-    if (entry &&
-        (uint64_t)json_integer_value(json_object_get(entry, "soft")) <= want->soft &&
-        (uint64_t)json_integer_value(json_object_get(entry, "hard")) <= want->hard)
+    if (entry && (uint64_t)jv_int(jv_get(entry, "soft")) <= want->soft &&
+        (uint64_t)jv_int(jv_get(entry, "hard")) <= want->hard)
       continue;
-    json_t *set = json_pack("{s:s, s:I, s:I}", "type", want->type, "hard",
-                            (json_int_t)want->hard, "soft", (json_int_t)want->soft);
-    if (!set || (entry ? json_object_update(entry, set) : json_array_append(list, set)) < 0)
-      h->ret = -SHIM_ERR_NOMEM;
-    json_decref(set);
+    if (!entry)
+      entry = jt_append(list, jt_object(t));
+    jt_set(t, entry, "type", jt_string(t, want->type));
+    jt_set(t, entry, "hard", jt_int(t, (int64_t)want->hard));
+    jt_set(t, entry, "soft", jt_int(t, (int64_t)want->soft));
     change(h, CONTROL_RLIMITS, "/process/rlimits", "%s set to soft %llu, hard %llu",
            want->type, (unsigned long long)want->soft, (unsigned long long)want->hard);
   }
@@ -413,36 +329,15 @@ static void harden_rlimits(struct hctx *h) {
  * sandbox's, joined by path: the routes are added once, kept after). */
 static void harden_metadata(struct hctx *h) {
   const shim_policy *policy = h->policy;
-  if (!policy->runtime || !policy->metadata.count)
+  if (!policy->runtime || !policy->metadata.count ||
+      !namespace_entry(h, "network", false))
     return;
-  bool netns = false;
-  size_t i;
-  json_t *v;
-  json_array_foreach(json_object_get(json_object_get(h->doc, "linux"), "namespaces"), i, v) {
-    const char *type = json_string_value(json_object_get(v, "type"));
-    netns |= type && strcmp(type, "network") == 0;
-  }
-  json_t *hooks = netns ? object_at(h, h->doc, "hooks") : NULL;
-  json_t *list = hooks ? json_object_get(hooks, "createRuntime") : NULL;
-  json_t *hook = hooks ? metadata_hook(policy) : NULL;
-  if (!hooks || !hook) {
-    if (hooks)
-      h->ret = -SHIM_ERR_NOMEM;
-    return;
-  }
-  json_array_foreach(list, i, v) {
-    if (json_equal(v, hook)) {
-      json_decref(hook);
+  struct jnode *hooks = jt_member(h->t, h->doc, "hooks", J_OBJECT);
+  jv_foreach(jv_get(hooks, "createRuntime"), hook) {
+    if (is_metadata_hook(policy, hook))
       return;
-    }
   }
-  if (!list && (!(list = json_array()) || json_object_set_new(hooks, "createRuntime", list) < 0)) {
-    json_decref(hook);
-    h->ret = -SHIM_ERR_NOMEM;
-    return;
-  }
-  if (json_array_append_new(list, hook) < 0)
-    h->ret = -SHIM_ERR_NOMEM;
+  jt_append(jt_member(h->t, hooks, "createRuntime", J_ARRAY), metadata_hook(policy, h->t));
   change(h, CONTROL_METADATA_SERVER, "/hooks/createRuntime",
          "added the runtime's hook that makes %s unreachable from the "
          "container's network namespace", policy->metadata.items[0]);
@@ -450,9 +345,8 @@ static void harden_metadata(struct hctx *h) {
 
 /* ---- seccomp ------------------------------------------------------------------ */
 
-
 static int harden_seccomp(struct hctx *h, shim_error *err) {
-  json_t *linux_ = object_at(h, h->doc, "linux");
+  struct jnode *linux_ = jt_member(h->t, h->doc, "linux", J_OBJECT);
   if (!linux_)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   _cleanup_(cleanup_filterp) struct sc_filter pol = {0}, theirs = {0}, both = {0};
@@ -461,13 +355,12 @@ static int harden_seccomp(struct hctx *h, shim_error *err) {
   int ret = seccomp_policy_filter(h->policy, h->bounding, &pol, err);
   if (ret < 0)
     return ret;
-  json_t *section = json_object_get(linux_, "seccomp");
+  const struct jnode *section = jv_get(linux_, "seccomp");
   const struct sc_filter *result = &pol;
   if (section) {
     /* The spec brings a profile (`ctr run --seccomp`, Kubernetes'
      * RuntimeDefault): keep only what both allow. */
-    const struct jnode *tree = jv_get(jv_get(h->spec->tree.nodes, "linux"), "seccomp");
-    if ((ret = seccomp_from_tree(tree, "/linux/seccomp", &spec_profile, err)) < 0 ||
+    if ((ret = seccomp_from_tree(section, "/linux/seccomp", &spec_profile, err)) < 0 ||
         (ret = seccomp_resolve(spec_profile, h->bounding, h->policy->kernel, NULL, &theirs, err)) < 0 ||
         (ret = seccomp_intersect(&pol, &theirs, &both, &narrowed, err)) < 0)
       return ret;
@@ -475,15 +368,12 @@ static int harden_seccomp(struct hctx *h, shim_error *err) {
   }
   /* Not compiled here (12 ms for the sandbox profile): runc compiles the
    * section and refuses to start the container if libseccomp cannot. */
-  json_t *oci = NULL;
-  if ((ret = seccomp_to_oci(result, &oci, err)) < 0)
+  struct jnode *oci = NULL;
+  if ((ret = seccomp_to_oci(result, h->t, &oci, err)) < 0)
     return ret;
-  if (section && json_equal(section, oci)) {
-    json_decref(oci);
+  if (section && jt_equal(section, oci))
     return 0;
-  }
-  if (json_object_set_new(linux_, "seccomp", oci) < 0)
-    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  jt_set(h->t, linux_, "seccomp", oci);
   if (!section)
     change(h, CONTROL_SECCOMP, "/linux/seccomp",
            "applied the policy's seccomp profile (%s, %zu rules, default %s)",
@@ -568,21 +458,21 @@ int shim_harden_userns(const shim_policy *policy, const shim_spec *spec,
   }
   if (policy->mode[CONTROL_USER_NAMESPACE] != MODE_ENFORCE)
     userns = NULL;
-  _cleanup_json_ json_t *doc = jtree_to_json(spec->tree.nodes);
+  _cleanup_(jtree_free) struct jtree t = {0};
+  ret = jtree_copy(&spec->tree, &t, err);
   struct hctx h = {.policy = policy, .spec = spec, .userns = userns,
-                   .bounding = policy->caps_allowed, .doc = doc, .report = report};
-  if (!doc)
-    ret = error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+                   .bounding = policy->caps_allowed, .t = &t, .doc = t.nodes,
+                   .report = report};
   for (const struct step *st = steps; ret == 0 && st < steps + ARRAY_SIZE(steps); st++)
     if (policy->mode[st->control] == MODE_ENFORCE)
       st->fix(&h);
   if (ret == 0 && policy->mode[CONTROL_SECCOMP] != MODE_OFF)
     ret = harden_seccomp(&h, err);
-  if (ret == 0 && h.ret < 0)
-    ret = error_set(err, -h.ret, NULL, "out of memory");
+  if (ret == 0 && (t.failed || h.ret < 0))
+    ret = error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   char *text = NULL;
   if (ret == 0)
-    ret = json_render(doc, true, &text, err);
+    ret = json_render_tree(t.nodes, true, &text, err);
   if (ret == 0 && (ret = verify(policy, spec, text, userns, err)) < 0)
     free(text);
   if (ret < 0) {
@@ -601,17 +491,15 @@ int shim_harden_process(const shim_policy *policy, const shim_spec *container,
     return error_set(err, SHIM_ERR_INVAL, NULL, "no policy, spec or output pointer");
   /* The process is judged in its container: put it in the container's
    * spec, harden that, take it out again. */
-  struct jtree tree;
-  int ret = jtree_parse(process, len, &tree, err);
-  if (ret < 0)
+  _cleanup_(jtree_free) struct jtree proc = {0}, doc = {0}, result = {0};
+  int ret = jtree_parse(process, len, &proc, err);
+  if (ret < 0 || (ret = jtree_copy(&container->tree, &doc, err)) < 0)
     return ret;
-  _cleanup_json_ json_t *proc = jtree_to_json(tree.nodes);
-  _cleanup_json_ json_t *doc = jtree_to_json(container->tree.nodes);
-  jtree_free(&tree);
   _cleanup_free_ char *text = NULL, *hardened = NULL;
-  if (!proc || !doc || json_object_set(doc, "process", proc) < 0 ||
-      !(text = json_dumps(doc, JSON_COMPACT)))
+  if (!jt_set(&doc, doc.nodes, "process", proc.nodes))
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  if ((ret = json_render_tree(doc.nodes, false, &text, err)) < 0)
+    return ret;
   shim_spec *spec = NULL;
   if ((ret = shim_spec_load_data(text, strlen(text), &spec, err)) < 0)
     return ret;
@@ -620,15 +508,11 @@ int shim_harden_process(const shim_policy *policy, const shim_spec *container,
   shim_spec_free(spec);
   if (ret < 0)
     return ret;
-  _cleanup_json_ json_t *result = json_loads(hardened, 0, NULL);
-  char *s = result ? json_dumps(json_object_get(result, "process"),
-                                JSON_INDENT(2) | JSON_PRESERVE_ORDER)
-                   : NULL;
-  if (!s) {
+  if ((ret = jtree_parse(hardened, strlen(hardened), &result, err)) < 0 ||
+      (ret = json_render_tree(jv_get(result.nodes, "process"), true, out, err)) < 0) {
     shim_report_free(*report);
     *report = NULL;
-    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+    return ret;
   }
-  *out = s;
   return 0;
 }

@@ -83,13 +83,13 @@ int json_render(const json_t *doc, bool pretty, char **out, shim_error *err);
 
 enum jtype { J_NULL, J_FALSE, J_TRUE, J_INT, J_REAL, J_STRING, J_ARRAY, J_OBJECT };
 
-/* One value of a parsed document.  A container's children follow it in the
- * node array; each child's `size` leads to its next sibling. */
+/* One value of a document: a container leads to its first child, each
+ * child to its next sibling (NULL at the end). */
 struct jnode {
   uint8_t type;    /* enum jtype */
   uint32_t count;  /* J_ARRAY items, J_OBJECT members, J_STRING bytes */
-  uint32_t size;   /* nodes in this subtree, itself included */
   const char *key; /* member name when the parent is an object */
+  struct jnode *first, *next;
   union {
     const char *str; /* J_STRING, NUL-terminated (no NUL inside) */
     int64_t num;     /* J_INT */
@@ -97,9 +97,14 @@ struct jnode {
   } v;
 };
 
+struct jchunk;
 struct jtree {
-  struct jnode *nodes; /* nodes[0] is the document: always an object */
-  char *strings;       /* every decoded string and key */
+  struct jnode *nodes;   /* nodes[0] is the document: always an object */
+  size_t count;          /* nodes parsed */
+  char *strings;         /* every decoded string and key; a copy's are its
+                            original's */
+  struct jchunk *added;  /* nodes and strings that edits added */
+  bool failed;           /* an edit ran out of memory */
 };
 
 /* Parses strict JSON (see jtree.c for what is refused); syntax errors carry
@@ -125,9 +130,44 @@ int64_t jv_int(const struct jnode *n);     /* 0 unless an integer */
 bool jv_is_true(const struct jnode *n);
 size_t jv_count(const struct jnode *n);    /* items of an array, else 0 */
 bool jv_has_string(const struct jnode *array, const char *s);
-/* A jansson copy of a validated tree (null members left out); NULL when
- * out of memory. */
-json_t *jtree_to_json(const struct jnode *n);
+
+/* ---- Editing a tree (jtree.c), and writing it (json.c) -------------------------
+ * Hardening edits a copy of the checked spec's tree (jtree_copy: it shares
+ * the original's strings, so the original outlives it; never edited
+ * itself).  Edits do not fail one by one: running out of memory sets
+ * t->failed, and from then on they take and give NULL, so the caller checks
+ * once, at the end.  What they add is copied into the tree (strings and
+ * keys included) and freed with it by jtree_free. */
+int jtree_copy(const struct jtree *from, struct jtree *to, shim_error *err);
+struct jnode *jt_string(struct jtree *t, const char *s);
+struct jnode *jt_int(struct jtree *t, int64_t v);
+struct jnode *jt_true(struct jtree *t);
+struct jnode *jt_array(struct jtree *t);
+struct jnode *jt_object(struct jtree *t);
+struct jnode *jt_strings(struct jtree *t, const char *const *items, size_t n);
+struct jnode *jt_get(struct jnode *obj, const char *key); /* jv_get, editable */
+/* jv_foreach, editable; it may be removed (jt_remove) in the loop. */
+#define jt_foreach(parent, it)                                                 \
+  for (struct jnode *it = (struct jnode *)jv_first(parent),                    \
+                    *it##_next_ = it ? (struct jnode *)jv_next(parent, it) : NULL; \
+       it; it = it##_next_,                                                    \
+                    it##_next_ = it ? (struct jnode *)jv_next(parent, it) : NULL)
+/* obj[key] = v, in the member's place when it is there (even as null), else
+ * appended; returns v. */
+struct jnode *jt_set(struct jtree *t, struct jnode *obj, const char *key,
+                     struct jnode *v);
+/* obj[key], added as an empty value of type (J_ARRAY, J_OBJECT) when absent. */
+struct jnode *jt_member(struct jtree *t, struct jnode *obj, const char *key,
+                        enum jtype type);
+struct jnode *jt_append(struct jnode *parent, struct jnode *v); /* returns v */
+void jt_remove(struct jnode *parent, struct jnode *child);
+void jt_del(struct jnode *obj, const char *key);
+/* Equal as readers see them: objects whatever their order, null members
+ * absent. */
+bool jt_equal(const struct jnode *a, const struct jnode *b);
+/* Writes n as JSON (indented when pretty; null members of objects left
+ * out, as readers see them), ending in a newline. */
+int json_render_tree(const struct jnode *n, bool pretty, char **out, shim_error *err);
 
 /* ---- The runtime-spec schema (schema.c) ----------------------------------- */
 
@@ -360,7 +400,7 @@ bool hook_rule_names(const struct rules *hooks, const char *path);
 bool cidr_is_valid(const char *cidr);
 /* The createRuntime hook hardening adds for the metadata block, as a JSON
  * hook object; NULL when the policy has no runtime (or out of memory). */
-json_t *metadata_hook(const shim_policy *policy);
+struct jnode *metadata_hook(const shim_policy *policy, struct jtree *t);
 /* Whether a spec's hook is exactly that one. */
 bool is_metadata_hook(const shim_policy *policy, const struct jnode *hook);
 
@@ -469,8 +509,9 @@ void cleanup_filterp(struct sc_filter *f);
 void cleanup_seccompp(shim_seccomp **p);
 void cleanup_ctxp(scmp_filter_ctx *ctx);
 void cleanup_strlistp(struct strlist *l);
-/* An OCI linux.seccomp section. */
-int seccomp_to_oci(const struct sc_filter *f, json_t **out, shim_error *err);
+/* An OCI linux.seccomp section, built in t. */
+int seccomp_to_oci(const struct sc_filter *f, struct jtree *t, struct jnode **out,
+                   shim_error *err);
 /* Compiles with libseccomp (native ABI and the filter's arches). */
 int seccomp_compile(const struct sc_filter *f, scmp_filter_ctx *out,
                     shim_error *err);

@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -165,10 +166,10 @@ int jv_read_caps(const struct jnode *v, struct jptr *p, uint64_t *out, shim_erro
 /* ---- Serialisation ------------------------------------------------------------- */
 
 /* Byte for byte what jansson's json_dumps writes (JSON_INDENT(2) or
- * JSON_COMPACT, keys in insertion order: tests/unit/test_spec.c compares
+ * JSON_COMPACT, keys in document order: tests/unit/test_spec.c compares
  * the two), in a tenth of its instructions: jansson validates every
  * string's UTF-8 again and writes through a callback per piece, which was
- * a sixth of a create.  Its strings are valid UTF-8 already. */
+ * a sixth of a create.  A tree's strings are valid UTF-8 already. */
 struct out {
   char *buf;
   size_t len, cap;
@@ -232,53 +233,38 @@ static void put_string(struct out *o, const char *s, size_t len) {
   put(o, "\"", 1);
 }
 
-static void put_value(struct out *o, const json_t *v, bool pretty, int depth) {
+static void put_node(struct out *o, const struct jnode *n, bool pretty, int depth) {
   char num[32];
-  switch (json_typeof(v)) {
-  case JSON_OBJECT: {
-    void *it = json_object_iter((json_t *)v);
-    put(o, "{", 1);
-    if (!it) {
-      put(o, "}", 1);
-      return;
-    }
-    while (it) {
+  switch ((enum jtype)n->type) {
+  case J_OBJECT:
+  case J_ARRAY: {
+    bool object = n->type == J_OBJECT;
+    put(o, object ? "{" : "[", 1);
+    const struct jnode *c = jv_first(n); /* null members are absent ones */
+    for (; c; c = jv_next(n, c)) {
       newline(o, pretty, depth + 1);
-      const char *key = json_object_iter_key(it);
-      put_string(o, key, json_object_iter_key_len(it));
-      put(o, ": ", pretty ? 2 : 1);
-      put_value(o, json_object_iter_value(it), pretty, depth + 1);
-      it = json_object_iter_next((json_t *)v, it);
-      if (it)
+      if (object) {
+        put_string(o, c->key, strlen(c->key));
+        put(o, ": ", pretty ? 2 : 1);
+      }
+      put_node(o, c, pretty, depth + 1);
+      if (jv_next(n, c))
         put(o, ",", 1);
     }
-    newline(o, pretty, depth);
-    put(o, "}", 1);
-    return;
-  }
-  case JSON_ARRAY: {
-    size_t n = json_array_size(v);
-    put(o, "[", 1);
-    for (size_t i = 0; i < n; i++) {
-      newline(o, pretty, depth + 1);
-      put_value(o, json_array_get(v, i), pretty, depth + 1);
-      if (i + 1 < n)
-        put(o, ",", 1);
-    }
-    if (n)
+    if (jv_first(n))
       newline(o, pretty, depth);
-    put(o, "]", 1);
+    put(o, object ? "}" : "]", 1);
     return;
   }
-  case JSON_STRING:
-    put_string(o, json_string_value(v), json_string_length(v));
+  case J_STRING:
+    put_string(o, n->v.str, n->count);
     return;
-  case JSON_INTEGER:
-    put(o, num, (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT,
-                                 json_integer_value(v)));
+  case J_INT:
+    put(o, num, (size_t)snprintf(num, sizeof num, "%" PRId64, n->v.num));
     return;
-  case JSON_REAL: { /* rare in a spec: jansson's own digits */
-    char *text = json_dumps(v, JSON_ENCODE_ANY);
+  case J_REAL: { /* rare in a spec: jansson's own digits */
+    _cleanup_json_ json_t *real = json_real(n->v.real);
+    char *text = real ? json_dumps(real, JSON_ENCODE_ANY) : NULL;
     if (text)
       put(o, text, strlen(text));
     else
@@ -286,21 +272,21 @@ static void put_value(struct out *o, const json_t *v, bool pretty, int depth) {
     free(text);
     return;
   }
-  case JSON_TRUE:
+  case J_TRUE:
     put(o, "true", 4);
     return;
-  case JSON_FALSE:
+  case J_FALSE:
     put(o, "false", 5);
     return;
-  case JSON_NULL:
+  case J_NULL:
     put(o, "null", 4);
     return;
   }
 }
 
-int json_render(const json_t *doc, bool pretty, char **out, shim_error *err) {
+int json_render_tree(const struct jnode *n, bool pretty, char **out, shim_error *err) {
   struct out o = {0};
-  put_value(&o, doc, pretty, 0);
+  put_node(&o, n, pretty, 0);
   /* A text file ends with a newline (diff, cat, editors expect it). */
   put(&o, "\n", 1);
   if (o.failed) {
@@ -309,5 +295,21 @@ int json_render(const json_t *doc, bool pretty, char **out, shim_error *err) {
   }
   o.buf[o.len] = '\0';
   *out = o.buf;
+  return 0;
+}
+
+/* Documents built with jansson (reports, audit records, a policy) are
+ * small: jansson writes them. */
+int json_render(const json_t *doc, bool pretty, char **out, shim_error *err) {
+  char *text = json_dumps(doc, (pretty ? JSON_INDENT(2) : JSON_COMPACT) |
+                                   JSON_PRESERVE_ORDER);
+  size_t n = text ? strlen(text) : 0;
+  char *line = text ? realloc(text, n + 2) : NULL;
+  if (!line) {
+    free(text);
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  }
+  memcpy(line + n, "\n", 2);
+  *out = line;
   return 0;
 }

@@ -1,14 +1,17 @@
 /*
- * A strict JSON reader: one pass over the bytes into a flat, read-only tree
- * (two allocations per document).
+ * A strict JSON reader: one pass over the bytes into a tree of linked
+ * nodes (three allocations per document), and the edits hardening makes to
+ * a copy of it.
  *
  * Why not jansson's parser: shimrun loads a policy, a seccomp profile and a
  * spec on every container create, an admission webhook a spec on every
  * pod; jansson spends ~200 us on an 8 KB spec (a per-character stream, and
  * two mallocs per value).  This reader does the same document in a few
  * microseconds.  Specs, policies and seccomp profiles are all read from
- * the tree itself (a seccomp profile's names point into it); hardening
- * edits a jansson copy of the spec (jtree_to_json).
+ * the tree itself (a seccomp profile's names point into it), and hardening
+ * edits a copy of the checked spec's tree (jtree_copy, jt_*), which
+ * json_render_tree writes: one model of the spec from its bytes to
+ * runc's.
  *
  * It refuses what could make two readers disagree: duplicate keys (compared
  * after unescaping), invalid UTF-8, lone surrogates, "\u0000", a byte order
@@ -18,6 +21,7 @@
 #include "config.h"
 #include "internal.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,7 +29,8 @@
 
 struct parser {
   const unsigned char *start, *p, *end;
-  struct jnode *nodes;
+  struct jnode *nodes; /* in document order: a container's subtree follows it */
+  uint32_t *sizes;     /* nodes in each one's subtree, itself included */
   size_t count, cap;
   char *out; /* next free byte of the string buffer */
   int depth;
@@ -58,13 +63,17 @@ static int new_node(struct parser *ps, enum jtype type, const char *key,
   if (ps->count == ps->cap) {
     size_t cap = ps->cap * 2;
     struct jnode *bigger = realloc(ps->nodes, cap * sizeof *bigger);
-    if (!bigger)
+    if (bigger)
+      ps->nodes = bigger;
+    uint32_t *sizes = bigger ? realloc(ps->sizes, cap * sizeof *sizes) : NULL;
+    if (!sizes)
       return error_set(ps->err, SHIM_ERR_NOMEM, NULL, "out of memory");
-    ps->nodes = bigger;
+    ps->sizes = sizes;
     ps->cap = cap;
   }
   *index = ps->count++;
-  ps->nodes[*index] = (struct jnode){.type = type, .size = 1, .key = key};
+  ps->nodes[*index] = (struct jnode){.type = type, .key = key};
+  ps->sizes[*index] = 1;
   return 0;
 }
 
@@ -242,7 +251,7 @@ static int read_number(struct parser *ps, struct jnode *n) {
   }
   if (real) {
     /* No spec, policy or profile field is a float: kept only for error
-     * messages and the jansson copy, which may reject it by type. */
+     * messages and the serialiser. */
     n->type = J_REAL;
     n->v.real = strtod((const char *)ps->p, NULL);
   } else {
@@ -262,25 +271,27 @@ static int key_cmp(const void *a, const void *b) {
 
 /* Duplicate keys: Go keeps the last, a first-match lookup the first. */
 static int check_duplicates(struct parser *ps, size_t obj) {
-  const struct jnode *o = &ps->nodes[obj];
-  if (o->count < 2)
+  const struct jnode *nodes = ps->nodes;
+  const uint32_t *sizes = ps->sizes;
+  size_t end = obj + sizes[obj];
+  if (nodes[obj].count < 2)
     return 0;
   const char *dup = NULL;
-  if (o->count <= 16) {
-    for (const struct jnode *a = o + 1; !dup && a < o + o->size; a += a->size)
-      for (const struct jnode *b = a + a->size; b < o + o->size; b += b->size)
-        if (strcmp(a->key, b->key) == 0) {
-          dup = a->key;
+  if (nodes[obj].count <= 16) {
+    for (size_t a = obj + 1; !dup && a < end; a += sizes[a])
+      for (size_t b = a + sizes[a]; b < end; b += sizes[b])
+        if (strcmp(nodes[a].key, nodes[b].key) == 0) {
+          dup = nodes[a].key;
           break;
         }
   } else {
     /* Maps (annotations, sysctl) may be large: sort, compare neighbours. */
-    _cleanup_free_ const char **keys = malloc(o->count * sizeof *keys);
+    _cleanup_free_ const char **keys = malloc(nodes[obj].count * sizeof *keys);
     if (!keys)
       return error_set(ps->err, SHIM_ERR_NOMEM, NULL, "out of memory");
     size_t k = 0;
-    for (const struct jnode *a = o + 1; a < o + o->size; a += a->size)
-      keys[k++] = a->key;
+    for (size_t a = obj + 1; a < end; a += sizes[a])
+      keys[k++] = nodes[a].key;
     qsort(keys, k, sizeof *keys, key_cmp);
     for (size_t i = 1; i < k && !dup; i++)
       if (strcmp(keys[i - 1], keys[i]) == 0)
@@ -341,7 +352,7 @@ static int read_container(struct parser *ps, const char *key, bool object) {
     }
   }
   ps->nodes[self].count = count;
-  ps->nodes[self].size = (uint32_t)(ps->count - self);
+  ps->sizes[self] = (uint32_t)(ps->count - self);
   ps->depth--;
   return object ? check_duplicates(ps, self) : 0;
 }
@@ -391,6 +402,21 @@ static int read_value(struct parser *ps, const char *key) {
   }
 }
 
+/* Links each container to its first child and each child to its next
+ * sibling, from the sizes of their subtrees: from then on the nodes can
+ * be edited, and the sizes are not needed. */
+static void link_nodes(struct jnode *nodes, const uint32_t *sizes, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    struct jnode *n = &nodes[i];
+    if ((n->type != J_OBJECT && n->type != J_ARRAY) || !n->count)
+      continue;
+    size_t child = i + 1;
+    n->first = &nodes[child];
+    for (uint32_t k = 1; k < n->count; k++, child += sizes[child])
+      nodes[child].next = &nodes[child + sizes[child]];
+  }
+}
+
 /* An input document: present (unless empty) and within the size limit. */
 static int check_document(const char *data, size_t len, shim_error *err) {
   if (!data && len)
@@ -415,10 +441,12 @@ int jtree_parse(const char *data, size_t len, struct jtree *out,
   ps.p = ps.start;
   ps.end = ps.start + len;
   _cleanup_free_ char *strings = malloc(len + 1);
+  ps.sizes = malloc(ps.cap * sizeof *ps.sizes);
   ps.nodes = malloc(ps.cap * sizeof *ps.nodes);
   ps.out = strings;
-  ret = strings && ps.nodes ? 0
-                           : error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  ret = strings && ps.sizes && ps.nodes
+            ? 0
+            : error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   if (ret == 0)
     ret = read_value(&ps, NULL);
   if (ret == 0) {
@@ -428,18 +456,34 @@ int jtree_parse(const char *data, size_t len, struct jtree *out,
     else if (ps.nodes[0].type != J_OBJECT)
       ret = error_set(err, SHIM_ERR_SCHEMA, "", "expected an object");
   }
+  if (ret == 0)
+    link_nodes(ps.nodes, ps.sizes, ps.count);
+  free(ps.sizes);
   if (ret < 0) {
     free(ps.nodes);
     return ret;
   }
-  out->nodes = ps.nodes;
-  out->strings = steal_ptr(strings);
+  *out = (struct jtree){.nodes = ps.nodes, .count = ps.count,
+                        .strings = steal_ptr(strings)};
   return 0;
 }
+
+/* What edits add comes from chunks freed with the tree, never one by one:
+ * a removed node simply stays unused until then. */
+struct jchunk {
+  struct jchunk *prev;
+  size_t used, cap;
+  max_align_t data[];
+};
 
 void jtree_free(struct jtree *t) {
   free(t->nodes);
   free(t->strings);
+  while (t->added) {
+    struct jchunk *prev = t->added->prev;
+    free(t->added);
+    t->added = prev;
+  }
   *t = (struct jtree){0};
 }
 
@@ -450,20 +494,20 @@ void jtree_free(struct jtree *t) {
 static const struct jnode *skip_null(const struct jnode *parent,
                                      const struct jnode *n) {
   if (parent->type == J_OBJECT)
-    while (n < parent + parent->size && n->type == J_NULL)
-      n += n->size;
-  return n < parent + parent->size ? n : NULL;
+    while (n && n->type == J_NULL)
+      n = n->next;
+  return n;
 }
 
 const struct jnode *jv_first(const struct jnode *parent) {
   if (!parent || (parent->type != J_OBJECT && parent->type != J_ARRAY))
     return NULL;
-  return skip_null(parent, parent + 1);
+  return skip_null(parent, parent->first);
 }
 
 const struct jnode *jv_next(const struct jnode *parent,
                             const struct jnode *child) {
-  return skip_null(parent, child + child->size);
+  return skip_null(parent, child->next);
 }
 
 const struct jnode *jv_get(const struct jnode *obj, const char *key) {
@@ -498,33 +542,199 @@ bool jv_has_string(const struct jnode *array, const char *s) {
   return false;
 }
 
-/* ---- Back to jansson, for rewriting ---------------------------------------- */
 
-json_t *jtree_to_json(const struct jnode *n) {
-  switch ((enum jtype)n->type) {
-  case J_NULL: return json_null();
-  case J_TRUE: return json_true();
-  case J_FALSE: return json_false();
-  case J_INT: return json_integer(n->v.num);
-  case J_REAL: return json_real(n->v.real);
-  case J_STRING: /* valid UTF-8: the reader checked it */
-    return json_stringn_nocheck(n->v.str, n->count);
-  case J_ARRAY:
-  case J_OBJECT: {
-    json_t *c = n->type == J_ARRAY ? json_array() : json_object();
-    if (!c)
+/* ---- Editing a copy ---------------------------------------------------------- */
+
+int jtree_copy(const struct jtree *from, struct jtree *to, shim_error *err) {
+  struct jnode *nodes = malloc(from->count * sizeof *nodes);
+  if (!nodes)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  memcpy(nodes, from->nodes, from->count * sizeof *nodes);
+  /* The same links, into the copy: a parsed tree's nodes are one array. */
+  for (size_t i = 0; i < from->count; i++) {
+    if (nodes[i].first)
+      nodes[i].first = nodes + (nodes[i].first - from->nodes);
+    if (nodes[i].next)
+      nodes[i].next = nodes + (nodes[i].next - from->nodes);
+  }
+  *to = (struct jtree){.nodes = nodes, .count = from->count};
+  return 0;
+}
+
+static void *jt_alloc(struct jtree *t, size_t n) {
+  n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t);
+  struct jchunk *c = t->added;
+  if (t->failed)
+    return NULL;
+  if (!c || c->cap - c->used < n) {
+    size_t cap = n > 256 ? n : 256; /* 4 KB: the sandbox profile takes a few */
+    c = malloc(sizeof *c + cap * sizeof(max_align_t));
+    if (!c) {
+      t->failed = true;
       return NULL;
-    /* Null members are left out: they mean absence (jv_first skips them). */
-    jv_foreach(n, child) {
-      json_t *v = jtree_to_json(child);
-      if (!v || (n->type == J_ARRAY ? json_array_append_new(c, v)
-                                    : json_object_set_new_nocheck(c, child->key, v))) {
-        json_decref(c);
-        return NULL;
-      }
     }
-    return c;
+    *c = (struct jchunk){.prev = t->added, .cap = cap};
+    t->added = c;
   }
+  void *p = &c->data[c->used];
+  c->used += n;
+  return p;
+}
+
+static struct jnode *jt_new(struct jtree *t, enum jtype type) {
+  struct jnode *n = jt_alloc(t, sizeof *n);
+  if (n)
+    *n = (struct jnode){.type = type};
+  return n;
+}
+
+static const char *jt_strdup(struct jtree *t, const char *s, size_t len) {
+  char *copy = jt_alloc(t, len + 1);
+  if (copy) {
+    memcpy(copy, s, len);
+    copy[len] = '\0';
   }
+  return copy;
+}
+
+struct jnode *jt_string(struct jtree *t, const char *s) {
+  size_t len = strlen(s);
+  struct jnode *n = jt_new(t, J_STRING);
+  if (n && !(n->v.str = jt_strdup(t, s, len)))
+    return NULL;
+  if (n)
+    n->count = (uint32_t)len;
+  return n;
+}
+
+struct jnode *jt_int(struct jtree *t, int64_t v) {
+  struct jnode *n = jt_new(t, J_INT);
+  if (n)
+    n->v.num = v;
+  return n;
+}
+
+struct jnode *jt_true(struct jtree *t) { return jt_new(t, J_TRUE); }
+struct jnode *jt_array(struct jtree *t) { return jt_new(t, J_ARRAY); }
+struct jnode *jt_object(struct jtree *t) { return jt_new(t, J_OBJECT); }
+
+struct jnode *jt_strings(struct jtree *t, const char *const *items, size_t n) {
+  struct jnode *a = jt_array(t), **end = a ? &a->first : NULL;
+  for (size_t i = 0; end && i < n; i++) { /* long lists: no walk to the end */
+    if (!(*end = jt_string(t, items[i])))
+      return NULL;
+    end = &(*end)->next;
+  }
+  if (a)
+    a->count = (uint32_t)n;
+  return a;
+}
+
+struct jnode *jt_get(struct jnode *obj, const char *key) {
+  return (struct jnode *)jv_get(obj, key);
+}
+
+/* The member named key, null or not (jv_get skips null ones), and the one
+ * before it. */
+static struct jnode *member(struct jnode *obj, const char *key, struct jnode **before) {
+  *before = NULL;
+  for (struct jnode *m = obj->first; m; *before = m, m = m->next)
+    if (strcmp(m->key, key) == 0)
+      return m;
   return NULL;
+}
+
+/* Puts v in place of n, in n's parent, where before was n's sibling before. */
+static void replace(struct jnode *parent, struct jnode *before, struct jnode *n,
+                    struct jnode *v) {
+  v->next = n->next;
+  if (before)
+    before->next = v;
+  else
+    parent->first = v;
+}
+
+struct jnode *jt_append(struct jnode *parent, struct jnode *v) {
+  if (!parent || !v)
+    return NULL;
+  struct jnode **end = &parent->first;
+  while (*end)
+    end = &(*end)->next;
+  *end = v;
+  v->next = NULL;
+  parent->count++;
+  return v;
+}
+
+struct jnode *jt_set(struct jtree *t, struct jnode *obj, const char *key,
+                     struct jnode *v) {
+  if (!obj || !v || !(v->key = jt_strdup(t, key, strlen(key))))
+    return NULL;
+  struct jnode *before, *had = member(obj, key, &before);
+  if (!had)
+    return jt_append(obj, v);
+  replace(obj, before, had, v);
+  return v;
+}
+
+struct jnode *jt_member(struct jtree *t, struct jnode *obj, const char *key,
+                        enum jtype type) {
+  struct jnode *had = jt_get(obj, key);
+  return had ? had : jt_set(t, obj, key, jt_new(t, type));
+}
+
+void jt_remove(struct jnode *parent, struct jnode *child) {
+  struct jnode *before = NULL;
+  for (struct jnode *n = parent->first; n; before = n, n = n->next)
+    if (n == child) {
+      if (before)
+        before->next = n->next;
+      else
+        parent->first = n->next;
+      parent->count--;
+      return;
+    }
+}
+
+void jt_del(struct jnode *obj, const char *key) {
+  struct jnode *before, *had = obj ? member(obj, key, &before) : NULL;
+  if (had)
+    jt_remove(obj, had);
+}
+
+/* Objects are equal whatever their members' order, as a reader sees them:
+ * null members are absent ones. */
+bool jt_equal(const struct jnode *a, const struct jnode *b) {
+  if (!a || !b || a->type != b->type)
+    return a == b;
+  switch ((enum jtype)a->type) {
+  case J_NULL:
+  case J_TRUE:
+  case J_FALSE:
+    return true;
+  case J_INT:
+    return a->v.num == b->v.num;
+  case J_REAL:
+    return a->v.real == b->v.real;
+  case J_STRING:
+    return a->count == b->count && memcmp(a->v.str, b->v.str, a->count) == 0;
+  case J_ARRAY: {
+    const struct jnode *x = jv_first(a), *y = jv_first(b);
+    for (; x && y; x = jv_next(a, x), y = jv_next(b, y))
+      if (!jt_equal(x, y))
+        return false;
+    return !x && !y;
+  }
+  case J_OBJECT: {
+    size_t na = 0, nb = 0;
+    jv_foreach(a, m) {
+      if (!jt_equal(m, jv_get(b, m->key)))
+        return false;
+      na++;
+    }
+    jv_foreach(b, m) nb++;
+    return na == nb;
+  }
+  }
+  return false;
 }

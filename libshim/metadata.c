@@ -30,17 +30,16 @@ bool cidr_is_valid(const char *cidr) {
 
 /* The hook's command line: the runtime, "hook network", then the
  * addresses, visible in the spec for anyone auditing it. */
-json_t *metadata_hook(const shim_policy *policy) {
-  if (!policy->runtime)
-    return NULL;
-  json_t *args = json_pack("[s, s, s]", policy->runtime, "hook", "network");
-  for (size_t i = 0; args && i < policy->metadata.count; i++)
-    if (json_array_append_new(args, json_string(policy->metadata.items[i])) < 0) {
-      json_decref(args);
-      return NULL;
-    }
-  return args ? json_pack("{s:s, s:o}", "path", policy->runtime, "args", args)
-              : NULL;
+struct jnode *metadata_hook(const shim_policy *policy, struct jtree *t) {
+  struct jnode *hook = jt_object(t), *args = jt_array(t);
+  jt_set(t, hook, "path", jt_string(t, policy->runtime));
+  jt_set(t, hook, "args", args);
+  jt_append(args, jt_string(t, policy->runtime));
+  jt_append(args, jt_string(t, "hook"));
+  jt_append(args, jt_string(t, "network"));
+  for (size_t i = 0; i < policy->metadata.count; i++)
+    jt_append(args, jt_string(t, policy->metadata.items[i]));
+  return t->failed ? NULL : hook;
 }
 
 bool is_metadata_hook(const shim_policy *policy, const struct jnode *hook) {

@@ -223,7 +223,7 @@ static int walk_object(const struct jnode *v, const struct node *t,
                        struct jptr *p, shim_error *err) {
   /* Null members too: a case-folded key set to null would clear a field
    * for Go ("Process": null). */
-  for (const struct jnode *m = v + 1; m < v + v->size; m += m->size) {
+  for (const struct jnode *m = v->first; m; m = m->next) {
     size_t mark = jptr_push_key(p, m->key);
     const struct node *ft = t->kind == K_MAP ? t->elem : find_field(t, m->key);
     if (!ft)
@@ -287,8 +287,7 @@ static int walk(const struct jnode *v, const struct node *t, struct jptr *p,
       return error_set(err, SHIM_ERR_LIMIT, p->buf, "more than %d items",
                        SHIM_MAX_ARRAY_ITEMS);
     size_t i = 0;
-    for (const struct jnode *item = v + 1; item < v + v->size;
-         item += item->size, i++) {
+    for (const struct jnode *item = v->first; item; item = item->next, i++) {
       size_t mark = jptr_push_index(p, i);
       if (item->type == J_NULL)
         return error_set(err, SHIM_ERR_SCHEMA, p->buf,

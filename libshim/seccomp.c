@@ -681,13 +681,12 @@ void sc_filter_clear(struct sc_filter *f) {
 
 /* ---- Writing an OCI section ------------------------------------------------- */
 
-static int set_action(json_t *obj, const char *key, const char *ret_key,
-                      uint32_t action) {
-  int r = json_object_set_new(obj, key, json_string(seccomp_action_name(action)));
+static void set_action(struct jtree *t, struct jnode *obj, const char *key,
+                       const char *ret_key, uint32_t action) {
+  jt_set(t, obj, key, jt_string(t, seccomp_action_name(action)));
   uint32_t base = action_base(action);
   if (base == SCMP_ACT_ERRNO(0) || base == SCMP_ACT_TRACE(0))
-    r |= json_object_set_new(obj, ret_key, json_integer(action & 0xffff));
-  return r;
+    jt_set(t, obj, ret_key, jt_int(t, action & 0xffff));
 }
 
 static bool same_args(const struct sc_rule *a, const struct sc_rule *b) {
@@ -695,79 +694,67 @@ static bool same_args(const struct sc_rule *a, const struct sc_rule *b) {
          memcmp(a->args, b->args, a->nargs * sizeof a->args[0]) == 0;
 }
 
-/* json_object_set_new takes its value even when it fails: a chain of
- * them needs one check at the end. */
-static json_t *strings_json(const char *const *items, size_t n) {
-  json_t *a = json_array();
-  for (size_t i = 0; a && i < n; i++)
-    if (json_array_append_new(a, json_string(items[i])) < 0) {
-      json_decref(a);
-      return NULL;
-    }
-  return a;
-}
-
-static json_t *args_json(const struct sc_rule *r) {
-  json_t *args = json_array();
-  for (unsigned a = 0; args && a < r->nargs; a++) {
-    json_t *arg = json_pack("{s:I, s:I, s:I, s:s}", "index",
-                            (json_int_t)r->args[a].arg, "value",
-                            (json_int_t)r->args[a].datum_a, "valueTwo",
-                            (json_int_t)r->args[a].datum_b, "op",
-                            op_names[r->args[a].op]);
-    if (json_array_append_new(args, arg) < 0) {
-      json_decref(args);
-      return NULL;
-    }
+static struct jnode *args_node(struct jtree *t, const struct sc_rule *r) {
+  struct jnode *args = jt_array(t);
+  for (unsigned a = 0; a < r->nargs; a++) {
+    struct jnode *arg = jt_append(args, jt_object(t));
+    jt_set(t, arg, "index", jt_int(t, r->args[a].arg));
+    jt_set(t, arg, "value", jt_int(t, (int64_t)r->args[a].datum_a));
+    jt_set(t, arg, "valueTwo", jt_int(t, (int64_t)r->args[a].datum_b));
+    jt_set(t, arg, "op", jt_string(t, op_names[r->args[a].op]));
   }
   return args;
+}
+
+/* One entry of the syscalls list: the names of rules that share r's
+ * action and arguments. */
+static void add_entry(struct jtree *t, struct jnode *calls, const struct sc_rule *r,
+                      const char *const *names, size_t n) {
+  struct jnode *e = jt_append(calls, jt_object(t));
+  jt_set(t, e, "names", jt_strings(t, names, n));
+  set_action(t, e, "action", "errnoRet", r->action);
+  if (r->nargs)
+    jt_set(t, e, "args", args_node(t, r));
 }
 
 /* Rules are written in order; consecutive rules with the same action and
  * arguments share one entry.  The output depends only on the rules, so
  * hardening a hardened spec writes the same section again. */
-int seccomp_to_oci(const struct sc_filter *f, json_t **out, shim_error *err) {
-  _cleanup_json_ json_t *doc = json_object();
-  json_t *calls = json_array();
-  int bad = !doc || !calls;
-  bad |= set_action(doc, "defaultAction", "defaultErrnoRet", f->default_action);
-  bad |= json_object_set_new(doc, "architectures", strings_json(f->arches, f->narches));
+int seccomp_to_oci(const struct sc_filter *f, struct jtree *t, struct jnode **out,
+                   shim_error *err) {
+  struct jnode *doc = jt_object(t);
+  set_action(t, doc, "defaultAction", "defaultErrnoRet", f->default_action);
+  jt_set(t, doc, "architectures", jt_strings(t, f->arches, f->narches));
   if (f->nflags)
-    bad |= json_object_set_new(doc, "flags", strings_json(f->flags, f->nflags));
+    jt_set(t, doc, "flags", jt_strings(t, f->flags, f->nflags));
   if (f->listener_path)
-    bad |= json_object_set_new(doc, "listenerPath", json_string(f->listener_path));
+    jt_set(t, doc, "listenerPath", jt_string(t, f->listener_path));
   if (f->listener_metadata)
-    bad |= json_object_set_new(doc, "listenerMetadata",
-                               json_string(f->listener_metadata));
-  bad |= json_object_set_new(doc, "syscalls", calls);
-  json_t *names = NULL;
+    jt_set(t, doc, "listenerMetadata", jt_string(t, f->listener_metadata));
+  struct jnode *calls = jt_set(t, doc, "syscalls", jt_array(t));
+  _cleanup_free_ const char **names = malloc((f->count + 1) * sizeof *names);
+  if (!names)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  size_t n = 0;
   const struct sc_rule *prev = NULL;
-  for (size_t i = 0; !bad && i < f->count; i++) {
+  for (size_t i = 0; i < f->count; i++) {
     const struct sc_rule *r = &f->rules[i];
     /* A rule that only repeats the default says nothing (and libseccomp
      * refuses it): left out, so that the section is canonical. */
     if (r->action == f->default_action && !r->nargs)
       continue;
-    bool same = prev && r->action == prev->action && same_args(r, prev);
-    prev = r;
-    if (!same) {
-      /* Appended first: from then on calls owns e, and e owns names. */
-      json_t *e = json_object();
-      if (json_array_append_new(calls, e) < 0 ||
-          json_object_set_new(e, "names", names = json_array()) < 0) {
-        bad = 1;
-        break;
-      }
-      bad |= set_action(e, "action", "errnoRet", r->action) < 0;
-      if (r->nargs)
-        bad |= json_object_set_new(e, "args", args_json(r)) < 0;
+    if (prev && (r->action != prev->action || !same_args(r, prev))) {
+      add_entry(t, calls, prev, names, n);
+      n = 0;
     }
-    /* Names come from a strict reader's tree: valid UTF-8 already. */
-    bad |= json_array_append_new(names, json_stringn_nocheck(r->name, strlen(r->name))) < 0;
+    names[n++] = r->name;
+    prev = r;
   }
-  if (bad)
+  if (prev)
+    add_entry(t, calls, prev, names, n);
+  if (t->failed)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  *out = steal_ptr(doc);
+  *out = doc;
   return 0;
 }
 

@@ -56,8 +56,5 @@ const char *shim_spec_root_path(const shim_spec *spec) {
 int shim_spec_render(const shim_spec *spec, char **out, shim_error *err) {
   if (!spec || !out)
     return error_set(err, SHIM_ERR_INVAL, NULL, "no spec or output pointer");
-  _cleanup_json_ json_t *doc = jtree_to_json(spec->tree.nodes);
-  if (!doc)
-    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  return json_render(doc, true, out, err);
+  return json_render_tree(spec->tree.nodes, true, out, err);
 }

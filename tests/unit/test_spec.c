@@ -256,13 +256,18 @@ static void test_load_file_and_fd(void) {
   unlink(path);
 }
 
-/* json_render writes, byte for byte, what jansson's json_dumps writes (and
- * a newline), pretty and compact. */
-static void check_render(const json_t *doc) {
+/* json_render_tree writes a parsed document byte for byte as jansson's
+ * json_dumps writes what json_loads read from the same text (and a
+ * newline), pretty and compact. */
+static void check_render(const char *text, size_t len) {
+  struct jtree tree;
+  shim_error err;
+  CU_ASSERT_FATAL(jtree_parse(text, len, &tree, &err) == 0);
+  json_t *doc = json_loadb(text, len, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
   for (int pretty = 0; pretty < 2; pretty++) {
     char *mine = NULL;
-    shim_error err;
-    CU_ASSERT_FATAL(json_render(doc, pretty, &mine, &err) == 0);
+    CU_ASSERT_FATAL(json_render_tree(tree.nodes, pretty, &mine, &err) == 0);
     char *theirs = json_dumps(doc, (pretty ? JSON_INDENT(2) : JSON_COMPACT) |
                                        JSON_PRESERVE_ORDER);
     CU_ASSERT_PTR_NOT_NULL_FATAL(theirs);
@@ -271,6 +276,8 @@ static void check_render(const json_t *doc) {
     free(mine);
     free(theirs);
   }
+  json_decref(doc);
+  jtree_free(&tree);
 }
 
 static void test_render_as_jansson(void) {
@@ -284,35 +291,68 @@ static void test_render_as_jansson(void) {
     char *data = NULL, *hardened = NULL;
     size_t len = 0;
     CU_ASSERT_FATAL(read_fixture(fixtures[i], &data, &len) == 0);
-    json_t *doc = json_loadb(data, len, 0, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
-    check_render(doc);
-    json_decref(doc);
+    check_render(data, len);
     /* What hardening writes: seccomp rules, hooks, mappings. */
     shim_spec *spec = NULL;
     shim_report *report = NULL;
     if (shim_spec_load_data(data, len, &spec, &err) == 0 &&
-        shim_harden(policy, spec, &hardened, &report, &err) == 0) {
-      doc = json_loads(hardened, 0, NULL);
-      CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
-      check_render(doc);
-      json_decref(doc);
-    }
+        shim_harden(policy, spec, &hardened, &report, &err) == 0)
+      check_render(hardened, strlen(hardened));
     free(hardened);
     shim_report_free(report);
     shim_spec_free(spec);
     free(data);
   }
   shim_policy_free(policy);
-  json_t *odd = json_loads(
+  static const char odd[] =
       "{\"a\": [], \"b\": {}, \"\": {\"x\": {}}, \"e\": [[[]], [{}]],"
       " \"s\": \"q\\\"b\\\\s\\u0001\\u001f\\u007f\\t\\n\\r\\b\\f/\u00e9\\ud83d\\ude00\","
       " \"n\": [-9223372036854775808, 0, 9223372036854775807, 1.5, 1e300, -0.25],"
-      " \"t\": [true, false, null], \"k\\\"\\n\": 1}",
-      0, NULL);
-  CU_ASSERT_PTR_NOT_NULL_FATAL(odd);
-  check_render(odd);
-  json_decref(odd);
+      " \"t\": [true, false, null], \"k\\\"\\n\": 1}";
+  check_render(odd, strlen(odd));
+}
+
+/* Hardening's edits: in place where the member was (even as null), the
+ * original untouched, removal while walking, equality as readers see it. */
+static void test_edit_copy(void) {
+  static const char text[] =
+      "{\"a\":null,\"b\":[\"x\",\"y\",\"z\"],\"c\":{\"k\":1,\"l\":null}}";
+  struct jtree orig, copy;
+  shim_error err;
+  CU_ASSERT_FATAL(jtree_parse(text, strlen(text), &orig, &err) == 0);
+  CU_ASSERT_FATAL(jtree_copy(&orig, &copy, &err) == 0);
+  struct jnode *doc = copy.nodes;
+  CU_ASSERT_PTR_NULL(jt_get(doc, "a")); /* null reads as absent */
+  jt_set(&copy, jt_member(&copy, doc, "a", J_OBJECT), "n", jt_int(&copy, 7));
+  struct jnode *b = jt_get(doc, "b");
+  jt_foreach(b, v) {
+    if (strcmp(jv_str(v), "z") != 0)
+      jt_remove(b, v);
+  }
+  jt_append(b, jt_string(&copy, "w"));
+  jt_del(jt_get(doc, "c"), "k");
+  jt_set(&copy, doc, "d", jt_strings(&copy, (const char *const[]){"p", "q"}, 2));
+  CU_ASSERT_FATAL(!copy.failed);
+  char *out = NULL;
+  CU_ASSERT_FATAL(json_render_tree(doc, false, &out, &err) == 0);
+  CU_ASSERT_STRING_EQUAL(out, "{\"a\":{\"n\":7},\"b\":[\"z\",\"w\"],\"c\":{},"
+                              "\"d\":[\"p\",\"q\"]}\n");
+  free(out);
+  CU_ASSERT(jv_count(jt_get(doc, "b")) == 2);
+  CU_ASSERT_FATAL(json_render_tree(orig.nodes, false, &out, &err) == 0);
+  CU_ASSERT_STRING_EQUAL(out, "{\"b\":[\"x\",\"y\",\"z\"],\"c\":{\"k\":1}}\n");
+  free(out);
+  static const char same[] = "{\"c\":{\"k\":1},\"b\":[\"x\",\"y\",\"z\"]}";
+  static const char other[] = "{\"c\":{\"k\":1},\"b\":[\"y\",\"x\",\"z\"]}";
+  struct jtree t1, t2;
+  CU_ASSERT_FATAL(jtree_parse(same, strlen(same), &t1, &err) == 0);
+  CU_ASSERT_FATAL(jtree_parse(other, strlen(other), &t2, &err) == 0);
+  CU_ASSERT(jt_equal(orig.nodes, t1.nodes));  /* order of members, nulls */
+  CU_ASSERT(!jt_equal(orig.nodes, t2.nodes)); /* order of items */
+  jtree_free(&t1);
+  jtree_free(&t2);
+  jtree_free(&copy);
+  jtree_free(&orig);
 }
 
 void register_spec_tests(void) {
@@ -327,6 +367,7 @@ void register_spec_tests(void) {
       {"array limit", test_array_limit},
       {"load file and fd", test_load_file_and_fd},
       {"render as jansson", test_render_as_jansson},
+      {"edit a copy", test_edit_copy},
   };
   ADD_SUITE("spec", tests);
 }
