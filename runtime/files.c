@@ -9,17 +9,33 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <unistd.h>
 
 int atomic_write_at(int dirfd, const char *name, const char *data, size_t len) {
+  return atomic_write_mode_at(dirfd, name, data, len, 0644);
+}
+
+int atomic_write_mode_at(int dirfd, const char *name, const char *data, size_t len,
+                         mode_t mode) {
   char tmp[NAME_MAX + 1];
   /* The pid keeps concurrent writers of the same name apart. */
   snprintf(tmp, sizeof tmp, ".%.200s.tmp-%d", name, (int)getpid());
-  int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0)
     return -1;
+  if (fchmod(fd, mode) < 0) { /* whatever the umask took away */
+    int saved = errno;
+    close(fd);
+    unlinkat(dirfd, tmp, 0);
+    errno = saved;
+    return -1;
+  }
   size_t off = 0;
   while (off < len) {
     ssize_t n = write(fd, data + off, len - off);
@@ -41,14 +57,19 @@ int atomic_write_at(int dirfd, const char *name, const char *data, size_t len) {
 }
 
 int read_regular_at(int dirfd, const char *name, char **data, size_t *len) {
+  return read_regular_limit_at(dirfd, name, SHIM_MAX_DOCUMENT_BYTES, data, len);
+}
+
+int read_regular_limit_at(int dirfd, const char *name, size_t max, char **data,
+                          size_t *len) {
   int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   struct stat st;
   if (fd < 0)
     return -1;
   int err = fstat(fd, &st) < 0 ? errno
             : !S_ISREG(st.st_mode) ? EINVAL
-            : st.st_size > (off_t)SHIM_MAX_DOCUMENT_BYTES ? EFBIG
-                                                         : 0;
+            : (uint64_t)st.st_size > max ? EFBIG
+                                         : 0;
   char *buf = err ? NULL : malloc((size_t)st.st_size + 1);
   /* One byte more than the size: a file that grew while read is refused. */
   ssize_t n = buf ? pread(fd, buf, (size_t)st.st_size + 1, 0) : -1;
@@ -63,4 +84,91 @@ int read_regular_at(int dirfd, const char *name, char **data, size_t *len) {
   *data = buf;
   *len = (size_t)n;
   return 0;
+}
+
+int open_in_root(int rootfd, const char *path, int flags) {
+  struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
+                         .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
+  while (*path == '/')
+    path++;
+  return (int)syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof how);
+}
+
+int mkdirs_in_root(int rootfd, const char *dir, mode_t mode) {
+  char prefix[PATH_MAX];
+  size_t n = strlen(dir);
+  if (n >= sizeof prefix) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  /* Each component in turn, so that a symlink on the way resolves in the
+   * root, as it does on the node. */
+  for (size_t i = 1; i <= n; i++) {
+    if (i < n && dir[i] != '/')
+      continue;
+    memcpy(prefix, dir, i);
+    prefix[i] = '\0';
+    int fd = open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY);
+    if (fd >= 0) {
+      close(fd);
+      continue;
+    }
+    char *slash = strrchr(prefix, '/');
+    if (errno != ENOENT || !slash)
+      return -1;
+    *slash = '\0';
+    int parent = open_in_root(rootfd, prefix, O_PATH | O_DIRECTORY);
+    if (parent < 0)
+      return -1;
+    int ret = mkdirat(parent, slash + 1, mode);
+    int saved = errno;
+    close(parent);
+    if (ret < 0 && saved != EEXIST) {
+      errno = saved;
+      return -1;
+    }
+  }
+  return 0;
+}
+
+int open_parent_in_root(int rootfd, const char *path, bool create, const char **base) {
+  const char *slash = strrchr(path, '/');
+  char dir[PATH_MAX];
+  if (!slash || !slash[1] || (size_t)(slash - path) >= sizeof dir) {
+    errno = EINVAL;
+    return -1;
+  }
+  snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+  if (create && mkdirs_in_root(rootfd, dir, 0755) < 0)
+    return -1;
+  *base = slash + 1;
+  return open_in_root(rootfd, dir, O_PATH | O_DIRECTORY);
+}
+
+/* ret, after closing fd without losing the errno that came with ret. */
+static int closing(int fd, int ret) {
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return ret;
+}
+
+int read_in_root(int rootfd, const char *path, size_t max, char **data, size_t *len) {
+  const char *base;
+  int dirfd = open_parent_in_root(rootfd, path, false, &base);
+  return dirfd < 0 ? -1
+                   : closing(dirfd, read_regular_limit_at(dirfd, base, max, data, len));
+}
+
+int write_in_root(int rootfd, const char *path, const char *data, size_t len, mode_t mode) {
+  const char *base;
+  int dirfd = open_parent_in_root(rootfd, path, true, &base);
+  return dirfd < 0 ? -1 : closing(dirfd, atomic_write_mode_at(dirfd, base, data, len, mode));
+}
+
+int remove_in_root(int rootfd, const char *path, int flags) {
+  const char *base;
+  int dirfd = open_parent_in_root(rootfd, path, false, &base);
+  int ret = dirfd < 0 ? -1 : closing(dirfd, unlinkat(dirfd, base, flags));
+  return ret < 0 && errno == ENOENT ? 0 : ret;
 }

@@ -17,6 +17,8 @@ static const struct command {
     {"seccomp", cmd_seccomp,
      "seccomp compile|dump|explain [--policy FILE] PROFILE|sandbox ..."},
     {"policy", cmd_policy, "policy show [--policy FILE]"},
+    {"node", cmd_node,
+     "node install|uninstall|status [--host-root DIR] [--runtime-name NAME] [--dry-run] ..."},
 };
 
 static void usage(FILE *out) {

@@ -48,5 +48,6 @@ int cmd_check(int argc, char **argv);
 int cmd_harden(int argc, char **argv);
 int cmd_seccomp(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_node(int argc, char **argv);
 
 #endif

@@ -1,0 +1,63 @@
+/*
+ * A node's containerd as `shimctl node` sees it: its binary and version,
+ * its config file and the form that file is in, and the merged config it
+ * reads (`containerd config dump`, run inside the host root so that the
+ * config's own absolute paths, imports included, mean what they mean on
+ * the node).
+ */
+#ifndef SHIM_NODE_CONTAINERD_H
+#define SHIM_NODE_CONTAINERD_H
+
+#include <shim/shim.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The containerd of a node. */
+struct node_containerd {
+  char binary[256];   /* as the node sees it */
+  char version[64];   /* what `containerd --version` says, e.g. "1.6.20~ds1" */
+  int major, minor;
+  char config[256];   /* the main config file */
+  bool config_exists;
+  int config_version; /* the file's `version` (2 or 3); 0 when it has none */
+  int dump_version;   /* the form containerd dumps: 2 (1.x) or 3 (2.x) */
+  char dropin_dir[256]; /* where the file's imports read *.toml, or "" */
+  bool systemd_cgroup;  /* runc's SystemdCgroup in the merged config */
+  char *dump;           /* `containerd config dump`, malloc'ed */
+};
+
+/* Finds the containerd of the node at root (its binary, the config file
+ * config or /etc/containerd/config.toml) and reads the merged config it
+ * runs with.  A root without containerd, a config containerd refuses, a
+ * config version other than 2 and 3: -SHIM_ERR_* with the cause. */
+int node_containerd_find(const char *root, const char *config,
+                         struct node_containerd *out, shim_error *err);
+void node_containerd_clear(struct node_containerd *c);
+
+/* Reads the merged config again (after an install wrote its files). */
+int node_containerd_dump(const char *root, const struct node_containerd *c,
+                         char **out, shim_error *err);
+
+/* The CRI plugin's runtimes table in a dump of that version, with double
+ * quotes: plugins."io.containerd.grpc.v1.cri".containerd.runtimes (2) or
+ * plugins."io.containerd.cri.v1.runtime".containerd.runtimes (3). */
+const char *node_runtimes_table(int version);
+
+/* The value of key in table (written with double quotes) of a dump, its
+ * quotes taken off, in buf; NULL when the dump has no such key. */
+const char *node_dump_get(const char *dump, const char *table, const char *key,
+                          char *buf, size_t size);
+
+/* The first line of before (with its table) that after lacks, in lost;
+ * false when after keeps every setting of before.  The top-level imports
+ * line is left out: an install may add to it. */
+bool node_dump_lost(const char *before, const char *after, char *lost, size_t size);
+
+/* The tables of a dump under prefix (each header with its lines, as TOML)
+ * for which skip(table, arg) is false, appended to *out (malloc'ed, grown
+ * by *len).  0 or -ENOMEM. */
+int node_dump_tables(const char *dump, const char *prefix,
+                     bool (*skip)(const char *table, const void *arg), const void *arg,
+                     char **out, size_t *len);
+
+#endif

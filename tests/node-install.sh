@@ -1,0 +1,154 @@
+#!/bin/bash
+# shimctl node install / uninstall / status on node roots made from this
+# stack's containerd: its binary (named by a systemd unit, as on a node)
+# and its own `containerd config default`, the system's /usr under an
+# overlay so that nothing outside the root changes.  containerd itself
+# reads every result (`config dump` run in the root).  Runs once per node
+# stack (tests/lib/on-stack.sh).
+set -u
+. "$top_srcdir/tests/lib/checks.sh"
+shimctl="$top_builddir/runtime/shimctl"
+from="$top_builddir/runtime"
+[ "$(id -u)" -eq 0 ] || { echo "node-install: SKIP: must run as root (chroot, mounts)"; exit 77; }
+command -v containerd >/dev/null || { echo "node-install: SKIP: no containerd"; exit 77; }
+tmp=$(mktemp -d /tmp/node-install.XXXXXX)
+CHECK_DIR=$tmp
+mounts=()
+cleanup() {
+	local i
+	for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount "${mounts[i]}" 2>/dev/null; done
+	rm -rf --one-file-system "$tmp"
+}
+trap cleanup EXIT
+
+# A node root in $tmp/NAME, in $r; CONFIG replaces containerd's default
+# config ("none": no config file at all).
+make_root() {
+	local d=$tmp/$1 config=${2:-}
+	r=$d
+	mkdir -p "$d/.ovl/upper" "$d/.ovl/work" "$d/usr" "$d/etc/containerd" "$d/etc/systemd/system"
+	mount -t overlay overlay -o "lowerdir=/usr,upperdir=$d/.ovl/upper,workdir=$d/.ovl/work" "$d/usr" &&
+		mounts+=("$d/usr") || return 1
+	for l in lib lib64 bin sbin; do ln -s "usr/$l" "$d/$l"; done
+	cp "$(command -v containerd)" "$d/usr/local/bin/containerd"
+	printf '[Service]\nExecStart=/usr/local/bin/containerd\n' >"$d/etc/systemd/system/containerd.service"
+	case $config in
+	'') chroot "$d" /usr/local/bin/containerd config default >"$d/etc/containerd/config.toml" ;;
+	none) ;;
+	*) printf '%s\n' "$config" >"$d/etc/containerd/config.toml" ;;
+	esac
+}
+
+# Every file of a root with its mode and checksum: outside /usr, and in
+# /usr what the overlay's upper layer holds (what was written there).
+# Equal snapshots: an untouched node.
+snap() {
+	(cd "$1" && find . -path ./usr -prune -o -path ./.ovl/work -prune -o -printf '%p %y %m\n' | sort &&
+		find . -path ./usr -prune -o -path ./.ovl/work -prune -o -type f -print0 |
+		sort -z | xargs -0r sha256sum)
+}
+
+# The merged config containerd reads in root $1.
+dump() { chroot "$1" /usr/local/bin/containerd config dump 2>&1; }
+runtime_line() { dump "$1" | sed -n "/runtimes.$2.options\]/,\$p" | grep -m1 BinaryName; }
+install() { "$shimctl" node install --from "$from" --host-root "$@"; }
+
+version=$(containerd --version | awk '{print $3}')
+echo "node-install: containerd $version"
+
+# --- a node with the config its containerd writes by default ------------------
+make_root default || { bad "node root"; summary node-install; exit; }
+before=$(snap "$r")
+expect "dry run" 0 install "$r" --dry-run
+has "dry run says what it would do" "$CHECK_DIR/out" "would create /usr/local/bin/shimrun"
+check "dry run changes nothing" test "$(snap "$r")" = "$before"
+expect "install" 0 install "$r"
+has "install names the change" "$CHECK_DIR/out" "containerd reads the runtime class shim"
+line=$(runtime_line "$r" shim)
+case $line in *"/usr/local/bin/shimrun"*) ok "containerd's dump: $line" ;; *) bad "containerd's dump has no shim class" "$(dump "$r" | tail -5)" ;; esac
+check "shimrun installed as built" cmp "$from/shimrun" "$r/usr/local/bin/shimrun"
+check "shimrun executable" test -x "$r/usr/local/bin/shimrun"
+has "kubelet's subuid range" "$r/etc/subuid" "kubelet:1073741824:67108864"
+has "kubelet's subgid range" "$r/etc/subgid" "kubelet:1073741824:67108864"
+if dump "$r" | grep -q 'runtimes.runc\]'; then ok "runc's class kept"; else bad "runc's class lost"; fi
+case $version in
+1.*) has "1.x: the main file holds the class" "$r/etc/containerd/config.toml" "runtimes.shim]" ;;
+*) has "2.x: a drop-in holds the class" "$r/etc/containerd/conf.d/shim.toml" "runtimes.shim]" ;;
+esac
+installed=$(snap "$r")
+expect "install again" 0 install "$r"
+has "install again changes nothing" "$CHECK_DIR/out" "nothing to change"
+check "install again: same bytes" test "$(snap "$r")" = "$installed"
+expect "status" 0 "$shimctl" node status --host-root "$r"
+has "status names the class" "$CHECK_DIR/out" "runtime class shim: BinaryName /usr/local/bin/shimrun"
+expect "uninstall" 0 "$shimctl" node uninstall --host-root "$r"
+check "uninstall: the node as before, byte for byte" test "$(snap "$r")" = "$before"
+expect "status after uninstall" 1 "$shimctl" node status --host-root "$r"
+expect "uninstall twice" 2 "$shimctl" node uninstall --host-root "$r"
+
+# --- containerd's packaged config: runc only by default (Debian's) ------------
+make_root debian "$(cat /etc/containerd/config.toml 2>/dev/null ||
+	printf 'version = 2\n[plugins."io.containerd.grpc.v1.cri".cni]\n  bin_dir = "/usr/lib/cni"\n')"
+before=$(snap "$r")
+expect "install over a config without runc's table" 0 install "$r"
+if dump "$r" | grep -q 'runtimes.runc\]'; then ok "runc's default class kept"; else bad "runc's default class lost" "$(dump "$r" | grep runtimes)"; fi
+# 1.x: bin_dir = "/usr/lib/cni"; 2.x, migrated: bin_dirs = ['/usr/lib/cni']
+if dump "$r" | grep -Eq "bin_dirs? = \[?[\"']/usr/lib/cni"; then ok "the CRI settings kept"; else bad "CRI settings lost"; fi
+expect "uninstall" 0 "$shimctl" node uninstall --host-root "$r"
+check "uninstall: as before" test "$(snap "$r")" = "$before"
+
+# --- no config file: containerd's defaults ------------------------------------
+make_root noconfig none
+before=$(snap "$r")
+expect "install without a config file" 0 install "$r"
+case $(runtime_line "$r" shim) in *shimrun*) ok "class read from the new file" ;; *) bad "class not read" ;; esac
+expect "uninstall" 0 "$shimctl" node uninstall --host-root "$r"
+check "uninstall: no config file again" test "$(snap "$r")" = "$before"
+
+# --- the admin changes the config after the install ---------------------------
+make_root edited
+before=$(snap "$r")
+cp "$r/etc/containerd/config.toml" "$tmp/edited.orig"
+expect "install" 0 install "$r"
+echo "# the admin's line" >>"$r/etc/containerd/config.toml"
+expect "uninstall after an edit" 0 "$shimctl" node uninstall --host-root "$r"
+has "only what the install added is taken out" "$CHECK_DIR/out" "took out what the install added"
+check "the admin's line stays, the rest as before" \
+	cmp "$r/etc/containerd/config.toml" <(cat "$tmp/edited.orig"; echo "# the admin's line")
+
+# --- refusals: a clear error, nothing changed ----------------------------------
+refused() { # NAME ROOT TEXT ARGS...: exit 2, TEXT said, the root unchanged
+	local name=$1 root=$2 text=$3 snap_before
+	shift 3
+	snap_before=$(snap "$root")
+	expect "$name: refused" 2 install "$root" "$@"
+	has "$name: says why" "$CHECK_DIR/err" "$text"
+	check "$name: nothing changed" test "$(snap "$root")" = "$snap_before"
+}
+make_root taken "$(printf 'version = 2\n%s\n  runtime_type = "io.containerd.runc.v2"\n  [%s.options]\n    BinaryName = "/opt/other"\n' \
+	'[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.shim]' 'plugins."io.containerd.grpc.v1.cri".containerd.runtimes.shim')"
+refused "a class of that name already" "$r" 'already has a runtime class shim (BinaryName "/opt/other")'
+make_root garbled 'version = 2
+[plugins'
+refused "an unparsable config" "$r" "refuses /etc/containerd/config.toml"
+make_root v4 'version = 4'
+refused "an unknown config version" "$r" "config version 4"
+make_root overlap
+printf 'kubelet:100000:65536\n' >"$r/etc/subuid"
+refused "kubelet ids in shimrun's pool" "$r" "the kubelet's subordinate ids 100000..165535"
+make_root badname
+refused "a runtime name Kubernetes cannot use" "$r" "lower-case letters" --runtime-name 'Shim_1'
+mkdir -p "$tmp/empty"
+refused "a root without containerd" "$tmp/empty" "no containerd in $tmp/empty"
+make_root readonly
+mkdir -p "$tmp/ro" && mount --bind "$r" "$tmp/ro" && mounts+=("$tmp/ro") &&
+	mount -o remount,ro,bind "$tmp/ro" && mount --bind "$r/usr" "$tmp/ro/usr" && mounts+=("$tmp/ro/usr") &&
+	mount -o remount,ro,bind "$tmp/ro/usr"
+refused "a read-only root" "$tmp/ro" "Read-only file system"
+# The last file cannot be written (a mount on it): the others are put back.
+make_root rollback
+touch "$r/etc/subgid" "$tmp/held"
+mount --bind "$tmp/held" "$r/etc/subgid" && mounts+=("$r/etc/subgid")
+refused "a write that fails half way" "$r" "/etc/subgid"
+
+summary node-install
