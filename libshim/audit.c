@@ -16,6 +16,7 @@ static json_t *pod_json(const shim_spec *spec) {
   } fields[] = {
       {"namespace", "io.kubernetes.cri.sandbox-namespace"},
       {"name", "io.kubernetes.cri.sandbox-name"},
+      {"uid", "io.kubernetes.cri.sandbox-uid"},
       {"container", "io.kubernetes.cri.container-name"},
       {"type", "io.kubernetes.cri.container-type"},
       {"sandboxId", "io.kubernetes.cri.sandbox-id"},

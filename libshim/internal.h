@@ -78,6 +78,8 @@ int read_fd_limited(int fd, char **out, size_t *len, shim_error *err);
 /* Serialises to a malloc'ed string (indented when pretty), ending in a
  * newline. */
 int json_render(const json_t *doc, bool pretty, char **out, shim_error *err);
+/* The first object of array whose member key is the string value, or NULL. */
+json_t *json_array_find(const json_t *array, const char *key, const char *value);
 
 /* ---- The spec reader (jtree.c) ------------------------------------------ */
 

@@ -313,3 +313,14 @@ int json_render(const json_t *doc, bool pretty, char **out, shim_error *err) {
   *out = line;
   return 0;
 }
+
+json_t *json_array_find(const json_t *array, const char *key, const char *value) {
+  size_t i;
+  json_t *item;
+  json_array_foreach((json_t *)array, i, item) {
+    const char *v = json_string_value(json_object_get(item, key));
+    if (v && strcmp(v, value) == 0)
+      return item;
+  }
+  return NULL;
+}

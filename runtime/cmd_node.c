@@ -2,6 +2,7 @@
 #include "config.h"
 #include "shimctl.h"
 
+#include "node_check.h"
 #include "node_install.h"
 
 #include <errno.h>
@@ -17,6 +18,8 @@ static const char usage_text[] =
     "                            [--config FILE] [--policy FILE] [--dry-run]\n"
     "       shimctl node uninstall [--host-root DIR] [--force]\n"
     "       shimctl node status [--host-root DIR]\n"
+    "       shimctl node check [--host-root DIR] [--runtime-name NAME] [--address SOCK]\n"
+    "                          [--config FILE] [--audit-log FILE] [--timeout SECONDS]\n"
     "install puts shimrun and shimctl (from --from, default: where this shimctl\n"
     "is) in /usr/local/bin, adds the runtime class NAME (default shim) to the\n"
     "node's containerd in the form its version reads (1.x: its main config file,\n"
@@ -25,10 +28,15 @@ static const char usage_text[] =
     "back if a setting it read before is gone.  A second install changes\n"
     "nothing; --dry-run only says what install would change.  uninstall puts\n"
     "back what install changed.  DIR is the node's root (default /), e.g. where\n"
-    "an installer pod mounted it.  Restart containerd to load a change.\n";
+    "an installer pod mounted it.  Restart containerd to load a change.\n"
+    "check proves through containerd's CRI socket (default: DIR's\n"
+    "/run/containerd/containerd.sock) that a pod sandbox of the runtime class\n"
+    "is created by shimrun (its audit log has it) and runs hardened; exit 1\n"
+    "with the cause when not.\n";
 
 struct node_args {
-  const char *root, *runtime_name, *from, *config, *policy;
+  const char *root, *runtime_name, *from, *config, *policy, *address, *audit_log;
+  int timeout;
   bool dry_run, force;
 };
 
@@ -110,10 +118,27 @@ static int status(const struct node_args *a) {
   return EXIT_REJECTED;
 }
 
+static int check(const struct node_args *a) {
+  char address[PATH_MAX];
+  snprintf(address, sizeof address, "%s/run/containerd/containerd.sock",
+           strcmp(a->root, "/") == 0 ? "" : a->root);
+  struct node_check_opts o = {.root = a->root, .address = a->address ? a->address : address,
+                              .runtime_name = a->runtime_name, .config = a->config,
+                              .audit_log = a->audit_log, .timeout_ms = a->timeout * 1000};
+  shim_error err;
+  if (node_check(&o, stdout, &err) == 0)
+    return 0;
+  fprintf(stderr, "shimctl: node check: %s\n", err.message);
+  return EXIT_REJECTED;
+}
+
 static const struct {
   const char *name;
   int (*run)(const struct node_args *a);
-} subcommands[] = {{"install", install}, {"uninstall", uninstall}, {"status", status}};
+} subcommands[] = {{"install", install},
+                   {"uninstall", uninstall},
+                   {"status", status},
+                   {"check", check}};
 
 int cmd_node(int argc, char **argv) {
   static const struct option longopts[] = {
@@ -124,9 +149,12 @@ int cmd_node(int argc, char **argv) {
       {"policy", required_argument, NULL, 'p'},
       {"dry-run", no_argument, NULL, 'd'},
       {"force", no_argument, NULL, 'F'},
+      {"address", required_argument, NULL, 'a'},
+      {"audit-log", required_argument, NULL, 'l'},
+      {"timeout", required_argument, NULL, 't'},
       {"help", no_argument, NULL, 'h'},
       {0}};
-  struct node_args a = {.root = "/", .runtime_name = "shim"};
+  struct node_args a = {.root = "/", .runtime_name = "shim", .timeout = 60};
   if (argc < 2)
     return shimctl_usage("node: install, uninstall or status?");
   const char *sub = argv[1];
@@ -145,6 +173,12 @@ int cmd_node(int argc, char **argv) {
     case 'p': a.policy = optarg; break;
     case 'd': a.dry_run = true; break;
     case 'F': a.force = true; break;
+    case 'a': a.address = optarg; break;
+    case 'l': a.audit_log = optarg; break;
+    case 't':
+      if ((a.timeout = atoi(optarg)) <= 0)
+        return shimctl_usage("node %s: --timeout takes seconds", sub);
+      break;
     case 'h': fputs(usage_text, stdout); return 0;
     default: return shimctl_usage("node %s: see shimctl node --help", sub);
     }

@@ -81,6 +81,7 @@ int read_regular_limit_at(int dirfd, const char *name, size_t max, char **data,
     errno = err;
     return -1;
   }
+  buf[n] = '\0'; /* text is read as a string */
   *data = buf;
   *len = (size_t)n;
   return 0;
@@ -171,4 +172,13 @@ int remove_in_root(int rootfd, const char *path, int flags) {
   int dirfd = open_parent_in_root(rootfd, path, false, &base);
   int ret = dirfd < 0 ? -1 : closing(dirfd, unlinkat(dirfd, base, flags));
   return ret < 0 && errno == ENOENT ? 0 : ret;
+}
+
+bool executable_in_root(int rootfd, const char *path) {
+  int fd = open_in_root(rootfd, path, O_PATH);
+  struct stat st;
+  bool ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
+  if (fd >= 0)
+    close(fd);
+  return ok;
 }

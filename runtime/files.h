@@ -16,7 +16,8 @@ int atomic_write_mode_at(int dirfd, const char *name, const char *data, size_t l
 
 /* Reads name (relative to dirfd, AT_FDCWD for none) whole into a malloc'ed
  * buffer: a regular file only (a FIFO in its place cannot block us: EINVAL),
- * not through a final symlink, at most SHIM_MAX_DOCUMENT_BYTES (EFBIG).
+ * not through a final symlink, at most SHIM_MAX_DOCUMENT_BYTES (EFBIG),
+ * with a NUL after its last byte.
  * Returns 0, or -1 with errno set. */
 int read_regular_at(int dirfd, const char *name, char **data, size_t *len);
 /* Same, at most max bytes (a program rather than a document). */
@@ -37,6 +38,8 @@ int open_parent_in_root(int rootfd, const char *path, bool create, const char **
 int read_in_root(int rootfd, const char *path, size_t max, char **data, size_t *len);
 int write_in_root(int rootfd, const char *path, const char *data, size_t len, mode_t mode);
 int remove_in_root(int rootfd, const char *path, int flags);
+/* Whether path inside rootfd is a regular file someone may execute. */
+bool executable_in_root(int rootfd, const char *path);
 /* mkdir -p of dir inside rootfd, the same way. */
 int mkdirs_in_root(int rootfd, const char *dir, mode_t mode);
 

@@ -29,15 +29,6 @@ static const char *const binaries[] = {
     "/usr/local/sbin/containerd", "/usr/sbin/containerd",
 };
 
-static bool executable_in(int rootfd, const char *path) {
-  int fd = open_in_root(rootfd, path, O_PATH);
-  struct stat st;
-  bool ok = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 0111);
-  if (fd >= 0)
-    close(fd);
-  return ok;
-}
-
 /* ExecStart= of a unit: the binary, and --config/-c when it names one. */
 static void from_unit(const char *text, char *binary, size_t bsize, char *config,
                       size_t csize) {
@@ -201,10 +192,10 @@ int node_containerd_find(const char *root, const char *config,
     if (read_in_root(rootfd, units[i], SHIM_MAX_DOCUMENT_BYTES, &text, &len) == 0)
       from_unit(text, c->binary, sizeof c->binary, unit_config, sizeof unit_config);
   }
-  if (c->binary[0] && !executable_in(rootfd, c->binary))
+  if (c->binary[0] && !executable_in_root(rootfd, c->binary))
     c->binary[0] = '\0';
   for (size_t i = 0; i < ARRAY_SIZE(binaries) && !c->binary[0]; i++)
-    if (executable_in(rootfd, binaries[i]))
+    if (executable_in_root(rootfd, binaries[i]))
       snprintf(c->binary, sizeof c->binary, "%s", binaries[i]);
   if (!c->binary[0])
     return error_set(err, SHIM_ERR_IO, NULL,

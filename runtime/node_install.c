@@ -378,24 +378,13 @@ static void put_back(int rootfd, const struct node_plan *plan, size_t n) {
   }
 }
 
-/* The record's entry for path, or NULL. */
-static json_t *record_file(json_t *record, const char *path) {
-  size_t i;
-  json_t *f;
-  json_array_foreach(json_object_get(record, "files"), i, f) {
-    if (strcmp(json_string_value(json_object_get(f, "path")) ?: "", path) == 0)
-      return f;
-  }
-  return NULL;
-}
-
 /* Notes a change in the record: the state before the first install that
  * touched the file (its bytes kept in STATE/backup/N) stays; what this one
  * wrote replaces what an earlier one did. */
 static int record_change(int rootfd, json_t *record, const struct node_change *c,
                          shim_error *err) {
   json_t *files = json_object_get(record, "files");
-  json_t *f = record_file(record, c->path);
+  json_t *f = json_array_find(json_object_get(record, "files"), "path", c->path);
   if (!f) {
     char backup[64] = "";
     if (c->existed) {
