@@ -6,6 +6,8 @@
 #include "internal.h"
 #include "node_containerd.h"
 #include "node_cri.h"
+#include "node_install.h"
+#include "node_settings.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,10 +15,9 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#define SHIMRUN_SETTINGS "/etc/shim/shimrun.json"
-#define DEFAULT_AUDIT_LOG "/var/log/shimrun/audit.log"
 #define AUDIT_TAIL (4u << 20) /* the canary's record is among the last */
 
 struct checker {
@@ -182,21 +183,6 @@ static void remove_canary(struct checker *k) {
 
 /* ---- shimrun's audit record --------------------------------------------------- */
 
-/* Where shimrun writes its audit log on the node: --audit-log, else its
- * settings file's auditLog, else its default. */
-static void audit_path(struct checker *k, int rootfd, char *path, size_t size) {
-  _cleanup_free_ char *text = NULL;
-  size_t len;
-  const char *named = NULL;
-  _cleanup_json_ json_t *settings = NULL;
-  if (!k->o->audit_log &&
-      read_in_root(rootfd, SHIMRUN_SETTINGS, SHIM_MAX_DOCUMENT_BYTES, &text, &len) == 0 &&
-      (settings = json_loadb(text, len, 0, NULL)))
-    named = json_string_value(json_object_get(settings, "auditLog"));
-  snprintf(path, size, "%s",
-           k->o->audit_log ? k->o->audit_log : named ? named : DEFAULT_AUDIT_LOG);
-}
-
 /* The last record of the log about the canary: by its sandbox id when it
  * runs, by its pod's name when it was refused. */
 static json_t *canary_record(struct checker *k, const char *path, shim_error *e) {
@@ -318,45 +304,66 @@ static int check_hardened(struct checker *k, json_t *record) {
   return 0;
 }
 
+/* The outcome, for `shimctl node status` and `shimctl metrics`; a node
+ * where it cannot be kept still gets its lines on out. */
+static void save_result(struct checker *k) {
+  time_t now = time(NULL);
+  char when[32];
+  strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+  _cleanup_json_ json_t *r = json_pack("{s:s, s:I, s:s, s:b, s:s?}", "time", when,
+                                       "timestamp", (json_int_t)now, "runtimeName",
+                                       k->o->runtime_name, "ok", !k->first, "cause",
+                                       k->first ? k->err->message : NULL);
+  _cleanup_free_ char *text = r ? json_dumps(r, JSON_COMPACT) : NULL;
+  shim_error e;
+  if (!text || node_state_write(k->o->root, "check.json", text, &e) < 0)
+    fprintf(k->out, "note: the result is not kept: %s\n", text ? e.message : "out of memory");
+}
+
 /* ---- the checks in order ---------------------------------------------------- */
+
+/* The canary and what shimrun made of it. */
+static void check_canary(struct checker *k) {
+  const struct node_check_opts *o = k->o;
+  shim_error e, ae;
+  int ran = run_canary(k, &e);
+  struct node_settings settings;
+  node_settings_read(o->root, &settings);
+  const char *path = o->audit_log ? o->audit_log : settings.audit_log;
+  _cleanup_json_ json_t *record = canary_record(k, path, &ae);
+  const char *decision = json_string_value(json_object_get(record, "decision")) ?: "";
+  if (ran < 0 && record && strcmp(decision, "rejected") == 0) {
+    json_t *f = json_array_find(json_object_get(record, "findings"), "verdict", "reject");
+    fail(k, "canary", SHIM_ERR_REJECTED, "shimrun refused the canary: %s [%s]",
+         json_string_value(json_object_get(f, "message")) ?: "(no finding)",
+         json_string_value(json_object_get(f, "control")) ?: "?");
+  } else if (ran < 0) {
+    fail(k, "canary", e.code, "RunPodSandbox with handler %s: %s%s%s", o->runtime_name,
+         e.message, record ? "; shimrun: " : "",
+         record ? json_string_value(json_object_get(record, "error")) ?: decision : "");
+  } else {
+    pass(k, "canary", "RunPodSandbox with handler %s: sandbox %.12s", o->runtime_name,
+         k->sandbox);
+    if (!record || strcmp(decision, "hardened") != 0)
+      fail(k, "shimrun", SHIM_ERR_REJECTED,
+           "containerd ran the canary without shimrun: %s (BinaryName ignored by this "
+           "containerd, or the handler runs another runtime)",
+           record ? "its record says it was not hardened" : ae.message);
+    else
+      pass(k, "shimrun", "%s records the canary's create: %s, %zu changes", path, decision,
+           json_array_size(json_object_get(record, "changes")));
+    if (record && !k->first)
+      check_hardened(k, record);
+  }
+  remove_canary(k);
+}
 
 int node_check(const struct node_check_opts *o, FILE *out, shim_error *err) {
   struct checker k = {.o = o, .out = out, .err = err};
   snprintf(k.name, sizeof k.name, "shim-node-check-%ld", (long)getpid());
   random_hex(k.uid, sizeof k.uid);
-  if (check_config(&k) < 0 || check_cri(&k) < 0)
-    return k.first;
-  shim_error e;
-  int ran = run_canary(&k, &e);
-  char path[PATH_MAX];
-  _cleanup_close_ int rootfd = open(o->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  audit_path(&k, rootfd, path, sizeof path);
-  shim_error ae;
-  _cleanup_json_ json_t *record = canary_record(&k, path, &ae);
-  const char *decision = json_string_value(json_object_get(record, "decision")) ?: "";
-  if (ran < 0 && record && strcmp(decision, "rejected") == 0) {
-    json_t *f = json_array_find(json_object_get(record, "findings"), "verdict", "reject");
-    fail(&k, "canary", SHIM_ERR_REJECTED, "shimrun refused the canary: %s [%s]",
-         json_string_value(json_object_get(f, "message")) ?: "(no finding)",
-         json_string_value(json_object_get(f, "control")) ?: "?");
-  } else if (ran < 0) {
-    fail(&k, "canary", e.code, "RunPodSandbox with handler %s: %s%s%s", o->runtime_name,
-         e.message, record ? "; shimrun: " : "",
-         record ? json_string_value(json_object_get(record, "error")) ?: decision : "");
-  } else {
-    pass(&k, "canary", "RunPodSandbox with handler %s: sandbox %.12s", o->runtime_name,
-         k.sandbox);
-    if (!record || strcmp(decision, "hardened") != 0)
-      fail(&k, "shimrun", SHIM_ERR_REJECTED,
-           "containerd ran the canary without shimrun: %s (BinaryName ignored by this "
-           "containerd, or the handler runs another runtime)",
-           record ? "its record says it was not hardened" : ae.message);
-    else
-      pass(&k, "shimrun", "%s records the canary's create: %s, %zu changes", path, decision,
-           json_array_size(json_object_get(record, "changes")));
-    if (record && !k.first)
-      check_hardened(&k, record);
-  }
-  remove_canary(&k);
+  if (check_config(&k) == 0 && check_cri(&k) == 0)
+    check_canary(&k);
+  save_result(&k);
   return k.first;
 }

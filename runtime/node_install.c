@@ -533,6 +533,26 @@ int node_install_apply(const struct node_install_opts *opts, const struct node_c
 
 /* ---- Taking it off again --------------------------------------------------- */
 
+int node_state_write(const char *root, const char *name, const char *text,
+                     shim_error *err) {
+  char path[PATH_MAX];
+  _cleanup_close_ int rootfd = open_root(root, err);
+  snprintf(path, sizeof path, STATE "/%s", name);
+  if (rootfd >= 0 && write_in_root(rootfd, path, text, strlen(text), 0644) < 0)
+    return error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", path);
+  return rootfd < 0 ? rootfd : 0;
+}
+
+int node_state_read(const char *root, const char *name, char **text, shim_error *err) {
+  char path[PATH_MAX];
+  size_t len;
+  _cleanup_close_ int rootfd = open_root(root, err);
+  snprintf(path, sizeof path, STATE "/%s", name);
+  if (rootfd >= 0 && read_in_root(rootfd, path, SHIM_MAX_DOCUMENT_BYTES, text, &len) < 0)
+    return error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", path);
+  return rootfd < 0 ? rootfd : 0;
+}
+
 int node_status(const char *root, FILE *out, shim_error *err) {
   _cleanup_close_ int rootfd = open_root(root, err);
   _cleanup_free_ char *probe = NULL;
@@ -557,6 +577,17 @@ int node_status(const char *root, FILE *out, shim_error *err) {
     fprintf(out, "  %s: %s (%s)\n", S(f, "path"), S(f, "why"),
             json_is_true(json_object_get(f, "existed")) ? "changed, kept its bytes before"
                                                          : "created");
+  _cleanup_free_ char *text = NULL;
+  shim_error e;
+  _cleanup_json_ json_t *check =
+      node_state_read(root, "check.json", &text, &e) == 0 ? json_loads(text, 0, NULL) : NULL;
+  if (check)
+    fprintf(out, "last node check: %s, %s%s%s\n", S(check, "time"),
+            json_is_true(json_object_get(check, "ok")) ? "passed" : "failed",
+            json_string_value(json_object_get(check, "cause")) ? ": " : "",
+            json_string_value(json_object_get(check, "cause")) ?: "");
+  else
+    fprintf(out, "last node check: none\n");
 #undef S
   return 0;
 }
@@ -662,8 +693,9 @@ int node_uninstall(const char *root, bool force, FILE *out, shim_error *err) {
       remove_in_root(rootfd, bpath, 0);
     remove_dirs(rootfd, json_object_get(f, "dirs"));
   }
-  if (remove_in_root(rootfd, RECORD, 0) < 0)
-    return error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", RECORD);
+  if (remove_in_root(rootfd, RECORD, 0) < 0 ||
+      remove_in_root(rootfd, STATE "/check.json", 0) < 0)
+    return error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", STATE);
   remove_dirs(rootfd, json_object_get(record, "stateDirs"));
   return 0;
 }

@@ -81,6 +81,13 @@ void node_plan_clear(struct node_plan *plan);
  * again is refused (and nothing is changed) unless force. */
 int node_uninstall(const char *root, bool force, FILE *out, shim_error *err);
 
+/* A file of shim's own on the node, STATE/NAME (the last node check's
+ * result: check.json), written atomically or read whole.  Reading one
+ * that is not there: -SHIM_ERR_IO with ENOENT in err->sys_errno. */
+int node_state_write(const char *root, const char *name, const char *text,
+                     shim_error *err);
+int node_state_read(const char *root, const char *name, char **text, shim_error *err);
+
 /* What STATE/install.json says, a few lines on out; -SHIM_ERR_IO with
  * ENOENT in err->sys_errno when shim is not installed. */
 int node_status(const char *root, FILE *out, shim_error *err);

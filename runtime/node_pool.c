@@ -350,3 +350,49 @@ int node_pool_release(const struct node_pool *pool, const char *id, shim_error *
   pool_close(&p);
   return ret;
 }
+
+int node_pool_usage(const struct node_pool *pool, const shim_policy *policy,
+                    size_t *containers, size_t *ranges, shim_error *err) {
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/userns", pool->state_dir);
+  *containers = *ranges = 0;
+  DIR *dir = opendir(path);
+  if (!dir)
+    return errno == ENOENT ? 0 : error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", path);
+  unsigned *held = NULL;
+  size_t cap = 0;
+  int ret = 0;
+  struct dirent *de;
+  while (ret == 0 && (de = readdir(dir))) {
+    if (de->d_name[0] == '.' || strcmp(de->d_name, "lock") == 0 || strstr(de->d_name, ".tmp"))
+      continue;
+    _cleanup_(cleanup_recordp) struct record r = {0};
+    if (record_read(dirfd(dir), de->d_name, &r) < 0) {
+      ret = error_set(err, SHIM_ERR_IO, NULL, "%s/%s is unreadable", path, de->d_name);
+      break;
+    }
+    (*containers)++;
+    if (!userns_in_pool(policy, r.host_id, r.size))
+      continue; /* a pod in the kubelet's own user namespace */
+    if (*ranges == cap) {
+      unsigned *grown = realloc(held, (cap = cap * 2 + 16) * sizeof *held);
+      if (!grown) {
+        ret = error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+        break;
+      }
+      held = grown;
+    }
+    held[(*ranges)++] = r.host_id;
+  }
+  closedir(dir);
+  /* A pod's containers share their sandbox's range: count it once. */
+  if (ret == 0 && *ranges) {
+    qsort(held, *ranges, sizeof *held, cmp_uint);
+    size_t distinct = 1;
+    for (size_t i = 1; i < *ranges; i++)
+      distinct += held[i] != held[i - 1];
+    *ranges = distinct;
+  }
+  free(held);
+  return ret;
+}

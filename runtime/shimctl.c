@@ -18,7 +18,8 @@ static const struct command {
      "seccomp compile|dump|explain [--policy FILE] PROFILE|sandbox ..."},
     {"policy", cmd_policy, "policy show [--policy FILE]"},
     {"node", cmd_node,
-     "node install|uninstall|status [--host-root DIR] [--runtime-name NAME] [--dry-run] ..."},
+     "node install|uninstall|status|check [--host-root DIR] [--runtime-name NAME] ..."},
+    {"metrics", cmd_metrics, "metrics [--host-root DIR] [--audit-log FILE] [--textfile DIR]"},
 };
 
 static void usage(FILE *out) {

@@ -49,5 +49,6 @@ int cmd_harden(int argc, char **argv);
 int cmd_seccomp(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_node(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 
 #endif

@@ -11,3 +11,15 @@ apt-get install -y -q --no-install-recommends \
   python3-grpcio python3-protobuf protobuf-compiler containernetworking-plugins \
   patchelf
 "$(dirname "$0")/stacks.sh"
+# promtool, Prometheus' own check of the metrics text format (shimctl
+# metrics), from Debian's prometheus package unpacked aside: installing
+# the package would set up and start a Prometheus server.
+tools=/var/cache/shim/tools
+if [ ! -x "$tools/usr/bin/promtool" ]; then
+  work=$(mktemp -d)
+  if (cd "$work" && apt-get download -q prometheus >/dev/null && mkdir -p "$tools" &&
+      dpkg -x prometheus_*.deb "$tools"); then :; else
+    echo "deps: no promtool (Debian's prometheus package): shimctl metrics' format check will skip" >&2
+  fi
+  rm -rf "$work"
+fi

@@ -154,6 +154,26 @@ expect "the canary refused" 1 "$shimctl" node check
 has "  says why" "$CHECK_DIR/out" "shimrun refused the canary: privileged capability CAP_CHOWN"
 rm /etc/shim/shimrun.json
 expect "node check again" 0 "$shimctl" node check
+expect "status names the last check" 0 "$shimctl" node status
+has "  passed" "$CHECK_DIR/out" ", passed"
+
+# What the node did, for Prometheus: counted from shimrun's audit log.
+expect "metrics" 0 "$shimctl" metrics
+cp "$CHECK_DIR/out" "$D/metrics"
+metric() { awk -v m="$1" '$1 == m {print $2}' "$D/metrics"; }
+check "hardened creates counted" test "$(metric 'shim_decisions_total{command="create",decision="hardened"}')" -ge 2
+check "the refusal counted per control" test "$(metric 'shim_findings_total{control="capabilities",verdict="reject"}')" -ge 1
+check "the last check passed" test "$(metric 'shim_node_check_ok{runtime_class="shim"}')" = 1
+check "the canaries' ranges are free again" test "$(metric 'shim_pool_ranges{state="used"}')" = 0
+promtool=${PROMTOOL:-/var/cache/shim/tools/usr/bin/promtool}
+if [ -x "$promtool" ]; then
+	check "promtool check metrics" "$promtool" check metrics <"$D/metrics"
+else
+	echo "  skip: promtool check metrics: no $promtool (tests/deps.sh unpacks it)"
+fi
+mkdir -p "$D/textfile"
+expect "metrics --textfile" 0 "$shimctl" metrics --textfile "$D/textfile"
+check "  the same text in shim.prom" cmp "$D/metrics" "$D/textfile/shim.prom"
 
 finish
 trap - EXIT
