@@ -4,6 +4,8 @@
 
 #include "files.h"
 #include "internal.h"
+#include "node_pool.h"
+#include "node_settings.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -280,24 +282,29 @@ static bool kubelet_entry(const char *text, unsigned *start, unsigned *count) {
 static int plan_kubelet_ids(struct node_plan *plan, int rootfd, shim_policy *policy,
                             shim_error *err) {
   static const char *const files[] = {"/etc/subuid", "/etc/subgid"};
-  _cleanup_free_ char *text[2] = {NULL, NULL};
+  char *text[2] = {NULL, NULL};
   size_t len[2] = {0, 0};
   unsigned start = KUBELET_START, count = KUBELET_COUNT, s, n;
   bool has[2];
-  for (int i = 0; i < 2; i++) {
+  int ret = 0;
+  for (int i = 0; ret == 0 && i < 2; i++) {
     if (read_in_root(rootfd, files[i], SHIM_MAX_DOCUMENT_BYTES, &text[i], &len[i]) < 0 &&
-        errno != ENOENT)
-      return error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", files[i]);
+        errno != ENOENT) {
+      ret = error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", files[i]);
+      break;
+    }
     if ((has[i] = text[i] && kubelet_entry(text[i], &s, &n))) {
       start = s;
       count = n;
     }
   }
-  int ret = shim_policy_set_kubelet_ids(policy, start, count, err);
-  if (ret < 0)
-    return error_set(err, -ret, NULL, "the kubelet's subordinate ids %u..%u: %s", start,
-                     start + count - 1, err->message);
-  for (int i = 0; i < 2; i++) {
+  if (ret == 0 && (ret = shim_policy_set_kubelet_ids(policy, start, count, err)) < 0) {
+    char why[sizeof err->message];
+    snprintf(why, sizeof why, "%s", err->message);
+    ret = error_set(err, -ret, NULL, "the kubelet's subordinate ids %u..%u: %s", start,
+                    start + count - 1, why);
+  }
+  for (int i = 0; ret == 0 && i < 2; i++) {
     if (has[i])
       continue;
     char *added = NULL, *after = NULL, why[128];
@@ -305,15 +312,17 @@ static int plan_kubelet_ids(struct node_plan *plan, int rootfd, shim_policy *pol
     if (asprintf(&added, "%skubelet:%u:%u\n", newline ? "\n" : "", start, count) < 0 ||
         asprintf(&after, "%.*s%s", (int)len[i], text[i] ? text[i] : "", added) < 0) {
       free(added);
-      return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+      ret = error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+      break;
     }
     snprintf(why, sizeof why, "the kubelet's ids for hostUsers: false pods, %u..%u",
              start, start + count - 1);
-    if ((ret = plan_file(plan, rootfd, files[i], after, strlen(after),
-                         text[i] ? added : (free(added), NULL), 0644, why, err)) < 0)
-      return ret;
+    ret = plan_file(plan, rootfd, files[i], after, strlen(after),
+                    text[i] ? added : (free(added), NULL), 0644, why, err);
   }
-  return 0;
+  free(text[0]);
+  free(text[1]);
+  return ret;
 }
 
 int node_install_plan(const struct node_install_opts *opts, const struct node_containerd *c,
@@ -644,6 +653,36 @@ static int undo_file(int rootfd, json_t *f, enum undo how, const char *now, FILE
   return 0;
 }
 
+/* shimrun's state on the node (its pool, pods, the delegate's version) goes
+ * with shim, unless a container of shim still holds a range: then it
+ * stays (in /run, it goes at the next boot anyway). */
+static void release_pool(const char *root, int rootfd, FILE *out) {
+  struct node_settings settings;
+  node_settings_read(root, &settings);
+  char state[PATH_MAX];
+  snprintf(state, sizeof state, "%s%s", strcmp(root, "/") ? root : "", settings.state_dir);
+  struct node_pool pool = {.state_dir = state};
+  size_t containers = 0, ranges = 0;
+  shim_error e;
+  if (node_pool_usage(&pool, NULL, &containers, &ranges, &e) < 0 || containers) {
+    fprintf(out, "kept shimrun's state %s: %s\n", settings.state_dir,
+             containers ? "containers of shim still hold user-namespace ranges" : e.message);
+    return;
+  }
+  static const struct {
+    const char *name;
+    int flags;
+  } parts[] = {{"userns/lock", 0}, {"userns", AT_REMOVEDIR}, {"pods", AT_REMOVEDIR},
+               {"delegate", 0}, {"", AT_REMOVEDIR}};
+  for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s%s%s", settings.state_dir, *parts[i].name ? "/" : "",
+             parts[i].name);
+    remove_in_root(rootfd, path, parts[i].flags); /* not a directory that holds more */
+  }
+  fprintf(out, "released shimrun's state %s: no container of shim runs\n", settings.state_dir);
+}
+
 int node_uninstall(const char *root, bool force, FILE *out, shim_error *err) {
   _cleanup_close_ int rootfd = open_root(root, err);
   if (rootfd < 0)
@@ -693,6 +732,7 @@ int node_uninstall(const char *root, bool force, FILE *out, shim_error *err) {
       remove_in_root(rootfd, bpath, 0);
     remove_dirs(rootfd, json_object_get(f, "dirs"));
   }
+  release_pool(root, rootfd, out);
   if (remove_in_root(rootfd, RECORD, 0) < 0 ||
       remove_in_root(rootfd, STATE "/check.json", 0) < 0)
     return error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", STATE);

@@ -372,7 +372,7 @@ int node_pool_usage(const struct node_pool *pool, const shim_policy *policy,
       break;
     }
     (*containers)++;
-    if (!userns_in_pool(policy, r.host_id, r.size))
+    if (!policy || !userns_in_pool(policy, r.host_id, r.size))
       continue; /* a pod in the kubelet's own user namespace */
     if (*ranges == cap) {
       unsigned *grown = realloc(held, (cap = cap * 2 + 16) * sizeof *held);

@@ -43,7 +43,8 @@ int node_pool_release(const struct node_pool *pool, const char *id, shim_error *
 
 /* How many containers hold a record in the pool, and how many of the
  * pool's ranges they hold (a pod's containers share one); read without the
- * lock: a count for people, not a claim.  No pool yet: 0 and 0. */
+ * lock: a count for people, not a claim.  No pool yet: 0 and 0.  Without
+ * a policy, only the containers are counted. */
 int node_pool_usage(const struct node_pool *pool, const shim_policy *policy,
                     size_t *containers, size_t *ranges, shim_error *err);
 

@@ -29,6 +29,7 @@ make_root() {
 	mkdir -p "$d/.ovl/upper" "$d/.ovl/work" "$d/usr" "$d/etc/containerd" "$d/etc/systemd/system"
 	mount -t overlay overlay -o "lowerdir=/usr,upperdir=$d/.ovl/upper,workdir=$d/.ovl/work" "$d/usr" &&
 		mounts+=("$d/usr") || return 1
+	mkdir -p "$d/run"
 	for l in lib lib64 bin sbin; do ln -s "usr/$l" "$d/$l"; done
 	cp "$(command -v containerd)" "$d/usr/local/bin/containerd"
 	printf '[Service]\nExecStart=/usr/local/bin/containerd\n' >"$d/etc/systemd/system/containerd.service"
@@ -81,7 +82,11 @@ has "install again changes nothing" "$CHECK_DIR/out" "nothing to change"
 check "install again: same bytes" test "$(snap "$r")" = "$installed"
 expect "status" 0 "$shimctl" node status --host-root "$r"
 has "status names the class" "$CHECK_DIR/out" "runtime class shim: BinaryName /usr/local/bin/shimrun"
+# shimrun's state as containers leave it: its pool's lock, the delegate's
+# version; no container holds a range, so it goes with shim.
+mkdir -p "$r/run/shimrun/userns" && : >"$r/run/shimrun/userns/lock" && echo 1.1.5 >"$r/run/shimrun/delegate"
 expect "uninstall" 0 "$shimctl" node uninstall --host-root "$r"
+has "uninstall releases shimrun's state" "$CHECK_DIR/out" "released shimrun's state /run/shimrun"
 check "uninstall: the node as before, byte for byte" test "$(snap "$r")" = "$before"
 expect "status after uninstall" 1 "$shimctl" node status --host-root "$r"
 expect "uninstall twice" 2 "$shimctl" node uninstall --host-root "$r"
@@ -96,6 +101,17 @@ if dump "$r" | grep -q 'runtimes.runc\]'; then ok "runc's default class kept"; e
 if dump "$r" | grep -Eq "bin_dirs? = \[?[\"']/usr/lib/cni"; then ok "the CRI settings kept"; else bad "CRI settings lost"; fi
 expect "uninstall" 0 "$shimctl" node uninstall --host-root "$r"
 check "uninstall: as before" test "$(snap "$r")" = "$before"
+
+# --- a container of shim still holds a range: its state stays -------------------
+make_root held
+before=$(snap "$r")
+expect "install" 0 install "$r"
+mkdir -p "$r/run/shimrun/userns"
+echo '{"root": "/run/containerd/runc/k8s.io", "id": "web", "hostID": 100000, "size": 65536, "pid": 1, "start": 1}' \
+	>"$r/run/shimrun/userns/0123456789abcdef0123456789abcdef"
+expect "uninstall while a container runs" 0 "$shimctl" node uninstall --host-root "$r"
+has "  keeps shimrun's state" "$CHECK_DIR/out" "kept shimrun's state /run/shimrun: containers of shim still hold"
+check "  the range's record is still there" test -s "$r/run/shimrun/userns/0123456789abcdef0123456789abcdef"
 
 # --- no config file: containerd's defaults ------------------------------------
 make_root noconfig none
@@ -147,8 +163,8 @@ mkdir -p "$tmp/ro" && mount --bind "$r" "$tmp/ro" && mounts+=("$tmp/ro") &&
 refused "a read-only root" "$tmp/ro" "Read-only file system"
 # The last file cannot be written (a mount on it): the others are put back.
 make_root rollback
-touch "$r/etc/subgid" "$tmp/held"
-mount --bind "$tmp/held" "$r/etc/subgid" && mounts+=("$r/etc/subgid")
+touch "$r/etc/subgid" "$tmp/busy"
+mount --bind "$tmp/busy" "$r/etc/subgid" && mounts+=("$r/etc/subgid")
 refused "a write that fails half way" "$r" "/etc/subgid"
 
 summary node-install
