@@ -15,7 +15,7 @@
 /* ---- Protobuf --------------------------------------------------------------- */
 
 static void pb_put(struct pb *m, const void *data, size_t n) {
-  if (m->failed)
+  if (m->failed || !n) /* an empty payload may be NULL, which memcpy must not get */
     return;
   if (m->len + n > m->cap) {
     size_t cap = m->cap ? m->cap * 2 : 256;
