@@ -87,12 +87,87 @@ int read_regular_limit_at(int dirfd, const char *name, size_t max, char **data,
   return 0;
 }
 
+/* ret, after closing fd without losing the errno that came with ret. */
+static int closing(int fd, int ret) {
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return ret;
+}
+
+/* RESOLVE_IN_ROOT by hand, where the kernel has no openat2 (before 5.6;
+ * valgrind): one component at a time, O_NOFOLLOW; a symlink's target goes
+ * in front of what is left of the path, from the root when absolute; ".."
+ * never climbs above the root. */
+static int open_by_hand(int rootfd, const char *path, int flags) {
+  char rest[2 * PATH_MAX], comp[NAME_MAX + 1], target[PATH_MAX];
+  struct stat root_st, st;
+  if (fstat(rootfd, &root_st) < 0)
+    return -1;
+  snprintf(rest, sizeof rest, "%s", path);
+  int dir = fcntl(rootfd, F_DUPFD_CLOEXEC, 0), links = 0;
+  const char *p = rest;
+  while (dir >= 0) {
+    while (*p == '/')
+      p++;
+    size_t n = strcspn(p, "/");
+    if (n == 0) { /* the root itself, or a path ending in '/' */
+      int fd = openat(dir, ".", flags | O_CLOEXEC);
+      return closing(dir, fd);
+    }
+    if (n > NAME_MAX) {
+      close(dir);
+      errno = ENAMETOOLONG;
+      return -1;
+    }
+    memcpy(comp, p, n);
+    comp[n] = '\0';
+    p += n;
+    bool last = !p[strspn(p, "/")];
+    if (strcmp(comp, ".") == 0 ||
+        (strcmp(comp, "..") == 0 && fstat(dir, &st) == 0 && st.st_dev == root_st.st_dev &&
+         st.st_ino == root_st.st_ino)) {
+      if (last)
+        return closing(dir, openat(dir, ".", flags | O_CLOEXEC));
+      continue;
+    }
+    if (fstatat(dir, comp, &st, AT_SYMLINK_NOFOLLOW) < 0)
+      return closing(dir, -1);
+    if (S_ISLNK(st.st_mode) && !(last && (flags & O_NOFOLLOW))) {
+      ssize_t len = readlinkat(dir, comp, target, sizeof target - 1);
+      if (len < 0 || ++links > 40) {
+        if (len >= 0)
+          errno = ELOOP;
+        return closing(dir, -1);
+      }
+      target[len] = '\0';
+      char joined[sizeof rest];
+      snprintf(joined, sizeof joined, "%s/%s", target, p);
+      snprintf(rest, sizeof rest, "%s", joined);
+      p = rest;
+      if (target[0] == '/') {
+        close(dir);
+        dir = fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
+      }
+      continue;
+    }
+    int next = last ? openat(dir, comp, flags | O_CLOEXEC | O_NOFOLLOW)
+                    : openat(dir, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (last || next < 0)
+      return closing(dir, next);
+    close(dir);
+    dir = next;
+  }
+  return -1;
+}
+
 int open_in_root(int rootfd, const char *path, int flags) {
   struct open_how how = {.flags = (uint64_t)(flags | O_CLOEXEC),
                          .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS};
   while (*path == '/')
     path++;
-  return (int)syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof how);
+  int fd = (int)syscall(SYS_openat2, rootfd, *path ? path : ".", &how, sizeof how);
+  return fd < 0 && errno == ENOSYS ? open_by_hand(rootfd, path, flags) : fd;
 }
 
 int mkdirs_in_root(int rootfd, const char *dir, mode_t mode) {
@@ -144,14 +219,6 @@ int open_parent_in_root(int rootfd, const char *path, bool create, const char **
     return -1;
   *base = slash + 1;
   return open_in_root(rootfd, dir, O_PATH | O_DIRECTORY);
-}
-
-/* ret, after closing fd without losing the errno that came with ret. */
-static int closing(int fd, int ret) {
-  int saved = errno;
-  close(fd);
-  errno = saved;
-  return ret;
 }
 
 int read_in_root(int rootfd, const char *path, size_t max, char **data, size_t *len) {

@@ -102,6 +102,18 @@ if dump "$r" | grep -Eq "bin_dirs? = \[?[\"']/usr/lib/cni"; then ok "the CRI set
 expect "uninstall" 0 "$shimctl" node uninstall --host-root "$r"
 check "uninstall: as before" test "$(snap "$r")" = "$before"
 
+# --- the node's /etc/containerd is an absolute symlink: it means the
+# node's /opt/containerd-etc, never this machine's ------------------------------
+make_root linked
+mkdir -p "$r/opt/containerd-etc"
+mv "$r/etc/containerd/config.toml" "$r/opt/containerd-etc/" && rmdir "$r/etc/containerd"
+ln -s /opt/containerd-etc "$r/etc/containerd"
+expect "install through an absolute symlink" 0 install "$r"
+check "  the node's file changed" grep -q 'runtimes.shim\]' "$r/opt/containerd-etc/config.toml" \
+	"$r/opt/containerd-etc/conf.d/shim.toml"
+check "  nothing outside the root" test ! -e /opt/containerd-etc
+expect "  uninstall" 0 "$shimctl" node uninstall --host-root "$r"
+
 # --- a container of shim still holds a range: its state stays -------------------
 make_root held
 before=$(snap "$r")
