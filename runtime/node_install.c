@@ -611,6 +611,8 @@ static enum undo undo_of(json_t *f, const char *now, size_t now_len, bool presen
     sha256_hex(now, now_len, sha);
   if (present && strcmp(sha, json_string_value(json_object_get(f, "sha256")) ?: "") == 0)
     return UNDO_RESTORE;
+  if (!present && !json_is_true(json_object_get(f, "existed")))
+    return UNDO_RESTORE; /* the install's own file, gone already: as before */
   if (present && added) {
     const char *at = strstr(now, added);
     if (at && !strstr(at + 1, added))

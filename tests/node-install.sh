@@ -133,6 +133,14 @@ case $(runtime_line "$r" shim) in *shimrun*) ok "class read from the new file" ;
 expect "uninstall" 0 "$shimctl" node uninstall --host-root "$r"
 check "uninstall: no config file again" test "$(snap "$r")" = "$before"
 
+# --- a file the install made is gone already -----------------------------------
+make_root removed
+before=$(snap "$r")
+expect "install" 0 install "$r"
+rm "$r/usr/local/bin/shimctl"
+expect "uninstall without the installed shimctl" 0 "$shimctl" node uninstall --host-root "$r"
+check "  as before" test "$(snap "$r")" = "$before"
+
 # --- the admin changes the config after the install ---------------------------
 make_root edited
 before=$(snap "$r")
