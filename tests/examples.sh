@@ -13,13 +13,55 @@ import sys, yaml
 rc = yaml.safe_load(open(sys.argv[1]))
 assert rc["kind"] == "RuntimeClass" and rc["handler"] == "shim", rc
 sched = rc["scheduling"]
-assert sched["nodeSelector"] == {"workloadType": "untrusted"}, sched
+assert sched["nodeSelector"] == {"workloadType": "untrusted",
+                                 "sandbox.shim.dev/ready": "true"}, sched
 assert {"key": "workloadType", "operator": "Equal", "value": "untrusted",
         "effect": "NoExecute"} in sched["tolerations"], sched
 dep = yaml.safe_load(open(sys.argv[2]))
 spec = dep["spec"]["template"]["spec"]
 assert spec["runtimeClassName"] == rc["metadata"]["name"], spec
 assert not spec.get("hostNetwork") and not spec.get("hostPID"), spec
+PY
+
+# The installer's manifests as they fit together: the DaemonSet runs the
+# entrypoint the image holds (build-image.sh puts it in /opt/shim/bin), on
+# the RuntimeClass's pool, with the node's root where the entrypoint looks
+# for it; the labeller sets exactly the label the RuntimeClass requires,
+# only while the installer's status says ready; the admission policy asks
+# for that RuntimeClass.
+check "installer manifests" python3 - "$ex/kubernetes" "$top_srcdir/configure.ac" <<'PY'
+import os, re, sys, yaml
+k = sys.argv[1]
+version = re.search(r"AC_INIT\(\[[^]]*\], *\[([^]]*)\]", open(sys.argv[2]).read()).group(1)
+rc = yaml.safe_load(open(os.path.join(k, "runtimeclass.yaml")))
+docs = {d["kind"]: d for d in yaml.safe_load_all(open(os.path.join(k, "install/daemonset.yaml")))}
+ds = docs["DaemonSet"]["spec"]["template"]["spec"]
+installer, labeller = ds["containers"]
+assert installer["image"].endswith("/shim-installer:" + version), installer["image"]
+assert installer["command"] == ["/opt/shim/bin/shim-node-install", "install"], installer
+entry = os.path.join(k, "install/shim-node-install")
+assert os.access(entry, os.X_OK), entry
+assert "/opt/shim/bin/" in open(os.path.join(k, "install/build-image.sh")).read()
+env = {e["name"]: e.get("value") for e in installer["env"]}
+mounts = {m["name"]: m["mountPath"] for m in installer["volumeMounts"]}
+vols = {v["name"]: v for v in ds["volumes"]}
+assert vols["host"]["hostPath"]["path"] == "/" and mounts["host"] == env["SHIM_HOST_ROOT"], (mounts, env)
+assert env["SHIM_RUNTIME_NAME"] == rc["handler"], env
+assert ds["hostPID"] is True and installer["securityContext"]["privileged"] is True, ds
+sel = dict(rc["scheduling"]["nodeSelector"])
+ready = sel.pop("sandbox.shim.dev/ready")
+assert ready == "true" and ds["nodeSelector"] == sel, (ds["nodeSelector"], sel)
+assert ds["tolerations"] == rc["scheduling"]["tolerations"], ds["tolerations"]
+script = docs["ConfigMap"]["data"]["label.sh"]
+assert "label=sandbox.shim.dev/ready" in script and 'grep -qx ready' in script, script
+assert vols["labeller"]["configMap"]["name"] == docs["ConfigMap"]["metadata"]["name"]
+assert mounts["status"] == env["SHIM_STATUS_DIR"] == {m["name"]: m["mountPath"] for m in labeller["volumeMounts"]}["status"]
+assert "grep -qxE 'ready|uninstalled' " + env["SHIM_STATUS_DIR"] + "/status" in installer["readinessProbe"]["exec"]["command"][2]
+rules = docs["ClusterRole"]["rules"]
+assert rules == [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "patch"]}], rules
+vap, binding = yaml.safe_load_all(open(os.path.join(k, "install/admission-policy.yaml")))
+assert "object.spec.runtimeClassName == '%s'" % rc["metadata"]["name"] in vap["spec"]["validations"][0]["expression"]
+assert binding["spec"]["policyName"] == vap["metadata"]["name"], binding
 PY
 
 check "shimrun.json is what shimrun reads" python3 -c '

@@ -25,16 +25,40 @@ if [ -z "${NODE_CHECK_D:-}" ]; then
 	D=$(mktemp -d /tmp/node-check.XXXXXX)
 	chmod 711 "$D" # a pod's root in a user namespace walks through it
 	bridge=shimnc$(($$ % 100000))
+	# The bridge and the directory go however the run ends.
+	trap 'ip link del "$bridge" 2>/dev/null; rm -rf --one-file-system "$D"' EXIT
+	trap 'exit 143' TERM INT
 	NODE_CHECK_D=$D NODE_CHECK_BRIDGE=$bridge CNI_BIN_DIR=$CNI_BIN_DIR \
 		unshare -m --propagation private "$0" "$@"
-	rc=$?
-	ip link del "$bridge" 2>/dev/null
-	rm -rf --one-file-system "$D"
-	exit $rc
+	exit
 fi
 
 # ---- inside the namespace ------------------------------------------------------
 D=$NODE_CHECK_D
+sock=/run/containerd/containerd.sock
+# containerd by its pid file: the installer's entrypoint restarts it too,
+# through this script (--restart-containerd, in this namespace).
+start_containerd() {
+	setsid containerd >>"$D/containerd.log" 2>&1 </dev/null &
+	echo $! >"$D/containerd.pid"
+	for _ in $(seq 100); do
+		ctr --address "$sock" version >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	echo "$name: containerd did not start:"; tail -5 "$D/containerd.log"
+	return 1
+}
+stop_containerd() {
+	local pid
+	pid=$(cat "$D/containerd.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	rm -f "$D/containerd.pid"
+}
+if [ "${1:-}" = --restart-containerd ]; then
+	stop_containerd && start_containerd
+	exit
+fi
 . "$top_srcdir/tests/lib/checks.sh"
 . "$top_srcdir/tests/lib/containerd.sh"
 CHECK_DIR=$D
@@ -73,24 +97,6 @@ cat >/etc/cni/net.d/10-shimtest.conflist <<JSON
  "ipam": {"type": "host-local", "subnet": "10.$((RANDOM % 200 + 20)).$((RANDOM % 250)).0/24"}}]}
 JSON
 
-sock=/run/containerd/containerd.sock
-ctrd_pid=
-start_containerd() {
-	setsid containerd >"$D/containerd.log" 2>&1 </dev/null &
-	ctrd_pid=$!
-	for _ in $(seq 100); do
-		ctr --address "$sock" version >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "$name: containerd did not start:"; tail -5 "$D/containerd.log"
-	return 1
-}
-stop_containerd() {
-	[ -n "$ctrd_pid" ] || return 0
-	kill "$ctrd_pid" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$ctrd_pid" 2>/dev/null || break; sleep 0.1; done
-	ctrd_pid=
-}
 mnt_ns=$(readlink /proc/self/ns/mnt)
 finish() {
 	local p
@@ -106,12 +112,39 @@ finish() {
 }
 trap finish EXIT
 
-expect "install" 0 "$shimctl" node install --from "$from"
-start_containerd || { bad "containerd on the installed config"; summary "$name"; exit; }
+# The node as it runs before shim, with the pause image its pods use.
+start_containerd || { bad "containerd on the node's config"; summary "$name"; exit; }
 ln -s "$sock" "$D/img/containerd.sock"
 CTRD_NAMESPACE=k8s.io busybox_image "$D/img" "$pause" /bin/sleep 2147483647 >/dev/null ||
 	{ bad "pause image"; summary "$name"; exit; }
 sleep 1 # the CRI plugin learns of imported images from events
+
+# The installer image, made as `make image` makes it, and its entrypoint
+# run from it as the DaemonSet runs it: install, containerd restarted,
+# node check; its status file says "ready".  A sanitizer build's programs
+# are not static and cannot go into the image: shimctl then installs.
+entrypoint() {
+	env SHIM_ONESHOT=1 SHIM_HOST_ROOT=/ SHIM_BIN="$rootfs/opt/shim/bin" SHIM_STATUS_DIR="$D/status" \
+		SHIM_RESTART_CONTAINERD="$0 --restart-containerd" SHIM_CHECK_TRIES=15 \
+		"$rootfs/bin/sh" "$rootfs/opt/shim/bin/shim-node-install" "$@"
+}
+rootfs=
+if LC_ALL=C readelf -l "$top_builddir/runtime/shimrun" | grep -q INTERP; then
+	echo "  skip: the installer image: this build's programs are not static (a sanitizer build)"
+	expect "install" 0 "$shimctl" node install --from "$from"
+	stop_containerd && start_containerd || { bad "containerd on the installed config"; summary "$name"; exit; }
+elif sh "$top_srcdir/examples/kubernetes/install/build-image.sh" "$top_builddir" "$D/installer" test >/dev/null &&
+	umoci unpack --image "$D/installer/layout:test" "$D/installer/bundle" >/dev/null; then
+	rootfs=$D/installer/bundle/rootfs
+	expect "the installer's entrypoint" 0 entrypoint install
+	check "  status: ready" test "$(cat "$D/status/status")" = ready
+	has "  it checked the node" "$CHECK_DIR/out" "ok hardened:"
+	check "  shimrun from the image" cmp "$rootfs/opt/shim/bin/shimrun" /usr/local/bin/shimrun
+else
+	bad "the installer image"
+	summary "$name"
+	exit
+fi
 
 expect "node check" 0 "$shimctl" node check --timeout 60
 for c in config cri canary shimrun hardened; do
@@ -175,8 +208,23 @@ mkdir -p "$D/textfile"
 expect "metrics --textfile" 0 "$shimctl" metrics --textfile "$D/textfile"
 check "  the same text in shim.prom" cmp "$D/metrics" "$D/textfile/shim.prom"
 
+# Uninstall as the DaemonSet does it: the labeller (here its loop without
+# kubectl) takes the label off once the status is no longer "ready" and
+# says so; only then is the node put back and containerd restarted.
+if [ -n "$rootfs" ]; then
+	(while :; do
+		grep -qx ready "$D/status/status" || touch "$D/status/unlabelled"
+		sleep 0.5
+	done) &
+	labeller=$!
+	expect "the entrypoint uninstalls" 0 entrypoint uninstall
+	kill "$labeller"
+	check "  status: uninstalled" test "$(cat "$D/status/status")" = uninstalled
+else
+	expect "uninstall" 0 "$shimctl" node uninstall
+fi
+check "  the class is gone from containerd" sh -c "! containerd config dump | grep -q 'runtimes.shim'"
+check "  no shim drop-in" test ! -e /etc/containerd/conf.d/shim.toml
 finish
 trap - EXIT
-expect "uninstall" 0 "$shimctl" node uninstall
-check "config as before the install" test ! -e /etc/containerd/conf.d/shim.toml
 summary "$name"
