@@ -15,7 +15,7 @@
 
 static const char usage_text[] =
     "Usage: shimctl node install [--host-root DIR] [--runtime-name NAME] [--from DIR]\n"
-    "                            [--config FILE] [--policy FILE] [--dry-run]\n"
+    "                            [--config FILE] [--policy FILE] [--default] [--dry-run]\n"
     "       shimctl node uninstall [--host-root DIR] [--force]\n"
     "       shimctl node status [--host-root DIR]\n"
     "       shimctl node check [--host-root DIR] [--runtime-name NAME] [--address SOCK]\n"
@@ -25,7 +25,9 @@ static const char usage_text[] =
     "node's containerd in the form its version reads (1.x: its main config file,\n"
     "2.x: a drop-in), gives the kubelet subordinate ids clear of shimrun's pool\n"
     "when it has none, then has containerd read the result and puts everything\n"
-    "back if a setting it read before is gone.  A second install changes\n"
+    "back if a setting it read before is gone.  --default also makes the class\n"
+    "containerd's default_runtime_name (on a sandbox pool: a pod that names no\n"
+    "runtime class is hardened too).  A second install changes\n"
     "nothing; --dry-run only says what install would change.  uninstall puts\n"
     "back what install changed.  DIR is the node's root (default /), e.g. where\n"
     "an installer pod mounted it.  Restart containerd to load a change.\n"
@@ -37,7 +39,7 @@ static const char usage_text[] =
 struct node_args {
   const char *root, *runtime_name, *from, *config, *policy, *address, *audit_log;
   int timeout;
-  bool dry_run, force;
+  bool dry_run, force, make_default;
 };
 
 /* --from's default: the directory of this shimctl. */
@@ -75,7 +77,8 @@ static int install(const struct node_args *a) {
   char dir[PATH_MAX];
   struct node_install_opts opts = {.root = a->root, .runtime_name = a->runtime_name,
                                    .from = a->from ? a->from : own_dir(dir, sizeof dir),
-                                   .config = a->config, .policy = policy};
+                                   .config = a->config, .policy = policy,
+                                   .make_default = a->make_default};
   struct node_containerd c;
   struct node_plan plan = {0};
   shim_error err;
@@ -149,6 +152,7 @@ int cmd_node(int argc, char **argv) {
       {"policy", required_argument, NULL, 'p'},
       {"dry-run", no_argument, NULL, 'd'},
       {"force", no_argument, NULL, 'F'},
+      {"default", no_argument, NULL, 'D'},
       {"address", required_argument, NULL, 'a'},
       {"audit-log", required_argument, NULL, 'l'},
       {"timeout", required_argument, NULL, 't'},
@@ -173,6 +177,7 @@ int cmd_node(int argc, char **argv) {
     case 'p': a.policy = optarg; break;
     case 'd': a.dry_run = true; break;
     case 'F': a.force = true; break;
+    case 'D': a.make_default = true; break;
     case 'a': a.address = optarg; break;
     case 'l': a.audit_log = optarg; break;
     case 't':

@@ -251,6 +251,11 @@ void node_containerd_clear(struct node_containerd *c) {
 
 /* ---- Reading a dump ---------------------------------------------------------- */
 
+const char *node_cri_table(int version) {
+  return version == 3 ? "plugins.\"io.containerd.cri.v1.runtime\".containerd"
+                      : "plugins.\"io.containerd.grpc.v1.cri\".containerd";
+}
+
 const char *node_runtimes_table(int version) {
   return version == 3 ? "plugins.\"io.containerd.cri.v1.runtime\".containerd.runtimes"
                       : "plugins.\"io.containerd.grpc.v1.cri\".containerd.runtimes";
@@ -350,13 +355,15 @@ static void free_settings(char **all, size_t n) {
   free(all);
 }
 
-bool node_dump_lost(const char *before, const char *after, char *lost, size_t size) {
+bool node_dump_lost(const char *before, const char *after, const char *changing,
+                    char *lost, size_t size) {
   size_t nb = 0, na = 0;
   char **b = dump_settings(before, &nb), **a = dump_settings(after, &na);
   bool gone = !a || !b;
   snprintf(lost, size, "%s", gone ? "out of memory" : "");
   for (size_t i = 0; !gone && i < nb; i++)
-    if (!bsearch(&b[i], a, na, sizeof *a, cmp_str)) {
+    if (!(changing && strncmp(b[i] + 1, changing, strlen(changing)) == 0) &&
+        !bsearch(&b[i], a, na, sizeof *a, cmp_str)) {
       gone = true;
       char *nl = strchr(b[i], '\n');
       snprintf(lost, size, "%.*s %s", (int)(nl - b[i]), b[i], nl + 1);

@@ -38,6 +38,10 @@ void node_containerd_clear(struct node_containerd *c);
 int node_containerd_dump(const char *root, const struct node_containerd *c,
                          char **out, shim_error *err);
 
+/* The CRI plugin's containerd table (default_runtime_name) in a dump of
+ * that version, with double quotes. */
+const char *node_cri_table(int version);
+
 /* The CRI plugin's runtimes table in a dump of that version, with double
  * quotes: plugins."io.containerd.grpc.v1.cri".containerd.runtimes (2) or
  * plugins."io.containerd.cri.v1.runtime".containerd.runtimes (3). */
@@ -50,8 +54,10 @@ const char *node_dump_get(const char *dump, const char *table, const char *key,
 
 /* The first line of before (with its table) that after lacks, in lost;
  * false when after keeps every setting of before.  The top-level imports
- * line is left out: an install may add to it. */
-bool node_dump_lost(const char *before, const char *after, char *lost, size_t size);
+ * line is left out: an install may add to it; so is the setting changing
+ * ("table]\nkey = ", NULL for none), one the install changes on purpose. */
+bool node_dump_lost(const char *before, const char *after, const char *changing,
+                    char *lost, size_t size);
 
 /* The tables of a dump under prefix (each header with its lines, as TOML)
  * for which skip(table, arg) is false, appended to *out (malloc'ed, grown

@@ -112,6 +112,52 @@ static char *runtime_tables(const struct node_plan *plan, int version, bool syst
   return text;
 }
 
+/* containerd's CRI table saying that pods without a runtime class get ours. */
+static char *default_table(const struct node_plan *plan, int version) {
+  char *text = NULL;
+  if (asprintf(&text, "[%s]\n  default_runtime_name = \"%s\"\n", node_cri_table(version),
+               plan->runtime_name) < 0)
+    return NULL;
+  return text;
+}
+
+/* The line of text that opens the table (written "[table]", with double
+ * quotes, as containerd's own configs are), or NULL. */
+static const char *table_header(const char *text, const char *table) {
+  size_t n = strlen(table);
+  for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+    const char *p = l + strspn(l, " \t");
+    if (p[0] == '[' && strncmp(p + 1, table, n) == 0 && p[n + 1] == ']')
+      return l;
+  }
+  return NULL;
+}
+
+/* text with default_runtime_name = "NAME" in the table that opens at hdr:
+ * its line replaced, or one added after the header (malloc'ed). */
+static char *set_default_in(const char *text, const char *hdr, const char *name) {
+  const char *body = hdr + strcspn(hdr, "\n");
+  body += *body == '\n';
+  const char *line = NULL;
+  for (const char *l = body; *l; l += strcspn(l, "\n") + (l[strcspn(l, "\n")] == '\n')) {
+    const char *p = l + strspn(l, " \t");
+    if (*p == '[')
+      break;
+    if (strncmp(p, "default_runtime_name", 20) == 0 && strchr(" \t=", p[20])) {
+      line = l;
+      break;
+    }
+  }
+  const char *cut = line ? line : body;
+  const char *rest = line ? line + strcspn(line, "\n") : body;
+  int indent = line ? (int)strspn(line, " \t") : 2;
+  char *out = NULL;
+  if (asprintf(&out, "%.*s%*sdefault_runtime_name = \"%s\"%s%s", (int)(cut - text), text,
+               indent, "", name, line ? "" : "\n", rest) < 0)
+    return NULL;
+  return out;
+}
+
 static const char header[] =
     "# The runtime class of shim (shimrun in front of runc), added by\n"
     "# `shimctl node install`; `shimctl node uninstall` takes it out again.\n";
@@ -142,40 +188,56 @@ static bool defined_already(const char *table, const void *arg) {
  * plugin), and any runtime table makes 1.x forget the runtimes it only had
  * by default (runc): those are copied from the dump with ours. */
 static int plan_main_file(struct node_plan *plan, int rootfd,
-                          const struct node_containerd *c, shim_error *err) {
-  _cleanup_free_ char *main = NULL, *tables = NULL;
+                          const struct node_containerd *c, bool need_class,
+                          bool need_default, shim_error *err) {
+  _cleanup_free_ char *main = NULL, *tables = NULL, *edited = NULL, *def = NULL;
   size_t main_len = 0, copied_len = 0;
   char *copied = NULL;
   if (c->config_exists &&
       read_in_root(rootfd, c->config, SHIM_MAX_DOCUMENT_BYTES, &main, &main_len) < 0)
     return error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", c->config);
+  /* The default in the file's own CRI table where it has one (a table may
+   * not be opened twice), else in ours. */
+  const char *hdr = need_default && main ? table_header(main, node_cri_table(2)) : NULL;
+  if ((hdr && !(edited = set_default_in(main, hdr, plan->runtime_name))) ||
+      (need_default && !hdr && !(def = default_table(plan, 2))))
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   struct defined d = {.main = main, .prefix = node_runtimes_table(c->dump_version),
                       .ours = plan->runtime_name};
-  if (node_dump_tables(c->dump, d.prefix, defined_already, &d, &copied, &copied_len) < 0 ||
-      !(tables = runtime_tables(plan, c->dump_version, c->systemd_cgroup))) {
+  if (need_class &&
+      (node_dump_tables(c->dump, d.prefix, defined_already, &d, &copied, &copied_len) < 0 ||
+       !(tables = runtime_tables(plan, c->dump_version, c->systemd_cgroup)))) {
     free(copied);
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   }
-  char *added = NULL, *after = NULL;
-  bool newline = main_len && main[main_len - 1] != '\n';
-  if (asprintf(&added, "%s\n%s%s%s%s", newline ? "\n" : "", header,
-               copied ? "# The runtimes containerd had by default: with a runtime table of\n"
-                        "# its own in the file, containerd 1.x would forget them.\n"
-                      : "",
-               copied ? copied : "", tables) < 0 ||
-      asprintf(&after, "%s%.*s%s", c->config_exists ? "" : "version = 2\n",
-               (int)main_len, main ? main : "", added) < 0) {
+  const char *base = edited ? edited : main ? main : "";
+  size_t base_len = strlen(base);
+  char *block = NULL, *after = NULL;
+  bool newline = base_len && base[base_len - 1] != '\n';
+  if ((need_class || def)
+          ? asprintf(&block, "%s\n%s%s%s%s%s", newline ? "\n" : "", header,
+                     copied ? "# The runtimes containerd had by default: with a runtime table of\n"
+                              "# its own in the file, containerd 1.x would forget them.\n"
+                            : "",
+                     copied ? copied : "", def ? def : "", tables ? tables : "") < 0
+          : !(block = strdup(""))) {
     free(copied);
-    free(added);
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   }
   free(copied);
+  if (asprintf(&after, "%s%s%s", c->config_exists ? "" : "version = 2\n", base, block) < 0) {
+    free(block);
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  }
   char why[128];
-  snprintf(why, sizeof why, "the runtime class %s, in containerd's main config file",
-           plan->runtime_name);
+  snprintf(why, sizeof why, "%s%s%s, in containerd's main config file",
+           need_class ? "the runtime class " : "", need_class ? plan->runtime_name : "",
+           need_default ? need_class ? " (the default)" : "the default runtime class" : "");
   snprintf(plan->form, sizeof plan->form, "main file");
+  /* Only what was appended can be taken out of a file changed since. */
+  bool appended = c->config_exists && !edited;
   return plan_file(plan, rootfd, c->config, after, strlen(after),
-                   c->config_exists ? added : (free(added), NULL), 0644, why, err);
+                   appended ? block : (free(block), NULL), 0644, why, err);
 }
 
 /* The top-level line (before the first table) that sets key, or NULL. */
@@ -195,10 +257,10 @@ static const char *top_level_line(const char *text, const char *key) {
  * setting: a drop-in of our own, in the directory the imports read, or
  * in /etc/containerd/conf.d with an imports line added. */
 static int plan_dropin(struct node_plan *plan, int rootfd, const struct node_containerd *c,
-                       shim_error *err) {
+                       bool need_class, shim_error *err) {
   char dir[256], path[PATH_MAX], why[128];
   snprintf(dir, sizeof dir, "%s", c->dropin_dir[0] ? c->dropin_dir : "/etc/containerd/conf.d");
-  if (!c->dropin_dir[0]) {
+  if (need_class && !c->dropin_dir[0]) {
     _cleanup_free_ char *main = NULL;
     size_t main_len = 0;
     if (c->config_exists &&
@@ -239,33 +301,40 @@ static int plan_dropin(struct node_plan *plan, int rootfd, const struct node_con
    * over, the CRI settings of a version 2 main file. */
   int version = c->config_version == 2 ? 2 : 3;
   _cleanup_free_ char *tables = runtime_tables(plan, version, c->systemd_cgroup);
+  _cleanup_free_ char *def = plan->make_default ? default_table(plan, version) : NULL;
   char *text = NULL;
-  if (!tables || asprintf(&text, "%sversion = %d\n\n%s", header, version, tables) < 0)
+  if (!tables || (plan->make_default && !def) ||
+      asprintf(&text, "%sversion = %d\n\n%s%s", header, version, def ? def : "", tables) < 0)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   snprintf(path, sizeof path, "%s/%s.toml", dir, plan->runtime_name);
-  snprintf(why, sizeof why, "the runtime class %s, a drop-in", plan->runtime_name);
+  snprintf(why, sizeof why, "the runtime class %s%s, a drop-in", plan->runtime_name,
+           plan->make_default ? " (the default)" : "");
   snprintf(plan->form, sizeof plan->form, "drop-in");
   return plan_file(plan, rootfd, path, text, strlen(text), NULL, 0644, why, err);
 }
 
 static int plan_runtime_class(struct node_plan *plan, int rootfd,
                               const struct node_containerd *c, shim_error *err) {
-  char table[512], buf[PATH_MAX];
+  char table[512], buf[PATH_MAX], now[128];
   snprintf(table, sizeof table, "%s.%s.options", node_runtimes_table(c->dump_version),
            plan->runtime_name);
   const char *binary = node_dump_get(c->dump, table, "BinaryName", buf, sizeof buf);
-  if (binary && strcmp(binary, plan->binary_name) == 0) {
-    snprintf(plan->form, sizeof plan->form, "in place already");
-    return 0;
-  }
+  bool class_there = binary && strcmp(binary, plan->binary_name) == 0;
   table[strlen(table) - strlen(".options")] = '\0';
-  if (binary || node_dump_get(c->dump, table, "runtime_type", buf, sizeof buf))
+  if (!class_there && (binary || node_dump_get(c->dump, table, "runtime_type", buf, sizeof buf)))
     return error_set(err, SHIM_ERR_SCHEMA, NULL,
                      "containerd already has a runtime class %s (BinaryName \"%s\"): "
                      "choose another --runtime-name, or remove it first",
                      plan->runtime_name, binary ? binary : "");
-  return c->dump_version == 3 ? plan_dropin(plan, rootfd, c, err)
-                              : plan_main_file(plan, rootfd, c, err);
+  const char *def = node_dump_get(c->dump, node_cri_table(c->dump_version),
+                                  "default_runtime_name", now, sizeof now);
+  bool need_default = plan->make_default && !(def && strcmp(def, plan->runtime_name) == 0);
+  if (class_there && !need_default) {
+    snprintf(plan->form, sizeof plan->form, "in place already");
+    return 0;
+  }
+  return c->dump_version == 3 ? plan_dropin(plan, rootfd, c, !class_there, err)
+                              : plan_main_file(plan, rootfd, c, !class_there, need_default, err);
 }
 
 /* The kubelet's entry of a subordinate id file: start and count, or false. */
@@ -330,6 +399,7 @@ int node_install_plan(const struct node_install_opts *opts, const struct node_co
   *plan = (struct node_plan){0};
   snprintf(plan->runtime_name, sizeof plan->runtime_name, "%s", opts->runtime_name);
   snprintf(plan->binary_name, sizeof plan->binary_name, BIN_DIR "/shimrun");
+  plan->make_default = opts->make_default;
   for (const char *p = opts->runtime_name; *p; p++)
     if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
       return error_set(err, SHIM_ERR_INVAL, NULL,
@@ -479,8 +549,10 @@ static int verify(const struct node_install_opts *opts, const struct node_contai
     snprintf(why, sizeof why, "%s", err->message);
     return error_set(err, -ret, NULL, "after the install, %s", why);
   }
-  char lost[1200], table[512], buf[PATH_MAX];
-  if (node_dump_lost(c->dump, after, lost, sizeof lost))
+  char lost[1200], table[512], buf[PATH_MAX], changing[300];
+  snprintf(changing, sizeof changing, "%s]\ndefault_runtime_name = ",
+           node_cri_table(c->dump_version));
+  if (node_dump_lost(c->dump, after, plan->make_default ? changing : NULL, lost, sizeof lost))
     return error_set(err, SHIM_ERR_SCHEMA, NULL,
                      "after the install containerd no longer reads a setting it read "
                      "before: %s", lost);
@@ -492,6 +564,13 @@ static int verify(const struct node_install_opts *opts, const struct node_contai
                      "containerd %s does not read the runtime class %s as written "
                      "(BinaryName %s)", c->version, plan->runtime_name,
                      binary ? binary : "missing");
+  const char *def = node_dump_get(after, node_cri_table(c->dump_version),
+                                  "default_runtime_name", buf, sizeof buf);
+  if (plan->make_default && (!def || strcmp(def, plan->runtime_name) != 0))
+    return error_set(err, SHIM_ERR_SCHEMA, NULL,
+                     "containerd %s does not read %s as its default runtime class "
+                     "(default_runtime_name %s)", c->version, plan->runtime_name,
+                     def ? def : "missing");
   return 0;
 }
 
@@ -526,6 +605,7 @@ int node_install_apply(const struct node_install_opts *opts, const struct node_c
         json_object_set_new(record, "runtimeName", json_string(plan->runtime_name)) < 0 ||
         json_object_set_new(record, "binaryName", json_string(plan->binary_name)) < 0 ||
         json_object_set_new(record, "form", json_string(plan->form)) < 0 ||
+        json_object_set_new(record, "default", json_boolean(plan->make_default)) < 0 ||
         json_object_set_new(record, "installed", json_string(when)) < 0)
       ret = error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   }
@@ -579,7 +659,10 @@ int node_status(const char *root, FILE *out, shim_error *err) {
   fprintf(out, "runtime class %s: BinaryName %s, %s of %s (config version %d)\n",
           S(r, "runtimeName"), S(r, "binaryName"), S(r, "form"), S(c, "config"),
           (int)json_integer_value(json_object_get(c, "configVersion")));
-  fprintf(out, "containerd %s (%s)\n", S(c, "version"), S(c, "binary"));
+  fprintf(out, "containerd %s (%s)%s\n", S(c, "version"), S(c, "binary"),
+          json_is_true(json_object_get(r, "default"))
+              ? "; the default runtime class: pods that name none run through shimrun"
+              : "");
   size_t i;
   json_t *f;
   json_array_foreach(json_object_get(r, "files"), i, f)

@@ -55,6 +55,7 @@ struct node_plan {
   char runtime_name[64];
   char binary_name[256]; /* BinaryName: where shimrun goes */
   char form[32];         /* "drop-in", "main file", "in place already" */
+  bool make_default;     /* the class as containerd's default_runtime_name */
 };
 
 /* What install needs beside the root. */
@@ -64,6 +65,7 @@ struct node_install_opts {
   const char *from;         /* the directory with shimrun and shimctl */
   const char *config;       /* containerd's config file, NULL: its own */
   shim_policy *policy;      /* the pool the kubelet's ids must keep clear of */
+  bool make_default;        /* --default: pods naming no class get this one */
 };
 
 int node_install_plan(const struct node_install_opts *opts,

@@ -46,7 +46,12 @@ env = {e["name"]: e.get("value") for e in installer["env"]}
 mounts = {m["name"]: m["mountPath"] for m in installer["volumeMounts"]}
 vols = {v["name"]: v for v in ds["volumes"]}
 assert vols["host"]["hostPath"]["path"] == "/" and mounts["host"] == env["SHIM_HOST_ROOT"], (mounts, env)
-assert env["SHIM_RUNTIME_NAME"] == rc["handler"], env
+assert env["SHIM_RUNTIME_NAME"] == rc["handler"] and env["SHIM_DEFAULT"] == "1", env
+# shim as the pool's default would refuse the (privileged, hostPID)
+# installer itself: it runs on plain runc.
+assert docs["RuntimeClass"]["handler"] == "runc", docs["RuntimeClass"]
+assert ds["runtimeClassName"] == docs["RuntimeClass"]["metadata"]["name"], ds
+assert "SHIM_DEFAULT" in open(entry).read() and "--default" in open(entry).read()
 assert ds["hostPID"] is True and installer["securityContext"]["privileged"] is True, ds
 sel = dict(rc["scheduling"]["nodeSelector"])
 ready = sel.pop("sandbox.shim.dev/ready")

@@ -124,7 +124,7 @@ sleep 1 # the CRI plugin learns of imported images from events
 # node check; its status file says "ready".  A sanitizer build's programs
 # are not static and cannot go into the image: shimctl then installs.
 entrypoint() {
-	env SHIM_ONESHOT=1 SHIM_HOST_ROOT=/ SHIM_BIN="$rootfs/opt/shim/bin" SHIM_STATUS_DIR="$D/status" \
+	env SHIM_ONESHOT=1 SHIM_DEFAULT=1 SHIM_HOST_ROOT=/ SHIM_BIN="$rootfs/opt/shim/bin" SHIM_STATUS_DIR="$D/status" \
 		SHIM_RESTART_CONTAINERD="$0 --restart-containerd" SHIM_CHECK_TRIES=15 \
 		"$rootfs/bin/sh" "$rootfs/opt/shim/bin/shim-node-install" "$@"
 }
@@ -140,6 +140,8 @@ elif sh "$top_srcdir/examples/kubernetes/install/build-image.sh" "$top_builddir"
 	check "  status: ready" test "$(cat "$D/status/status")" = ready
 	has "  it checked the node" "$CHECK_DIR/out" "ok hardened:"
 	check "  shimrun from the image" cmp "$rootfs/opt/shim/bin/shimrun" /usr/local/bin/shimrun
+	check "  shim is containerd's default (SHIM_DEFAULT=1)" sh -c \
+		"containerd config dump | grep -Eq \"default_runtime_name = ['\\\"]shim\""
 else
 	bad "the installer image"
 	summary "$name"

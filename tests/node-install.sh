@@ -91,6 +91,24 @@ check "uninstall: the node as before, byte for byte" test "$(snap "$r")" = "$bef
 expect "status after uninstall" 1 "$shimctl" node status --host-root "$r"
 expect "uninstall twice" 2 "$shimctl" node uninstall --host-root "$r"
 
+# --- the class as containerd's default (a sandbox pool's nodes) ---------------
+default_of() { dump "$1" | grep -m1 'default_runtime_name' | tr -d " '\""; }
+make_root asdefault
+before=$(snap "$r")
+expect "install --default" 0 install "$r" --default
+check "  containerd's default is shim" test "$(default_of "$r")" = default_runtime_name=shim
+if dump "$r" | grep -q 'runtimes.runc\]'; then ok "  runc's class kept"; else bad "  runc's class lost"; fi
+expect "  again: nothing to change" 0 install "$r" --default
+has "  says so" "$CHECK_DIR/out" "nothing to change"
+expect "  uninstall" 0 "$shimctl" node uninstall --host-root "$r"
+check "  as before, byte for byte" test "$(snap "$r")" = "$before"
+expect "install, then install --default" 0 install "$r"
+check "  runc still the default" test "$(default_of "$r")" = default_runtime_name=runc
+expect "  --default afterwards" 0 install "$r" --default
+check "  now shim" test "$(default_of "$r")" = default_runtime_name=shim
+expect "  uninstall" 0 "$shimctl" node uninstall --host-root "$r"
+check "  as before, byte for byte" test "$(snap "$r")" = "$before"
+
 # --- containerd's packaged config: runc only by default (Debian's) ------------
 make_root debian "$(cat /etc/containerd/config.toml 2>/dev/null ||
 	printf 'version = 2\n[plugins."io.containerd.grpc.v1.cri".cni]\n  bin_dir = "/usr/lib/cni"\n')"
@@ -101,6 +119,11 @@ if dump "$r" | grep -q 'runtimes.runc\]'; then ok "runc's default class kept"; e
 if dump "$r" | grep -Eq "bin_dirs? = \[?[\"']/usr/lib/cni"; then ok "the CRI settings kept"; else bad "CRI settings lost"; fi
 expect "uninstall" 0 "$shimctl" node uninstall --host-root "$r"
 check "uninstall: as before" test "$(snap "$r")" = "$before"
+expect "the same with --default" 0 install "$r" --default
+check "  containerd's default is shim" test "$(default_of "$r")" = default_runtime_name=shim
+if dump "$r" | grep -q 'runtimes.runc\]'; then ok "  runc's class kept"; else bad "  runc's class lost"; fi
+expect "  uninstall" 0 "$shimctl" node uninstall --host-root "$r"
+check "  as before" test "$(snap "$r")" = "$before"
 
 # --- the node's /etc/containerd is an absolute symlink: it means the
 # node's /opt/containerd-etc, never this machine's ------------------------------
