@@ -210,6 +210,28 @@ mkdir -p "$D/textfile"
 expect "metrics --textfile" 0 "$shimctl" metrics --textfile "$D/textfile"
 check "  the same text in shim.prom" cmp "$D/metrics" "$D/textfile/shim.prom"
 
+# An upgrade keeps running containers: a container that shimrun runs, a
+# new shimrun installed over the one that started it (written beside and
+# renamed) and containerd restarted, as the DaemonSet's rolling update
+# does; the container still runs and goes away normally.  (The new
+# program is the same with a byte appended: a different file.)
+ctrk() { ctr --address "$sock" -n k8s.io "$@"; }
+if ctrk run -d --runc-binary /usr/local/bin/shimrun "$pause" upgrade-test >"$D/ctr.out" 2>&1; then
+	has "  started by shimrun" /var/log/shimrun/audit.log '"id":"upgrade-test"'
+	mkdir -p "$D/new"
+	cp /usr/local/bin/shimrun /usr/local/bin/shimctl "$D/new/" && printf '\0' >>"$D/new/shimrun"
+	expect "upgrade with a container running" 0 "$shimctl" node install --from "$D/new"
+	has "  a new shimrun" "$CHECK_DIR/out" "changed /usr/local/bin/shimrun"
+	"$0" --restart-containerd
+	check "  the container still runs" sh -c "ctr --address $sock -n k8s.io task ls | grep -q 'upgrade-test .* RUNNING'"
+	ctrk task kill -s KILL upgrade-test >/dev/null 2>&1
+	for _ in $(seq 50); do ctrk task delete upgrade-test >/dev/null 2>&1 && break; sleep 0.1; done
+	check "  and goes away" sh -c "ctrk() { ctr --address $sock -n k8s.io \"\$@\"; }; ctrk container delete upgrade-test && ! ctrk task ls | grep -q upgrade-test"
+	expect "  node check on the new shimrun" 0 "$shimctl" node check
+else
+	bad "a container through shimrun (ctr run)" "$(cat "$D/ctr.out")"
+fi
+
 # Uninstall as the DaemonSet does it: the labeller (here its loop without
 # kubectl) takes the label off once the status is no longer "ready" and
 # says so; only then is the node put back and containerd restarted.
