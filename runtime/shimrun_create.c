@@ -70,24 +70,27 @@ static void rejection_text(const shim_report *report, char *buf, size_t size) {
 }
 
 /* Reads config.json from the open bundle directory: a regular file only. */
+/* config.json read, loaded strictly and given the node's facts; -1 with
+ * why set (for the error and the audit record alike) when it cannot be. */
 static int load_spec(const struct shimrun *s, shim_policy *policy, int dirfd,
                      const char *bundle, char **data, size_t *len, shim_spec **spec,
-                     shim_fact *joined) {
-  if (read_regular_at(dirfd, "config.json", data, len) < 0)
-    return shimrun_fail(s, "shimrun: %s/config.json: %s", bundle,
-                        errno == EINVAL ? "not a regular file"
-                        : errno == EFBIG ? "larger than the 4 MiB limit"
-                        : errno == EIO   ? "changed or unreadable while read"
-                                         : strerror(errno));
+                     shim_fact *joined, char *why, size_t why_size) {
   shim_error err;
-  if (shim_spec_load_data(*data, *len, spec, &err) < 0)
-    return shimrun_fail(s, "shimrun: %s/config.json: %s%s%s", bundle,
-                        err.pointer, *err.pointer ? ": " : "", err.message);
-  if (node_delegate_tell(policy, *spec, s->state_dir, s->delegate, &err) < 0 ||
-      node_facts_fill(policy, *spec, joined, &err) < 0)
-    return shimrun_fail(s, "shimrun: %s%s%s", err.pointer, *err.pointer ? ": " : "",
-                        err.message);
-  return 0;
+  if (read_regular_at(dirfd, "config.json", data, len) < 0)
+    snprintf(why, why_size, "%s/config.json: %s", bundle,
+             errno == EINVAL ? "not a regular file"
+             : errno == EFBIG ? "larger than the 4 MiB limit"
+             : errno == EIO   ? "changed or unreadable while read"
+                              : strerror(errno));
+  else if (shim_spec_load_data(*data, *len, spec, &err) < 0)
+    snprintf(why, why_size, "%s/config.json: %s%s%s", bundle, err.pointer,
+             *err.pointer ? ": " : "", err.message);
+  else if (node_delegate_tell(policy, *spec, s->state_dir, s->delegate, &err) < 0 ||
+           node_facts_fill(policy, *spec, joined, &err) < 0)
+    snprintf(why, why_size, "%s%s%s", err.pointer, *err.pointer ? ": " : "", err.message);
+  else
+    return 0;
+  return -1;
 }
 
 /* What a create holds once its spec is hardened and admitted, for the
@@ -239,9 +242,9 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
   shim_report *report = NULL;
   shim_error err;
   shim_fact joined;
-  int rc = load_spec(s, policy, dirfd, bundle, &data, &len, &spec, &joined);
-  shim_userns claimed = {0};
   char why[1024];
+  int rc = load_spec(s, policy, dirfd, bundle, &data, &len, &spec, &joined, why, sizeof why);
+  shim_userns claimed = {0};
   int admit = -1; /* node_pods_admit's, once hardening passed */
   int host_ns = -1; /* the host's mount namespace, once binds are idmapped */
   int hret = rc == 0 ? harden_in_userns(s, policy, spec, id, &hardened, &report,
@@ -249,7 +252,8 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
                      : 0;
   if (rc != 0) {
     event.decision = "error";
-    event.error = "config.json unreadable or invalid";
+    event.error = why;
+    rc = shimrun_fail(s, "shimrun: %s", why);
   } else if (hret == -SHIM_ERR_REJECTED) {
     char msg[4096];
     if (report)

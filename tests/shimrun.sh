@@ -84,6 +84,10 @@ has "size limit named" "$tmp/err" "larger than the 4 MiB limit"
 bundle dup ctr-default.json && sed -i '0,/"ociVersion"/s//"hostname": "a", "hostname": "b", "ociVersion"/' "$tmp/dup/config.json"
 expect "duplicate keys" 1 "$shimrun" --delegate "$tmp/delegate" create -b "$tmp/dup" id3
 has "duplicate named" "$tmp/err" 'duplicate key "hostname"'
+# The audit record of a spec that cannot be read says why, not only that.
+grep '"id":"id3"' "$tmp/audit.log" | tail -n 1 >"$tmp/last-record"
+has "  the reason in the audit record" "$tmp/last-record" 'duplicate key \"hostname\"'
+has "  as an error" "$tmp/last-record" '"decision":"error","error":"'"$tmp"'/dup/config.json: line '
 mkfifo "$tmp/empty/config.json"
 expect "a FIFO as config.json" 1 "$shimrun" --delegate "$tmp/delegate" create -b "$tmp/empty" id3
 # Nothing of a refused create is left in its bundle.
