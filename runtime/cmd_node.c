@@ -2,6 +2,7 @@
 #include "config.h"
 #include "shimctl.h"
 
+#include "files.h"
 #include "node_check.h"
 #include "node_install.h"
 
@@ -123,8 +124,7 @@ static int status(const struct node_args *a) {
 
 static int check(const struct node_args *a) {
   char address[PATH_MAX];
-  snprintf(address, sizeof address, "%s/run/containerd/containerd.sock",
-           strcmp(a->root, "/") == 0 ? "" : a->root);
+  path_in_root(a->root, "/run/containerd/containerd.sock", address, sizeof address);
   struct node_check_opts o = {.root = a->root, .address = a->address ? a->address : address,
                               .runtime_name = a->runtime_name, .config = a->config,
                               .audit_log = a->audit_log, .timeout_ms = a->timeout * 1000};

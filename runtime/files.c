@@ -249,3 +249,16 @@ bool executable_in_root(int rootfd, const char *path) {
     close(fd);
   return ok;
 }
+
+void path_in_root(const char *root, const char *path, char *out, size_t size) {
+  snprintf(out, size, "%s%s", strcmp(root, "/") == 0 ? "" : root, path);
+}
+
+ssize_t read_proc(const char *path, char *buf, size_t size) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+  buf[n < 0 ? 0 : n] = '\0';
+  if (fd >= 0)
+    close(fd);
+  return n;
+}

@@ -24,6 +24,9 @@ int read_regular_at(int dirfd, const char *name, char **data, size_t *len);
 int read_regular_limit_at(int dirfd, const char *name, size_t max, char **data,
                           size_t *len);
 
+/* A short /proc file, NUL-terminated, in buf; its length or -1. */
+ssize_t read_proc(const char *path, char *buf, size_t size);
+
 /* Opens path inside the directory rootfd as if it were "/": absolute
  * symlinks on the way resolve inside it (openat2 RESOLVE_IN_ROOT), as they
  * do on the node whose root an installer pod mounted.  -1 with errno. */
@@ -38,6 +41,11 @@ int open_parent_in_root(int rootfd, const char *path, bool create, const char **
 int read_in_root(int rootfd, const char *path, size_t max, char **data, size_t *len);
 int write_in_root(int rootfd, const char *path, const char *data, size_t len, mode_t mode);
 int remove_in_root(int rootfd, const char *path, int flags);
+/* The node's absolute path as this process names it, its root being root
+ * ("/" or where the node's root is mounted); for what is handed to others
+ * by name (a socket to connect to, a directory to scan). */
+void path_in_root(const char *root, const char *path, char *out, size_t size);
+
 /* Whether path inside rootfd is a regular file someone may execute. */
 bool executable_in_root(int rootfd, const char *path);
 /* mkdir -p of dir inside rootfd, the same way. */

@@ -24,7 +24,8 @@ struct checker {
   const struct node_check_opts *o;
   FILE *out;
   shim_error *err;
-  int first; /* the first failure's -code, 0 while none */
+  int rootfd; /* the node's root, opened once (-1: not there) */
+  int first;  /* the first failure's -code, 0 while none */
   char name[64], uid[33], sandbox[128];
 };
 
@@ -72,8 +73,7 @@ static int check_config(struct checker *k) {
                 "the runtime class %s has no BinaryName where containerd %s reads it "
                 "(%s.BinaryName): its pods run on plain runc",
                 o->runtime_name, c.version, table);
-  _cleanup_close_ int rootfd = open(o->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0 || !executable_in_root(rootfd, binary))
+  if (k->rootfd < 0 || !executable_in_root(k->rootfd, binary))
     return fail(k, "config", SHIM_ERR_IO,
                 "BinaryName %s of the runtime class %s is not an executable file "
                 "on the node: containerd cannot start its containers",
@@ -186,8 +186,8 @@ static void remove_canary(struct checker *k) {
 /* The last record of the log about the canary: by its sandbox id when it
  * runs, by its pod's name when it was refused. */
 static json_t *canary_record(struct checker *k, const char *path, shim_error *e) {
-  _cleanup_close_ int rootfd = open(k->o->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  _cleanup_close_ int fd = rootfd < 0 ? -1 : open_in_root(rootfd, path, O_RDONLY | O_NOFOLLOW);
+  _cleanup_close_ int fd = k->rootfd < 0 ? -1
+                                          : open_in_root(k->rootfd, path, O_RDONLY | O_NOFOLLOW);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) < 0) {
     error_sys(e, SHIM_ERR_IO, errno, NULL, "%s", path);
@@ -268,21 +268,12 @@ static int check_hardened(struct checker *k, json_t *record) {
     return fail(k, "hardened", e.code, "%s", e.message);
   char path[64], status[8192] = "\n", map[256] = "";
   snprintf(path, sizeof path, "/proc/%ld/status", pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  ssize_t n = fd < 0 ? -1 : read(fd, status + 1, sizeof status - 2);
-  if (fd >= 0)
-    close(fd);
-  if (n <= 0)
+  if (read_proc(path, status + 1, sizeof status - 1) <= 0) /* after a '\n': status_field */
     return fail(k, "hardened", SHIM_ERR_HOST,
                 "cannot read %s (the canary's process, in containerd's pid namespace: "
                 "run the check with the host's pids)", path);
-  status[n + 1] = '\0';
   snprintf(path, sizeof path, "/proc/%ld/uid_map", pid);
-  fd = open(path, O_RDONLY | O_CLOEXEC);
-  n = fd < 0 ? -1 : read(fd, map, sizeof map - 1);
-  if (fd >= 0)
-    close(fd);
-  map[n > 0 ? n : 0] = '\0';
+  read_proc(path, map, sizeof map);
   unsigned inside = 0, outside = 0, count = 0;
   bool userns = sscanf(map, "%u %u %u", &inside, &outside, &count) == 3 &&
                 !(outside == 0 && count == 4294967295u);
@@ -359,7 +350,8 @@ static void check_canary(struct checker *k) {
 }
 
 int node_check(const struct node_check_opts *o, FILE *out, shim_error *err) {
-  struct checker k = {.o = o, .out = out, .err = err};
+  _cleanup_close_ int rootfd = open(o->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  struct checker k = {.o = o, .out = out, .err = err, .rootfd = rootfd};
   snprintf(k.name, sizeof k.name, "shim-node-check-%ld", (long)getpid());
   random_hex(k.uid, sizeof k.uid);
   if (check_config(&k) == 0 && check_cri(&k) == 0)

@@ -153,29 +153,35 @@ int node_containerd_dump(const char *root, const struct node_containerd *c,
   return status;
 }
 
-/* The top level of a TOML file, before its first table: `version = N` and
- * the directory of the first `*.toml` glob in `imports = [...]`. */
+const char *node_toml_top_level(const char *text, const char *key) {
+  size_t n = strlen(key);
+  for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+    const char *p = l + strspn(l, " \t");
+    if (*p == '[')
+      return NULL;
+    if (strncmp(p, key, n) == 0 && strchr(" \t=", p[n]))
+      return l;
+  }
+  return NULL;
+}
+
+/* The config file's `version = N`, and the directory of the first `*.toml`
+ * glob of its `imports = [...]` line. */
 static void read_top_level(const char *text, struct node_containerd *c) {
-  for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-    while (*line == ' ' || *line == '\t')
-      line++;
-    if (*line == '[')
-      return;
-    if (sscanf(line, "version = %d", &c->config_version) == 1)
-      continue;
-    if (strncmp(line, "imports", 7) != 0)
-      continue;
-    const char *end = strchr(line, ']');
-    for (const char *q = strchr(line, '"'); q && (!end || q < end);) {
-      const char *close = strchr(q + 1, '"');
-      if (!close)
-        break;
-      size_t n = (size_t)(close - q - 1);
-      if (!c->dropin_dir[0] && n > 7 && n < sizeof c->dropin_dir &&
-          memcmp(close - 7, "/*.toml", 7) == 0 && q[1] == '/')
-        snprintf(c->dropin_dir, sizeof c->dropin_dir, "%.*s", (int)(n - 7), q + 1);
-      q = strchr(close + 1, '"');
-    }
+  const char *version = node_toml_top_level(text, "version");
+  if (version)
+    sscanf(version + strspn(version, " \t"), "version = %d", &c->config_version);
+  const char *line = node_toml_top_level(text, "imports");
+  const char *end = line ? strchr(line, ']') : NULL;
+  for (const char *q = line ? strchr(line, '"') : NULL; q && (!end || q < end);) {
+    const char *close = strchr(q + 1, '"');
+    if (!close)
+      break;
+    size_t n = (size_t)(close - q - 1);
+    if (!c->dropin_dir[0] && n > 7 && n < sizeof c->dropin_dir &&
+        memcmp(close - 7, "/*.toml", 7) == 0 && q[1] == '/')
+      snprintf(c->dropin_dir, sizeof c->dropin_dir, "%.*s", (int)(n - 7), q + 1);
+    q = strchr(close + 1, '"');
   }
 }
 
@@ -215,17 +221,15 @@ int node_containerd_find(const char *root, const char *config,
     return error_set(err, SHIM_ERR_HOST, NULL, "%s --version: cannot tell its version (%s)",
                      c->binary, status ? last_line(said) : last_line(out));
 
-  _cleanup_free_ char *text = NULL;
   size_t len;
-  if (read_in_root(rootfd, c->config, SHIM_MAX_DOCUMENT_BYTES, &text, &len) == 0) {
-    c->config_exists = true;
-    read_top_level(text, c);
+  if (read_in_root(rootfd, c->config, SHIM_MAX_DOCUMENT_BYTES, &c->text, &len) == 0) {
+    read_top_level(c->text, c);
   } else if (errno != ENOENT) {
     return error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", c->config);
   } else if (config && strcmp(config, DEFAULT_CONFIG) != 0) {
     return error_set(err, SHIM_ERR_IO, NULL, "%s: no such file", c->config);
   }
-  if (c->config_exists && c->config_version != 2 && c->config_version != 3)
+  if (c->text && c->config_version != 2 && c->config_version != 3)
     return error_set(err, SHIM_ERR_SCHEMA, NULL,
                      "%s: config version %d: shim installs into versions 2 "
                      "(containerd 1.x) and 3 (2.x) only", c->config, c->config_version);
@@ -245,6 +249,7 @@ int node_containerd_find(const char *root, const char *config,
 }
 
 void node_containerd_clear(struct node_containerd *c) {
+  free(c->text);
   free(c->dump);
   *c = (struct node_containerd){0};
 }

@@ -18,11 +18,11 @@ struct node_containerd {
   char version[64];   /* what `containerd --version` says, e.g. "1.6.20~ds1" */
   int major, minor;
   char config[256];   /* the main config file */
-  bool config_exists;
   int config_version; /* the file's `version` (2 or 3); 0 when it has none */
   int dump_version;   /* the form containerd dumps: 2 (1.x) or 3 (2.x) */
   char dropin_dir[256]; /* where the file's imports read *.toml, or "" */
   bool systemd_cgroup;  /* runc's SystemdCgroup in the merged config */
+  char *text;           /* the config file as read, malloc'ed; NULL without one */
   char *dump;           /* `containerd config dump`, malloc'ed */
 };
 
@@ -33,6 +33,10 @@ struct node_containerd {
 int node_containerd_find(const char *root, const char *config,
                          struct node_containerd *out, shim_error *err);
 void node_containerd_clear(struct node_containerd *c);
+
+/* The top-level line (before the first table) of a TOML text that sets
+ * key, or NULL. */
+const char *node_toml_top_level(const char *text, const char *key);
 
 /* Reads the merged config again (after an install wrote its files). */
 int node_containerd_dump(const char *root, const struct node_containerd *c,

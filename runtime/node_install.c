@@ -190,12 +190,10 @@ static bool defined_already(const char *table, const void *arg) {
 static int plan_main_file(struct node_plan *plan, int rootfd,
                           const struct node_containerd *c, bool need_class,
                           bool need_default, shim_error *err) {
-  _cleanup_free_ char *main = NULL, *tables = NULL, *edited = NULL, *def = NULL;
-  size_t main_len = 0, copied_len = 0;
+  _cleanup_free_ char *tables = NULL, *edited = NULL, *def = NULL;
+  const char *main = c->text;
+  size_t copied_len = 0;
   char *copied = NULL;
-  if (c->config_exists &&
-      read_in_root(rootfd, c->config, SHIM_MAX_DOCUMENT_BYTES, &main, &main_len) < 0)
-    return error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", c->config);
   /* The default in the file's own CRI table where it has one (a table may
    * not be opened twice), else in ours. */
   const char *hdr = need_default && main ? table_header(main, node_cri_table(2)) : NULL;
@@ -225,7 +223,7 @@ static int plan_main_file(struct node_plan *plan, int rootfd,
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   }
   free(copied);
-  if (asprintf(&after, "%s%s%s", c->config_exists ? "" : "version = 2\n", base, block) < 0) {
+  if (asprintf(&after, "%s%s%s", c->text ? "" : "version = 2\n", base, block) < 0) {
     free(block);
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   }
@@ -235,22 +233,9 @@ static int plan_main_file(struct node_plan *plan, int rootfd,
            need_default ? need_class ? " (the default)" : "the default runtime class" : "");
   snprintf(plan->form, sizeof plan->form, "main file");
   /* Only what was appended can be taken out of a file changed since. */
-  bool appended = c->config_exists && !edited;
+  bool appended = c->text && !edited;
   return plan_file(plan, rootfd, c->config, after, strlen(after),
                    appended ? block : (free(block), NULL), 0644, why, err);
-}
-
-/* The top-level line (before the first table) that sets key, or NULL. */
-static const char *top_level_line(const char *text, const char *key) {
-  size_t n = strlen(key);
-  for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-    const char *p = l + strspn(l, " \t");
-    if (*p == '[')
-      return NULL;
-    if (strncmp(p, key, n) == 0 && strchr(" \t=", p[n]))
-      return l;
-  }
-  return NULL;
 }
 
 /* containerd 2.x merges imported files into the main one setting by
@@ -261,15 +246,11 @@ static int plan_dropin(struct node_plan *plan, int rootfd, const struct node_con
   char dir[256], path[PATH_MAX], why[128];
   snprintf(dir, sizeof dir, "%s", c->dropin_dir[0] ? c->dropin_dir : "/etc/containerd/conf.d");
   if (need_class && !c->dropin_dir[0]) {
-    _cleanup_free_ char *main = NULL;
-    size_t main_len = 0;
-    if (c->config_exists &&
-        read_in_root(rootfd, c->config, SHIM_MAX_DOCUMENT_BYTES, &main, &main_len) < 0)
-      return error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", c->config);
+    const char *main = c->text;
     /* Our glob goes into the imports line the file has (2.x's default
      * config has `imports = []`), else a line of its own after the
      * version line, or first: the top level either way. */
-    const char *line = main ? top_level_line(main, "imports") : NULL;
+    const char *line = main ? node_toml_top_level(main, "imports") : NULL;
     const char *at = line ? strchr(line, ']') : NULL;
     bool empty = at && at[-1] == '[';
     if (line && (!at || memchr(line, '\n', (size_t)(at - line))))
@@ -277,7 +258,7 @@ static int plan_dropin(struct node_plan *plan, int rootfd, const struct node_con
                        "%s: an imports array over several lines; put \"%s/*.toml\" "
                        "in it, or give --config a simpler file", c->config, dir);
     if (!line) {
-      const char *version = main ? top_level_line(main, "version") : NULL;
+      const char *version = main ? node_toml_top_level(main, "version") : NULL;
       at = version ? version + strcspn(version, "\n") + (version[strcspn(version, "\n")] != 0)
                    : main;
     }
@@ -285,14 +266,14 @@ static int plan_dropin(struct node_plan *plan, int rootfd, const struct node_con
     char *added = NULL, *after = NULL;
     if ((line ? asprintf(&added, "%s\"%s/*.toml\"", empty ? "" : ", ", dir)
               : asprintf(&added, "imports = [\"%s/*.toml\"]\n", dir)) < 0 ||
-        asprintf(&after, "%s%.*s%s%s", c->config_exists ? "" : "version = 3\n", (int)keep,
+        asprintf(&after, "%s%.*s%s%s", c->text ? "" : "version = 3\n", (int)keep,
                  main ? main : "", added, main ? main + keep : "") < 0) {
       free(added);
       return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
     }
     snprintf(why, sizeof why, "imports %s/*.toml", dir);
     int ret = plan_file(plan, rootfd, c->config, after, strlen(after),
-                        c->config_exists ? added : (free(added), NULL), 0644, why, err);
+                        c->text ? added : (free(added), NULL), 0644, why, err);
     if (ret < 0)
       return ret;
   }
@@ -463,7 +444,7 @@ static void put_back(int rootfd, const struct node_plan *plan, size_t n) {
 static int record_change(int rootfd, json_t *record, const struct node_change *c,
                          shim_error *err) {
   json_t *files = json_object_get(record, "files");
-  json_t *f = json_array_find(json_object_get(record, "files"), "path", c->path);
+  json_t *f = json_array_find(files, "path", c->path);
   if (!f) {
     char backup[64] = "";
     if (c->existed) {
@@ -520,11 +501,13 @@ static int save_record(int rootfd, json_t *record, shim_error *err) {
   return ret;
 }
 
-/* After a failed install: the backups it made, from the record's entry
- * first_new on, are gone again, and with no record the state directory. */
-static void forget_backups(int rootfd, json_t *record, size_t first_new) {
+/* The backups and the directories that the record's entries from first
+ * on made, and, once there is no record, the state directory: what a
+ * failed install leaves of itself (its new entries), or an uninstall (all
+ * of them). */
+static void forget(int rootfd, json_t *record, size_t first) {
   json_t *files = json_object_get(record, "files");
-  for (size_t i = json_array_size(files); i-- > first_new;) {
+  for (size_t i = json_array_size(files); i-- > first;) {
     const char *backup = json_string_value(json_object_get(json_array_get(files, i), "backup"));
     char path[PATH_MAX];
     snprintf(path, sizeof path, STATE "/%s", backup ? backup : "");
@@ -615,7 +598,7 @@ int node_install_apply(const struct node_install_opts *opts, const struct node_c
     ret = save_record(rootfd, record, err);
   if (ret < 0) {
     put_back(rootfd, plan, done);
-    forget_backups(rootfd, record, first_new);
+    forget(rootfd, record, first_new);
   }
   return ret;
 }
@@ -745,7 +728,7 @@ static void release_pool(const char *root, int rootfd, FILE *out) {
   struct node_settings settings;
   node_settings_read(root, &settings);
   char state[PATH_MAX];
-  snprintf(state, sizeof state, "%s%s", strcmp(root, "/") ? root : "", settings.state_dir);
+  path_in_root(root, settings.state_dir, state, sizeof state);
   struct node_pool pool = {.state_dir = state};
   size_t containers = 0, ranges = 0;
   shim_error e;
@@ -808,19 +791,10 @@ int node_uninstall(const char *root, bool force, FILE *out, shim_error *err) {
     free(now[i]);
   if (ret < 0)
     return ret;
-  for (size_t i = n; i-- > 0;) {
-    json_t *f = json_array_get(files, i);
-    const char *backup = json_string_value(json_object_get(f, "backup"));
-    char bpath[PATH_MAX];
-    snprintf(bpath, sizeof bpath, STATE "/%s", backup ? backup : "");
-    if (backup)
-      remove_in_root(rootfd, bpath, 0);
-    remove_dirs(rootfd, json_object_get(f, "dirs"));
-  }
   release_pool(root, rootfd, out);
   if (remove_in_root(rootfd, RECORD, 0) < 0 ||
       remove_in_root(rootfd, STATE "/check.json", 0) < 0)
     return error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", STATE);
-  remove_dirs(rootfd, json_object_get(record, "stateDirs"));
+  forget(rootfd, record, 0);
   return 0;
 }

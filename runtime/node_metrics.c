@@ -114,7 +114,7 @@ int node_metrics(const char *root, const char *audit_log, const shim_policy *pol
   const char *log = audit_log ? audit_log : settings.audit_log;
   int ret = read_audit(root, log, &decisions, &findings, err);
   char state[PATH_MAX];
-  snprintf(state, sizeof state, "%s%s", strcmp(root, "/") ? root : "", settings.state_dir);
+  path_in_root(root, settings.state_dir, state, sizeof state);
   struct node_pool pool = {.state_dir = state};
   size_t containers = 0, ranges = 0;
   if (ret == 0)

@@ -11,6 +11,8 @@
  */
 #include "config.h"
 #include "node_pool.h"
+
+#include "files.h"
 #include "node_idmap.h"
 #include "internal.h"
 
@@ -26,13 +28,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* A short /proc file, NUL-terminated, in buf; its length or -1. */
-static ssize_t read_proc(const char *path, char *buf, size_t size) {
-  _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-  ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
-  buf[n < 0 ? 0 : n] = '\0';
-  return n;
-}
 
 struct record {
   char *root, *id, *rootfs;
