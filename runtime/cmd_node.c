@@ -24,16 +24,19 @@ static const char usage_text[] =
     "install puts shimrun and shimctl (from --from, default: where this shimctl\n"
     "is) in /usr/local/bin, adds the runtime class NAME (default shim) to the\n"
     "node's containerd in the form its version reads (1.x: its main config file,\n"
-    "2.x: a drop-in), gives the kubelet subordinate ids clear of shimrun's pool\n"
+    "2.x: a drop-in; k3s and rke2: the template they write containerd's config\n"
+    "from, or the drop-in directory it imports), gives the kubelet subordinate ids clear of shimrun's pool\n"
     "when it has none, then has containerd read the result and puts everything\n"
     "back if a setting it read before is gone.  --default also makes the class\n"
     "containerd's default_runtime_name (on a sandbox pool: a pod that names no\n"
     "runtime class is hardened too).  A second install changes\n"
     "nothing; --dry-run only says what install would change.  uninstall puts\n"
     "back what install changed.  DIR is the node's root (default /), e.g. where\n"
-    "an installer pod mounted it.  Restart containerd to load a change.\n"
-    "check proves through containerd's CRI socket (default: DIR's\n"
-    "/run/containerd/containerd.sock) that a pod sandbox of the runtime class\n"
+    "an installer pod mounted it.  Restart containerd (k3s, rke2) to load a\n"
+    "change.\n"
+    "check proves through containerd's CRI socket (default: where its config\n"
+    "puts it in DIR, for k3s and rke2 /run/k3s/containerd/containerd.sock)\n"
+    "that a pod sandbox of the runtime class\n"
     "is created by shimrun (its audit log has it) and runs hardened; exit 1\n"
     "with the cause when not.\n";
 
@@ -89,15 +92,17 @@ static int install(const struct node_args *a) {
   if (ret == 0 && !a->dry_run)
     ret = node_install_apply(&opts, &c, &plan, &err);
   if (ret == 0) {
-    printf("containerd %s (%s), config %s (version %d)\n", c.version, c.binary, c.config,
-           c.config_version);
+    printf("containerd %s (%s%s%s), config %s (version %d)\n", c.version, c.binary,
+           c.distro ? ", run by " : "", c.distro ? c.distro : "", c.config, c.config_version);
     print_plan(&plan, a->dry_run);
     if (!plan.count)
       printf("nothing to change: shim is installed as runtime class %s\n",
              plan.runtime_name);
     else if (!a->dry_run)
-      printf("containerd reads the runtime class %s (BinaryName %s, %s); restart "
-             "containerd to load it\n", plan.runtime_name, plan.binary_name, plan.form);
+      printf("containerd %s the runtime class %s (BinaryName %s, %s); restart %s%s%s%s "
+             "to load it\n", plan.preview ? "will read" : "reads", plan.runtime_name,
+             plan.binary_name, plan.form, c.distro ? c.distro : "containerd",
+             c.unit[0] ? " (systemctl restart " : "", c.unit, c.unit[0] ? ")" : "");
   }
   node_plan_clear(&plan);
   node_containerd_clear(&c);
@@ -123,9 +128,7 @@ static int status(const struct node_args *a) {
 }
 
 static int check(const struct node_args *a) {
-  char address[PATH_MAX];
-  path_in_root(a->root, "/run/containerd/containerd.sock", address, sizeof address);
-  struct node_check_opts o = {.root = a->root, .address = a->address ? a->address : address,
+  struct node_check_opts o = {.root = a->root, .address = a->address,
                               .runtime_name = a->runtime_name, .config = a->config,
                               .audit_log = a->audit_log, .timeout_ms = a->timeout * 1000};
   shim_error err;
@@ -160,7 +163,7 @@ int cmd_node(int argc, char **argv) {
       {0}};
   struct node_args a = {.root = "/", .runtime_name = "shim", .timeout = 60};
   if (argc < 2)
-    return shimctl_usage("node: install, uninstall or status?");
+    return shimctl_usage("node: install, uninstall, status or check?");
   const char *sub = argv[1];
   if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
     fputs(usage_text, stdout);

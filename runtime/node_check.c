@@ -27,6 +27,7 @@ struct checker {
   int rootfd; /* the node's root, opened once (-1: not there) */
   int first;  /* the first failure's -code, 0 while none */
   char name[64], uid[33], sandbox[128];
+  char address[PATH_MAX]; /* the CRI socket, as this process reaches it */
 };
 
 __attribute__((format(printf, 3, 4))) static void pass(struct checker *k, const char *check,
@@ -60,6 +61,10 @@ static int check_config(struct checker *k) {
   _cleanup_(node_containerd_clear) struct node_containerd c = {0};
   if (node_containerd_find(o->root, o->config, &c, &e) < 0)
     return fail(k, "config", e.code, "%s", e.message);
+  if (o->address)
+    snprintf(k->address, sizeof k->address, "%s", o->address);
+  else
+    path_in_root(o->root, c.address, k->address, sizeof k->address);
   char table[512], type[64], binary[PATH_MAX];
   snprintf(table, sizeof table, "%s.%s", node_runtimes_table(c.dump_version), o->runtime_name);
   if (!node_dump_get(c.dump, table, "runtime_type", type, sizeof type))
@@ -87,7 +92,7 @@ static int check_config(struct checker *k) {
 
 static int call(struct checker *k, const char *method, const struct pb *req, uint8_t **resp,
                 size_t *len, shim_error *e) {
-  return cri_call(k->o->address, method, req, resp, len, k->o->timeout_ms, e);
+  return cri_call(k->address, method, req, resp, len, k->o->timeout_ms, e);
 }
 
 /* The n-th string field of a message as text, or "". */
@@ -114,7 +119,7 @@ static int check_cri(struct checker *k) {
   field_text(resp, len, 2, name, sizeof name);
   field_text(resp, len, 3, version, sizeof version);
   field_text(resp, len, 4, api, sizeof api);
-  pass(k, "cri", "%s %s answers on %s (CRI %s)", name, version, k->o->address, api);
+  pass(k, "cri", "%s %s answers on %s (CRI %s)", name, version, k->address, api);
   return 0;
 }
 

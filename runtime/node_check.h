@@ -24,7 +24,8 @@
 
 struct node_check_opts {
   const char *root;         /* the node's root, "/" or where it is mounted */
-  const char *address;      /* containerd's CRI socket, as this process sees it */
+  const char *address;      /* containerd's CRI socket, as this process sees it;
+                               NULL: where its config (or k3s, rke2) puts it */
   const char *runtime_name; /* the runtime handler, "shim" */
   const char *config;       /* containerd's config file; NULL: as it finds it */
   const char *audit_log;    /* shimrun's, in the root; NULL: its settings' */

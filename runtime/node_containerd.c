@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,17 +18,31 @@
 #define DEFAULT_CONFIG "/etc/containerd/config.toml"
 #define MAX_OUTPUT (4u * 1024 * 1024)
 
-/* Where the node's service manager starts containerd from, first; then
- * where packages and release tarballs put it. */
-static const char *const units[] = {
-    "/etc/systemd/system/containerd.service",
-    "/usr/lib/systemd/system/containerd.service",
-    "/lib/systemd/system/containerd.service",
+/* Where service managers keep units: the admin's, a tarball's (rke2's
+ * installer), the distribution's. */
+static const char *const unit_dirs[] = {
+    "/etc/systemd/system", "/usr/local/lib/systemd/system", "/usr/lib/systemd/system",
+    "/lib/systemd/system",
 };
+/* Where packages and release tarballs put containerd. */
 static const char *const binaries[] = {
     "/usr/local/bin/containerd", "/usr/bin/containerd",
     "/usr/local/sbin/containerd", "/usr/sbin/containerd",
 };
+/* Kubernetes distributions that run a containerd of their own, with the
+ * config they render for it and the socket they give it (both fixed
+ * unless their data directory is moved). */
+static const struct distro {
+  const char *name, *units[2], *binary, *config;
+} distros[] = {
+    {"k3s", {"k3s.service", "k3s-agent.service"},
+     "/var/lib/rancher/k3s/data/current/bin/containerd",
+     "/var/lib/rancher/k3s/agent/etc/containerd/config.toml"},
+    {"rke2", {"rke2-server.service", "rke2-agent.service"},
+     "/var/lib/rancher/rke2/bin/containerd",
+     "/var/lib/rancher/rke2/agent/etc/containerd/config.toml"},
+};
+#define DISTRO_ADDRESS "/run/k3s/containerd/containerd.sock"
 
 /* ExecStart= of a unit: the binary, and --config/-c when it names one. */
 static void from_unit(const char *text, char *binary, size_t bsize, char *config,
@@ -128,13 +143,13 @@ static const char *last_line(char *said) {
 }
 
 int node_containerd_dump(const char *root, const struct node_containerd *c,
-                         char **out, shim_error *err) {
-  char *argv[] = {(char *)c->binary, "--config", (char *)c->config, "config", "dump", NULL};
+                         const char *config, char **out, shim_error *err) {
+  char *argv[] = {(char *)c->binary, "--config", (char *)config, "config", "dump", NULL};
   /* Without a file containerd runs on its defaults, which 1.x's `config
    * dump` will not show (it insists on reading the file): `config
    * default` then. */
   _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  int fd = rootfd < 0 ? -1 : open_in_root(rootfd, c->config, O_PATH);
+  int fd = rootfd < 0 ? -1 : open_in_root(rootfd, config, O_PATH);
   if (fd >= 0)
     close(fd);
   else if (c->major < 2) {
@@ -147,8 +162,8 @@ int node_containerd_dump(const char *root, const struct node_containerd *c,
   if (status > 0) {
     free(*out);
     *out = NULL;
-    return error_set(err, SHIM_ERR_SYNTAX, NULL, "%s refuses %s: %s", c->binary,
-                     c->config, last_line(said));
+    return error_set(err, SHIM_ERR_SYNTAX, NULL, "%s refuses %s: %s", c->binary, config,
+                     last_line(said));
   }
   return status;
 }
@@ -185,18 +200,61 @@ static void read_top_level(const char *text, struct node_containerd *c) {
   }
 }
 
-int node_containerd_find(const char *root, const char *config,
-                         struct node_containerd *c, shim_error *err) {
-  *c = (struct node_containerd){0};
-  _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0)
-    return error_sys(err, SHIM_ERR_IO, errno, NULL, "host root %s", root);
-  char unit_config[256] = "";
-  for (size_t i = 0; i < ARRAY_SIZE(units) && !c->binary[0]; i++) {
-    _cleanup_free_ char *text = NULL;
+/* A unit file of the node, by name, read from the first unit directory
+ * that has it; NULL when none does. */
+static char *read_unit(int rootfd, const char *name) {
+  char path[PATH_MAX];
+  for (size_t i = 0; i < ARRAY_SIZE(unit_dirs); i++) {
+    char *text = NULL;
     size_t len;
-    if (read_in_root(rootfd, units[i], SHIM_MAX_DOCUMENT_BYTES, &text, &len) == 0)
-      from_unit(text, c->binary, sizeof c->binary, unit_config, sizeof unit_config);
+    snprintf(path, sizeof path, "%s/%s", unit_dirs[i], name);
+    if (read_in_root(rootfd, path, SHIM_MAX_DOCUMENT_BYTES, &text, &len) == 0)
+      return text;
+  }
+  return NULL;
+}
+
+/* The distribution whose unit is on the node (when config is given: only
+ * the one whose rendered config it is); NULL: containerd runs on its own. */
+static const struct distro *find_distro(int rootfd, const char *config,
+                                        struct node_containerd *c) {
+  for (size_t d = 0; d < ARRAY_SIZE(distros); d++) {
+    if (config && strcmp(config, distros[d].config) != 0)
+      continue;
+    for (size_t u = 0; u < ARRAY_SIZE(distros[d].units); u++) {
+      _cleanup_free_ char *text = read_unit(rootfd, distros[d].units[u]);
+      if (text) {
+        snprintf(c->unit, sizeof c->unit, "%s", distros[d].units[u]);
+        return &distros[d];
+      }
+    }
+    if (config)
+      return &distros[d];
+  }
+  return NULL;
+}
+
+/* Which containerd the node runs, from which config file: a
+ * distribution's, else the one containerd's unit starts (its ExecStart,
+ * with --config), else the usual paths. */
+static int find_binary(int rootfd, const char *root, const char *config,
+                       struct node_containerd *c, shim_error *err) {
+  const struct distro *d = find_distro(rootfd, config, c);
+  if (d) {
+    c->distro = d->name;
+    snprintf(c->binary, sizeof c->binary, "%s", d->binary);
+    snprintf(c->config, sizeof c->config, "%s", d->config);
+    snprintf(c->address, sizeof c->address, DISTRO_ADDRESS);
+    if (!executable_in_root(rootfd, c->binary))
+      return error_set(err, SHIM_ERR_IO, NULL, "%s%s%s runs no containerd at %s in %s",
+                       d->name, c->unit[0] ? " (" : "", c->unit, c->binary, root);
+    return 0;
+  }
+  char unit_config[256] = "";
+  _cleanup_free_ char *unit = read_unit(rootfd, "containerd.service");
+  if (unit) {
+    snprintf(c->unit, sizeof c->unit, "containerd.service");
+    from_unit(unit, c->binary, sizeof c->binary, unit_config, sizeof unit_config);
   }
   if (c->binary[0] && !executable_in_root(rootfd, c->binary))
     c->binary[0] = '\0';
@@ -205,14 +263,27 @@ int node_containerd_find(const char *root, const char *config,
       snprintf(c->binary, sizeof c->binary, "%s", binaries[i]);
   if (!c->binary[0])
     return error_set(err, SHIM_ERR_IO, NULL,
-                     "no containerd in %s (looked at its systemd unit, /usr/local/bin, "
-                     "/usr/bin, /usr/local/sbin, /usr/sbin)", root);
+                     "no containerd in %s (looked for k3s and rke2, containerd's "
+                     "systemd unit, /usr/local/bin, /usr/bin, /usr/local/sbin, "
+                     "/usr/sbin)", root);
   snprintf(c->config, sizeof c->config, "%s",
            config ? config : unit_config[0] ? unit_config : DEFAULT_CONFIG);
+  return 0;
+}
+
+int node_containerd_find(const char *root, const char *config,
+                         struct node_containerd *c, shim_error *err) {
+  *c = (struct node_containerd){0};
+  _cleanup_close_ int rootfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return error_sys(err, SHIM_ERR_IO, errno, NULL, "host root %s", root);
+  int status = find_binary(rootfd, root, config, c, err);
+  if (status < 0)
+    return status;
 
   _cleanup_free_ char *out = NULL, *said = NULL;
   char *version_argv[] = {c->binary, "--version", NULL};
-  int status = run_in_root(root, version_argv, &out, &said, err);
+  status = run_in_root(root, version_argv, &out, &said, err);
   if (status < 0)
     return status;
   char name[64], repo[128];
@@ -226,6 +297,10 @@ int node_containerd_find(const char *root, const char *config,
     read_top_level(c->text, c);
   } else if (errno != ENOENT) {
     return error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", c->config);
+  } else if (c->distro) {
+    return error_set(err, SHIM_ERR_IO, NULL,
+                     "%s: no such file: %s writes it when it starts; start %s once, "
+                     "then install", c->config, c->distro, c->distro);
   } else if (config && strcmp(config, DEFAULT_CONFIG) != 0) {
     return error_set(err, SHIM_ERR_IO, NULL, "%s: no such file", c->config);
   }
@@ -233,8 +308,11 @@ int node_containerd_find(const char *root, const char *config,
     return error_set(err, SHIM_ERR_SCHEMA, NULL,
                      "%s: config version %d: shim installs into versions 2 "
                      "(containerd 1.x) and 3 (2.x) only", c->config, c->config_version);
-  if ((status = node_containerd_dump(root, c, &c->dump, err)) < 0)
+  if ((status = node_containerd_dump(root, c, c->config, &c->dump, err)) < 0)
     return status;
+  if (!c->address[0] &&
+      !node_dump_get(c->dump, "grpc", "address", c->address, sizeof c->address))
+    snprintf(c->address, sizeof c->address, "/run/containerd/containerd.sock");
   char buf[32];
   c->dump_version = atoi(node_dump_get(c->dump, "", "version", buf, sizeof buf) ?: "0");
   if (c->dump_version != 2 && c->dump_version != 3)

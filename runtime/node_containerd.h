@@ -4,6 +4,13 @@
  * reads (`containerd config dump`, run inside the host root so that the
  * config's own absolute paths, imports included, mean what they mean on
  * the node).
+ *
+ * k3s and rke2 run a containerd of their own (their systemd unit names
+ * k3s or rke2, not containerd) and write its config.toml at every start,
+ * from a template of the user's when their config directory has one
+ * (config-v3.toml.tmpl, else config.toml.tmpl) or from their built-in
+ * one: an install never edits that file, it adds to a template or to the
+ * drop-in directory the rendered file imports.
  */
 #ifndef SHIM_NODE_CONTAINERD_H
 #define SHIM_NODE_CONTAINERD_H
@@ -23,6 +30,9 @@ struct node_containerd {
   char dropin_dir[256]; /* where the file's imports read *.toml, or "" */
   bool systemd_cgroup;  /* runc's SystemdCgroup in the merged config */
   char *text;           /* the config file as read, malloc'ed; NULL without one */
+  const char *distro;   /* "k3s", "rke2": containerd is theirs; NULL: its own */
+  char unit[64];        /* the systemd unit that starts it; "" when none names it */
+  char address[256];    /* its CRI socket, as the node sees it */
   char *dump;           /* `containerd config dump`, malloc'ed */
 };
 
@@ -38,9 +48,10 @@ void node_containerd_clear(struct node_containerd *c);
  * key, or NULL. */
 const char *node_toml_top_level(const char *text, const char *key);
 
-/* Reads the merged config again (after an install wrote its files). */
+/* Reads the merged config of the file config (c->config, or a preview of
+ * what k3s will write) in the root. */
 int node_containerd_dump(const char *root, const struct node_containerd *c,
-                         char **out, shim_error *err);
+                         const char *config, char **out, shim_error *err);
 
 /* The CRI plugin's containerd table (default_runtime_name) in a dump of
  * that version, with double quotes. */

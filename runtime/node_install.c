@@ -44,6 +44,7 @@ void node_plan_clear(struct node_plan *plan) {
   for (size_t i = 0; i < plan->count; i++)
     change_clear(&plan->changes[i]);
   free(plan->changes);
+  free(plan->preview);
   *plan = (struct node_plan){0};
 }
 
@@ -121,13 +122,16 @@ static char *default_table(const struct node_plan *plan, int version) {
   return text;
 }
 
-/* The line of text that opens the table (written "[table]", with double
- * quotes, as containerd's own configs are), or NULL. */
+/* The line of text that opens the table (table written with double
+ * quotes; the text's may be single, as k3s's are), or NULL. */
 static const char *table_header(const char *text, const char *table) {
   size_t n = strlen(table);
   for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
     const char *p = l + strspn(l, " \t");
-    if (p[0] == '[' && strncmp(p + 1, table, n) == 0 && p[n + 1] == ']')
+    size_t i = 0;
+    while (i < n && (p[i + 1] == table[i] || (p[i + 1] == '\'' && table[i] == '"')))
+      i++;
+    if (p[0] == '[' && i == n && p[n + 1] == ']')
       return l;
   }
   return NULL;
@@ -156,6 +160,12 @@ static char *set_default_in(const char *text, const char *hdr, const char *name)
                indent, "", name, line ? "" : "\n", rest) < 0)
     return NULL;
   return out;
+}
+
+/* Whether text is empty or ends its last line. */
+static bool ends_line(const char *text) {
+  size_t n = strlen(text);
+  return !n || text[n - 1] == '\n';
 }
 
 static const char header[] =
@@ -209,11 +219,9 @@ static int plan_main_file(struct node_plan *plan, int rootfd,
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   }
   const char *base = edited ? edited : main ? main : "";
-  size_t base_len = strlen(base);
   char *block = NULL, *after = NULL;
-  bool newline = base_len && base[base_len - 1] != '\n';
   if ((need_class || def)
-          ? asprintf(&block, "%s\n%s%s%s%s%s", newline ? "\n" : "", header,
+          ? asprintf(&block, "%s\n%s%s%s%s%s", ends_line(base) ? "" : "\n", header,
                      copied ? "# The runtimes containerd had by default: with a runtime table of\n"
                               "# its own in the file, containerd 1.x would forget them.\n"
                             : "",
@@ -294,6 +302,63 @@ static int plan_dropin(struct node_plan *plan, int rootfd, const struct node_con
   return plan_file(plan, rootfd, path, text, strlen(text), NULL, 0644, why, err);
 }
 
+/* k3s and rke2 write containerd's config.toml at every start, from the
+ * user's template in its directory (config-v3.toml.tmpl first, then
+ * config.toml.tmpl) or from their own: the class goes at the end of the
+ * user's template, else into a new one that renders theirs first
+ * ({{ template "base" . }}, k3s and rke2 since their September 2023
+ * releases).  Text added after the template's own is rendered as it is,
+ * so the next config.toml is this one's text with the same addition: the
+ * preview that containerd is asked to read before anything is kept. */
+static int plan_template(struct node_plan *plan, int rootfd, const struct node_containerd *c,
+                         bool need_class, bool need_default, shim_error *err) {
+  static const char *const names[] = {"config-v3.toml.tmpl", "config.toml.tmpl"};
+  int version = c->config_version; /* the form k3s renders */
+  if (need_default && table_header(c->text, node_cri_table(version)))
+    return error_set(err, SHIM_ERR_SCHEMA, NULL,
+                     "%s writes the table [%s] of %s itself, so a template cannot add "
+                     "default_runtime_name to it: give %s its own setting instead "
+                     "(default-runtime: %s in /etc/rancher/%s/config.yaml), and install "
+                     "without --default",
+                     c->distro, node_cri_table(version), c->config, c->distro,
+                     plan->runtime_name, c->distro);
+  char path[PATH_MAX], why[128];
+  int dir_len = (int)(strrchr(c->config, '/') - c->config);
+  _cleanup_free_ char *existing = NULL;
+  size_t len = 0;
+  for (size_t i = 0; i < ARRAY_SIZE(names) && !existing; i++) {
+    snprintf(path, sizeof path, "%.*s/%s", dir_len, c->config, names[i]);
+    if (read_in_root(rootfd, path, SHIM_MAX_DOCUMENT_BYTES, &existing, &len) < 0 &&
+        errno != ENOENT)
+      return error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", path);
+  }
+  if (!existing)
+    snprintf(path, sizeof path, "%.*s/%s", dir_len, c->config, names[version == 3 ? 0 : 1]);
+  _cleanup_free_ char *tables = need_class ? runtime_tables(plan, version, c->systemd_cgroup)
+                                           : NULL;
+  _cleanup_free_ char *def = need_default ? default_table(plan, version) : NULL;
+  _cleanup_free_ char *block = NULL;
+  char *added = NULL, *after = NULL;
+  const char *base = existing ? existing : "{{ template \"base\" . }}\n";
+  if ((need_class && !tables) || (need_default && !def) ||
+      asprintf(&block, "\n%s%s%s", header, def ? def : "", tables ? tables : "") < 0)
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  /* Written already, not rendered yet (k3s not restarted since). */
+  bool there = existing && strstr(existing, block);
+  if (asprintf(&added, "%s%s", ends_line(base) ? "" : "\n", there ? "" : block) < 0 ||
+      asprintf(&after, "%s%s", base, added) < 0 ||
+      asprintf(&plan->preview, "%s%s%s", c->text, ends_line(c->text) ? "" : "\n", block) < 0) {
+    free(added);
+    free(after);
+    return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  }
+  snprintf(why, sizeof why, "the runtime class %s%s, a %s template", plan->runtime_name,
+           need_default ? " (the default)" : "", c->distro);
+  snprintf(plan->form, sizeof plan->form, "%s template", c->distro);
+  return plan_file(plan, rootfd, path, after, strlen(after),
+                   existing && !there ? added : (free(added), NULL), 0644, why, err);
+}
+
 static int plan_runtime_class(struct node_plan *plan, int rootfd,
                               const struct node_containerd *c, shim_error *err) {
   char table[512], buf[PATH_MAX], now[128];
@@ -314,6 +379,11 @@ static int plan_runtime_class(struct node_plan *plan, int rootfd,
     snprintf(plan->form, sizeof plan->form, "in place already");
     return 0;
   }
+  /* k3s and rke2 write the main file themselves; the drop-in directory
+   * their rendered file imports serves where 2.x merges setting by
+   * setting, their template elsewhere. */
+  if (c->distro && !(c->dump_version == 3 && c->dropin_dir[0]))
+    return plan_template(plan, rootfd, c, !class_there, need_default, err);
   return c->dump_version == 3 ? plan_dropin(plan, rootfd, c, !class_there, err)
                               : plan_main_file(plan, rootfd, c, !class_there, need_default, err);
 }
@@ -522,11 +592,18 @@ static void forget(int rootfd, json_t *record, size_t first) {
     remove_dirs(rootfd, json_object_get(record, "stateDirs"));
 }
 
-/* What containerd reads now, against what it read before the install. */
+/* What containerd reads now (k3s, rke2: will read once they render the
+ * template), against what it read before the install. */
 static int verify(const struct node_install_opts *opts, const struct node_containerd *c,
-                  const struct node_plan *plan, shim_error *err) {
+                  const struct node_plan *plan, int rootfd, shim_error *err) {
   _cleanup_free_ char *after = NULL;
-  int ret = node_containerd_dump(opts->root, c, &after, err);
+  const char *config = plan->preview ? STATE "/preview.toml" : c->config;
+  int ret = plan->preview && write_in_root(rootfd, config, plan->preview,
+                                           strlen(plan->preview), 0600) < 0
+                ? error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", config)
+                : node_containerd_dump(opts->root, c, config, &after, err);
+  if (plan->preview)
+    remove_in_root(rootfd, config, 0);
   if (ret < 0) {
     char why[sizeof err->message];
     snprintf(why, sizeof why, "%s", err->message);
@@ -580,9 +657,10 @@ int node_install_apply(const struct node_install_opts *opts, const struct node_c
     time_t now = time(NULL);
     char when[32];
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    json_t *ctrd = json_pack("{s:s, s:s, s:s, s:i}", "binary", c->binary, "version",
-                             c->version, "config", c->config, "configVersion",
-                             c->config_version);
+    json_t *ctrd = json_pack("{s:s, s:s, s:s, s:i, s:s?, s:s?}", "binary", c->binary,
+                             "version", c->version, "config", c->config, "configVersion",
+                             c->config_version, "distro", c->distro, "unit",
+                             c->unit[0] ? c->unit : NULL);
     if (!ctrd || json_object_set_new(record, "containerd", ctrd) < 0 ||
         json_object_set_new(record, "shim", json_string(PACKAGE_VERSION)) < 0 ||
         json_object_set_new(record, "runtimeName", json_string(plan->runtime_name)) < 0 ||
@@ -593,7 +671,7 @@ int node_install_apply(const struct node_install_opts *opts, const struct node_c
       ret = error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   }
   if (ret == 0)
-    ret = verify(opts, c, plan, err);
+    ret = verify(opts, c, plan, rootfd, err);
   if (ret == 0 && plan->count)
     ret = save_record(rootfd, record, err);
   if (ret < 0) {
@@ -642,7 +720,9 @@ int node_status(const char *root, FILE *out, shim_error *err) {
   fprintf(out, "runtime class %s: BinaryName %s, %s of %s (config version %d)\n",
           S(r, "runtimeName"), S(r, "binaryName"), S(r, "form"), S(c, "config"),
           (int)json_integer_value(json_object_get(c, "configVersion")));
-  fprintf(out, "containerd %s (%s)%s\n", S(c, "version"), S(c, "binary"),
+  const char *unit = json_string_value(json_object_get(c, "unit"));
+  fprintf(out, "containerd %s (%s)%s%s%s\n", S(c, "version"), S(c, "binary"),
+          unit ? ", started by " : "", unit ? unit : "",
           json_is_true(json_object_get(r, "default"))
               ? "; the default runtime class: pods that name none run through shimrun"
               : "");

@@ -11,7 +11,8 @@
  *                           form, and the merged config it reads now
  *                           (`containerd config dump`, run in the root)
  *   node_install_plan       the file changes: binaries, the runtime class
- *                           (a drop-in or an edit of the main file), the
+ *                           (a drop-in, an edit of the main file, or for
+ *                           k3s and rke2 their config template), the
  *                           kubelet's subordinate ids; none when all is in
  *                           place already
  *   node_install_apply      each file written beside and renamed, the
@@ -54,7 +55,9 @@ struct node_plan {
   size_t count;
   char runtime_name[64];
   char binary_name[256]; /* BinaryName: where shimrun goes */
-  char form[32];         /* "drop-in", "main file", "in place already" */
+  char form[32];         /* "drop-in", "main file", "k3s template", "in place already" */
+  char *preview;         /* k3s, rke2: the config.toml they will write from the
+                            template, which containerd is asked to read */
   bool make_default;     /* the class as containerd's default_runtime_name */
 };
 

@@ -36,10 +36,16 @@ fi
 # ---- inside the namespace ------------------------------------------------------
 D=$NODE_CHECK_D
 sock=/run/containerd/containerd.sock
+k3s_dir=/var/lib/rancher/k3s/agent/etc/containerd
+# k3s runs its containerd on the config it writes and a socket of its own
+# (the second part, from a file written when it begins).
+[ -e "$D/k3s" ] && sock=/run/k3s/containerd/containerd.sock
 # containerd by its pid file: the installer's entrypoint restarts it too,
-# through this script (--restart-containerd, in this namespace).
+# through this script (--restart-containerd UNIT, in this namespace).
 start_containerd() {
-	setsid containerd >>"$D/containerd.log" 2>&1 </dev/null &
+	local args=()
+	[ ! -e "$D/k3s" ] || args=(--config "$k3s_dir/config.toml" --address "$sock")
+	setsid containerd "${args[@]}" >>"$D/containerd.log" 2>&1 </dev/null &
 	echo $! >"$D/containerd.pid"
 	for _ in $(seq 100); do
 		ctr --address "$sock" version >/dev/null 2>&1 && return 0
@@ -55,8 +61,13 @@ stop_containerd() {
 	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	rm -f "$D/containerd.pid"
 }
+. "$top_srcdir/tests/lib/k3s.sh"
 if [ "${1:-}" = --restart-containerd ]; then
-	stop_containerd && start_containerd
+	echo "${2:-}" >>"$D/restarted"
+	case ${2:-} in
+	k3s-agent.service) stop_containerd && k3s_render "$k3s_dir" "$D/k3s.base" && start_containerd ;;
+	*) stop_containerd && start_containerd ;;
+	esac
 	exit
 fi
 . "$top_srcdir/tests/lib/checks.sh"
@@ -124,7 +135,7 @@ sleep 1 # the CRI plugin learns of imported images from events
 # node check; its status file says "ready".  A sanitizer build's programs
 # are not static and cannot go into the image: shimctl then installs.
 entrypoint() {
-	env SHIM_ONESHOT=1 SHIM_DEFAULT=1 SHIM_HOST_ROOT=/ SHIM_BIN="$rootfs/opt/shim/bin" SHIM_STATUS_DIR="$D/status" \
+	env SHIM_ONESHOT=1 SHIM_DEFAULT="${SHIM_DEFAULT:-1}" SHIM_HOST_ROOT=/ SHIM_BIN="$rootfs/opt/shim/bin" SHIM_STATUS_DIR="$D/status" \
 		SHIM_RESTART_CONTAINERD="$0 --restart-containerd" SHIM_CHECK_TRIES=15 \
 		"$rootfs/bin/sh" "$rootfs/opt/shim/bin/shim-node-install" "$@"
 }
@@ -138,6 +149,7 @@ elif sh "$top_srcdir/examples/kubernetes/install/build-image.sh" "$top_builddir"
 	rootfs=$D/installer/bundle/rootfs
 	expect "the installer's entrypoint" 0 entrypoint install
 	check "  status: ready" test "$(cat "$D/status/status")" = ready
+	check "  containerd restarted by its unit" test "$(tail -n 1 "$D/restarted")" = containerd.service
 	has "  it checked the node" "$CHECK_DIR/out" "ok hardened:"
 	check "  shimrun from the image" cmp "$rootfs/opt/shim/bin/shimrun" /usr/local/bin/shimrun
 	check "  shim is containerd's default (SHIM_DEFAULT=1)" sh -c \
@@ -249,6 +261,40 @@ else
 fi
 check "  the class is gone from containerd" sh -c "! containerd config dump | grep -q 'runtimes.shim'"
 check "  no shim drop-in" test ! -e /etc/containerd/conf.d/shim.toml
+
+# The same node run by k3s: its containerd (this stack's, at k3s's path)
+# on the config.toml k3s writes at every start, here the node's own config
+# (in version 2, as k3s writes it for containerd 1.7), on k3s's socket;
+# k3s's start emulated (tests/lib/k3s.sh).  Its unit restarts it.  Not the
+# default class: k3s writes containerd's CRI table itself (see
+# node-install.sh).
+stop_containerd
+mkdir -p "$k3s_dir" /var/lib/rancher/k3s/data/4f2a/bin
+ln -s 4f2a /var/lib/rancher/k3s/data/current
+ln -s "$(command -v containerd)" /var/lib/rancher/k3s/data/current/bin/containerd
+mv /etc/containerd/config.toml "$D/k3s.base"
+rm /etc/systemd/system/containerd.service
+printf '[Service]\nExecStart=/usr/local/bin/k3s agent\n' >/etc/systemd/system/k3s-agent.service
+k3s_render "$k3s_dir" "$D/k3s.base"
+: >"$D/k3s"
+sock=/run/k3s/containerd/containerd.sock
+start_containerd || { bad "containerd as k3s runs it"; summary "$name"; exit; }
+if [ -n "$rootfs" ]; then
+	SHIM_DEFAULT=0 expect "k3s: the installer's entrypoint" 0 entrypoint install
+	check "  status: ready" test "$(cat "$D/status/status")" = ready
+	check "  k3s restarted by its unit" test "$(tail -n 1 "$D/restarted")" = k3s-agent.service
+else
+	expect "k3s: install" 0 "$shimctl" node install --from "$from"
+	"$0" --restart-containerd k3s-agent.service
+fi
+check "  a k3s template" test -e "$k3s_dir/config.toml.tmpl"
+expect "  node check finds k3s's socket" 0 "$shimctl" node check --timeout 60
+has "  on k3s's socket" "$CHECK_DIR/out" "answers on /run/k3s/containerd/containerd.sock"
+has "  hardened" "$CHECK_DIR/out" "ok hardened:"
+expect "  uninstall" 0 "$shimctl" node uninstall
+"$0" --restart-containerd k3s-agent.service
+check "  no template" test ! -e "$k3s_dir/config.toml.tmpl"
+check "  k3s's config as before" cmp "$k3s_dir/config.toml" "$D/k3s.base"
 finish
 trap - EXIT
 summary "$name"

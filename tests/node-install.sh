@@ -7,6 +7,7 @@
 # stack (tests/lib/on-stack.sh).
 set -u
 . "$top_srcdir/tests/lib/checks.sh"
+. "$top_srcdir/tests/lib/k3s.sh"
 shimctl="$top_builddir/runtime/shimctl"
 from="$top_builddir/runtime"
 [ "$(id -u)" -eq 0 ] || { echo "node-install: SKIP: must run as root (chroot, mounts)"; exit 77; }
@@ -209,5 +210,106 @@ make_root rollback
 touch "$r/etc/subgid" "$tmp/busy"
 mount --bind "$tmp/busy" "$r/etc/subgid" && mounts+=("$r/etc/subgid")
 refused "a write that fails half way" "$r" "/etc/subgid"
+
+# --- k3s and rke2: their own containerd, its config.toml written by them at
+# every start from a template of the user's or their built-in one.  Neither
+# is in Debian's archive: the roots have their layout, their rendered
+# config (tests/fixtures/k3s-config-v*.toml) and this stack's containerd
+# at their binary's path; render emulates their start (tests/lib/k3s.sh).
+# ------------------------------------------------------------------------------
+case $version in
+1.*) form=2 tmpl=config.toml.tmpl ;;
+*) form=3 tmpl=config-v3.toml.tmpl ;;
+esac
+base_config=$top_srcdir/tests/fixtures/k3s-config-v$form.toml
+# A node of DISTRO (k3s, rke2) in $tmp/NAME, in $r; its config dir in $cdir.
+make_distro_root() {
+	local bin unit
+	make_root "$1" none && rm -r "$r/etc/systemd/system/containerd.service" "$r/etc/containerd" || return 1
+	distro=$2
+	case $distro in
+	k3s) mkdir -p "$r/var/lib/rancher/k3s/data/4f2a/bin" && ln -s 4f2a "$r/var/lib/rancher/k3s/data/current"
+		bin=/var/lib/rancher/k3s/data/current/bin unit=/etc/systemd/system/k3s-agent.service ;;
+	rke2) mkdir -p "$r/var/lib/rancher/rke2/data/v1.33.1-rke2r1/bin" &&
+		ln -s data/v1.33.1-rke2r1/bin "$r/var/lib/rancher/rke2/bin"
+		bin=/var/lib/rancher/rke2/bin unit=/usr/local/lib/systemd/system/rke2-server.service ;;
+	esac
+	mv "$r/usr/local/bin/containerd" "$r$bin/containerd"
+	mkdir -p "$r${unit%/*}" && printf '[Service]\nExecStart=/usr/local/bin/%s %s\n' "$distro" "${unit##*/}" >"$r$unit"
+	ctrd=$bin/containerd
+	cdir=/var/lib/rancher/$distro/agent/etc/containerd
+	mkdir -p "$r$cdir" && sed "s,/k3s/,/$distro/,g" "$base_config" >"$r$cdir/config.toml" &&
+		cp "$r$cdir/config.toml" "$tmp/$1.base"
+	[ "${3:-}" != imports ] || sed -i "2a imports = [\"$cdir/config-v3.toml.d/*.toml\"]" "$r$cdir/config.toml"
+}
+render() { k3s_render "$r$cdir" "$tmp/${r##*/}.base"; }
+ddump() { chroot "$r" "$ctrd" --config "$cdir/config.toml" config dump 2>&1; }
+class_of() { ddump | sed -n "/runtimes.$1.options\]/,\$p" | grep -m1 BinaryName | tr -d " '\""; }
+
+for distro in k3s rke2; do
+	make_distro_root "$distro-tmpl" "$distro"
+	before=$(snap "$r")
+	expect "$distro: install" 0 install "$r"
+	has "  $distro found" "$CHECK_DIR/out" "run by $distro), config $cdir/config.toml"
+	has "  a template of $distro's" "$CHECK_DIR/out" "created $cdir/$tmpl: the runtime class shim, a $distro template"
+	has "  names the restart" "$CHECK_DIR/out" "restart $distro (systemctl restart"
+	check "  it renders $distro's own first" test "$(head -1 "$r$cdir/$tmpl")" = '{{ template "base" . }}'
+	check "  the file $distro writes is left to it" cmp "$r$cdir/config.toml" "$tmp/$distro-tmpl.base"
+	expect "  again before $distro restarts: nothing to change" 0 install "$r"
+	has "  says so" "$CHECK_DIR/out" "nothing to change"
+	render
+	check "  $distro's containerd reads the class" test "$(class_of shim)" = BinaryName=/usr/local/bin/shimrun
+	if ddump | grep -q 'runtimes.runc\]'; then ok "  runc's class kept"; else bad "  runc's class lost"; fi
+	expect "  again after the restart: nothing to change" 0 install "$r"
+	expect "  status" 0 "$shimctl" node status --host-root "$r"
+	has "  status names the unit" "$CHECK_DIR/out" "started by $distro-"
+	expect "  uninstall" 0 "$shimctl" node uninstall --host-root "$r"
+	render
+	check "  as before once $distro restarts" test "$(snap "$r")" = "$before"
+done
+
+# The user's template stays theirs: the class is appended and taken out.
+make_distro_root k3s-user k3s
+printf '{{ template "base" . }}\n\n[%s.custom]\n  runtime_type = "io.containerd.runc.v2"\n' \
+	"$(grep -m1 -o 'plugins.*containerd.runtimes' "$base_config" | sed 's/\.runc.*//')" >"$r$cdir/$tmpl"
+render
+before=$(snap "$r")
+expect "k3s with a template of the user's: install" 0 install "$r"
+has "  appended to it" "$CHECK_DIR/out" "changed $cdir/$tmpl"
+render
+check "  the class read" test "$(class_of shim)" = BinaryName=/usr/local/bin/shimrun
+if ddump | grep -q 'runtimes.custom\]'; then ok "  the user's class kept"; else bad "  the user's class lost"; fi
+expect "  uninstall" 0 "$shimctl" node uninstall --host-root "$r"
+render
+check "  the template as before, byte for byte" test "$(snap "$r")" = "$before"
+
+if [ "$form" = 3 ]; then
+	# 2026 releases import config-v3.toml.d: a drop-in there, no template.
+	make_distro_root k3s-dropin k3s imports
+	before=$(snap "$r")
+	expect "k3s importing config-v3.toml.d: install --default" 0 install "$r" --default
+	has "  a drop-in there" "$CHECK_DIR/out" "created $cdir/config-v3.toml.d/shim.toml"
+	check "  no template" test ! -e "$r$cdir/$tmpl"
+	check "  containerd reads the class" test "$(class_of shim)" = BinaryName=/usr/local/bin/shimrun
+	check "  as its default" test "$(ddump | grep -m1 default_runtime_name | tr -d " '\"")" = default_runtime_name=shim
+	expect "  uninstall" 0 "$shimctl" node uninstall --host-root "$r"
+	check "  as before" test "$(snap "$r")" = "$before"
+	make_distro_root k3s-default k3s
+	expect "k3s without drop-ins: install --default" 0 install "$r" --default
+	render
+	check "  the template makes shim the default" test "$(ddump | grep -m1 default_runtime_name | tr -d " '\"")" = default_runtime_name=shim
+	# A file that opens the CRI containerd table itself (k3s writes its
+	# tables with single quotes).
+	make_distro_root k3s-critable k3s
+	sed -i "/^\[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc\]/i [plugins.'io.containerd.cri.v1.runtime'.containerd]\n  snapshotter = \"overlayfs\"\n" "$r$cdir/config.toml"
+	cp "$r$cdir/config.toml" "$tmp/k3s-critable.base"
+	refused "k3s opening containerd's CRI table: --default" "$r" "default-runtime: shim in /etc/rancher/k3s/config.yaml" --default
+else
+	# k3s's version 2 config opens containerd's CRI table itself.
+	make_distro_root k3s-default k3s
+	refused "k3s 1.x: --default" "$r" "default-runtime: shim in /etc/rancher/k3s/config.yaml" --default
+fi
+make_distro_root k3s-unstarted k3s && rm "$r$cdir/config.toml"
+refused "k3s not started yet" "$r" "k3s writes it when it starts"
 
 summary node-install
