@@ -678,11 +678,16 @@ static void check_proc_unmasked(struct ctx *c) {
       {"maskedPaths", offsetof(struct shim_policy, masked_paths)},
       {"readonlyPaths", offsetof(struct shim_policy, readonly_paths)},
   };
+  /* Empty lists (procMount: Unmasked, privileged, or a hand-written
+   * spec) ask for less than the policy gives: the container gets the
+   * policy's, like any other it lacks, in one finding. */
   if (jv_count(jv_get(linux_, "maskedPaths")) == 0 &&
       jv_count(jv_get(linux_, "readonlyPaths")) == 0) {
-    finding(c, CONTROL_PROC_UNMASKED, UNFIXABLE, "/linux/maskedPaths",
+    finding(c, CONTROL_PROC_UNMASKED, FIXABLE, "/linux/maskedPaths",
             c->privileged ? c->privileged : "procMount: Unmasked",
-            "maskedPaths and readonlyPaths are empty: /proc and /sys are unmasked");
+            "maskedPaths and readonlyPaths are empty (/proc and /sys unmasked): "
+            "hardening adds the policy's %zu masked and %zu read-only paths",
+            c->policy->masked_paths.count, c->policy->readonly_paths.count);
     return;
   }
   for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {

@@ -174,8 +174,8 @@ int json_render_tree(const struct jnode *n, bool pretty, char **out, shim_error 
 /* ---- The runtime-spec schema (schema.c) ----------------------------------- */
 
 /* Checks a parsed spec against the runtime-spec schema as runc's Go decoder
- * would read it. */
-int schema_validate_spec(const struct jnode *root, shim_error *err);
+ * would read it; members that no field of runc's could read are taken out. */
+int schema_validate_spec(struct jnode *root, shim_error *err);
 
 struct shim_spec {
   struct jtree tree; /* validated: readers can trust every field's type */

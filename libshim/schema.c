@@ -7,19 +7,24 @@
  * - Go matches object keys to struct fields case-insensitively (with
  *   Unicode folding: "ſ" matches "s", "K" the Kelvin sign matches "k") and
  *   silently ignores keys that match nothing.  A key that is not exactly a
- *   field name could therefore be a field for runc and nothing for us: only
- *   exact field names are accepted in struct-typed objects.
+ *   field name but folds to one would be that field for runc and nothing
+ *   for us: refused.  A key that folds to no field is nothing for either
+ *   (the runtime-spec has runtimes ignore unknown properties): it is taken
+ *   out of the tree, so that the spec written for runc lacks it too (a
+ *   later runc that knew it would act on what was never checked).
  * - Go fails on a fraction, exponent or out-of-range value for an integer
  *   field; we refuse them too, with the field's Go range.
  * - Go leaves a field at its zero value on null, which is what "absent"
  *   means: the readers (jv_*) treat null members as absent.  A null array
  *   element would be a zero struct for Go: refused.
  * - Platform sections runc never reads (windows, solaris, vm, zos) are
- *   refused rather than carried unchecked.
+ *   not in the schema: taken out like unknown properties, never carried
+ *   unchecked.
  */
 #include "config.h"
 #include "internal.h"
 
+#include <ctype.h>
 #include <string.h>
 
 enum kind { K_STRING, K_BOOL, K_INT, K_OBJECT, K_ARRAY, K_MAP };
@@ -216,20 +221,63 @@ static const struct node *find_field(const struct node *t, const char *key) {
   return NULL;
 }
 
-static int walk(const struct jnode *v, const struct node *t, struct jptr *p,
-                shim_error *err);
+/* Whether Go's encoding/json would match key (UTF-8) to the ASCII field
+ * name: letters compared without case, and the non-ASCII letters that fold
+ * to ASCII ones taken as those: U+017F (long s) as s, U+212A (Kelvin) as
+ * k, and U+0130 and U+0131 (dotted and dotless i) as i, which Go 1.21's
+ * folding (upper of lower) matches. */
+static bool go_matches(const char *key, const char *field) {
+  const unsigned char *k = (const unsigned char *)key;
+  for (const char *f = field; *f; f++) {
+    int got;
+    if (k[0] && k[0] < 0x80) {
+      got = toupper(k[0]);
+      k++;
+    } else if (k[0] == 0xC5 && k[1] == 0xBF) {
+      got = 'S';
+      k += 2;
+    } else if (k[0] == 0xE2 && k[1] == 0x84 && k[2] == 0xAA) {
+      got = 'K';
+      k += 3;
+    } else if (k[0] == 0xC4 && (k[1] == 0xB0 || k[1] == 0xB1)) {
+      got = 'I';
+      k += 2;
+    } else {
+      return false;
+    }
+    if (got != toupper((unsigned char)*f))
+      return false;
+  }
+  return k[0] == '\0';
+}
 
-static int walk_object(const struct jnode *v, const struct node *t,
-                       struct jptr *p, shim_error *err) {
+static const char *go_field(const struct node *t, const char *key) {
+  for (const struct field *f = t->fields; f->name; f++)
+    if (go_matches(key, f->name))
+      return f->name;
+  return NULL;
+}
+
+static int walk(struct jnode *v, const struct node *t, struct jptr *p, shim_error *err);
+
+static int walk_object(struct jnode *v, const struct node *t, struct jptr *p,
+                       shim_error *err) {
   /* Null members too: a case-folded key set to null would clear a field
    * for Go ("Process": null). */
-  for (const struct jnode *m = v->first; m; m = m->next) {
+  for (struct jnode *m = v->first, *next; m; m = next) {
+    next = m->next;
     size_t mark = jptr_push_key(p, m->key);
     const struct node *ft = t->kind == K_MAP ? t->elem : find_field(t, m->key);
-    if (!ft)
+    const char *as = ft ? NULL : go_field(t, m->key);
+    if (as)
       return error_set(err, SHIM_ERR_SCHEMA, p->buf,
-                       "unknown field (not a runtime-spec field name; "
-                       "runc could read it differently)");
+                       "not a runtime-spec field name, but runc would read it as "
+                       "\"%s\"", as);
+    if (!ft) {
+      jt_remove(v, m); /* unknown to both: ignored, as runc does */
+      jptr_pop(p, mark);
+      continue;
+    }
     if (m->type == J_NULL && t->kind == K_MAP)
       /* Go keeps a map key whose value is null, with the zero value
        * ("sysctl": {"x": null} sets x to ""): we would see no key. */
@@ -246,8 +294,7 @@ static int walk_object(const struct jnode *v, const struct node *t,
   return 0;
 }
 
-static int walk(const struct jnode *v, const struct node *t, struct jptr *p,
-                shim_error *err) {
+static int walk(struct jnode *v, const struct node *t, struct jptr *p, shim_error *err) {
   switch (t->kind) {
   case K_STRING:
     if (v->type != J_STRING)
@@ -287,7 +334,7 @@ static int walk(const struct jnode *v, const struct node *t, struct jptr *p,
       return error_set(err, SHIM_ERR_LIMIT, p->buf, "more than %d items",
                        SHIM_MAX_ARRAY_ITEMS);
     size_t i = 0;
-    for (const struct jnode *item = v->first; item; item = item->next, i++) {
+    for (struct jnode *item = v->first; item; item = item->next, i++) {
       size_t mark = jptr_push_index(p, i);
       if (item->type == J_NULL)
         return error_set(err, SHIM_ERR_SCHEMA, p->buf,
@@ -305,7 +352,7 @@ static int walk(const struct jnode *v, const struct node *t, struct jptr *p,
                    t->type_name, type_name(v));
 }
 
-int schema_validate_spec(const struct jnode *root, shim_error *err) {
+int schema_validate_spec(struct jnode *root, shim_error *err) {
   struct jptr p = {0};
   return walk(root, &t_spec, &p, err);
 }

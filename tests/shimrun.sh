@@ -53,6 +53,17 @@ expect "retried create" 0 "$shimrun" --delegate "$tmp/delegate" create -b "$tmp/
 expect "retry changes nothing" 0 cmp "$tmp/ok/config.json" "$tmp/hardened-once"
 has "audited" "$tmp/audit.log" '"decision":"hardened"'
 
+# Properties that no runc field reads (the runtime-spec has runtimes ignore
+# them): accepted, and left out of the spec runc gets; a key Go would fold
+# to a field is refused.
+bundle unknown ctr-default.json && sed -i '0,/"ociVersion"/s//"x-vendor": {"a": 1}, "ociVersion"/' "$tmp/unknown/config.json"
+expect "an unknown top-level property" 0 "$shimrun" --delegate "$tmp/delegate" create -b "$tmp/unknown" id-unknown
+hasnt "  left out of the hardened spec" "$tmp/unknown/config.json" "x-vendor"
+has "  kept in the original" "$tmp/unknown/config.json.orig" "x-vendor"
+bundle folded ctr-default.json && sed -i '0,/"ociVersion"/s//"HostName": "other", "ociVersion"/' "$tmp/folded/config.json"
+expect "a key Go reads as a field" 1 "$shimrun" --delegate "$tmp/delegate" create -b "$tmp/folded" id-folded
+has "  names the field" "$tmp/err" 'runc would read it as "hostname"'
+
 # rejected: nothing runs, the message goes to stderr and the --log file
 bundle net ctr-net-host.json
 expect "rejected" 1 "$shimrun" --delegate "$tmp/delegate" --log "$tmp/log.json" \

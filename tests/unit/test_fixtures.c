@@ -30,7 +30,7 @@ static const struct fixture_case {
     {"ctr-privileged.json", SHIM_VERDICT_REJECT,
      {{"capabilities", SHIM_VERDICT_REJECT, "privileged: true"},
       {"host-devices", SHIM_VERDICT_REJECT, "privileged: true"},
-      {"proc-unmasked", SHIM_VERDICT_REJECT, "privileged: true"},
+      {"proc-unmasked", SHIM_VERDICT_HARDEN, "privileged: true"},
       {"kernel-filesystems", SHIM_VERDICT_REJECT, "privileged: true"}}},
     {"ctr-net-host.json", SHIM_VERDICT_REJECT,
      {{"host-namespaces", SHIM_VERDICT_REJECT, "hostNetwork: true"},

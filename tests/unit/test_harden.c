@@ -119,6 +119,82 @@ static void test_idempotent(void) {
   }
 }
 
+/* A spec with no masked or read-only paths (procMount: Unmasked, or a
+ * hand-written one) gets the policy's, and re-checks clean. */
+static void test_unmasked_masked(void) {
+  char *data = NULL;
+  size_t len = 0;
+  CU_ASSERT_FATAL(read_fixture("runc-spec.json", &data, &len) == 0);
+  json_t *doc = json_loadb(data, len, 0, NULL);
+  CU_ASSERT_PTR_NOT_NULL_FATAL(doc);
+  json_object_set_new(json_object_get(doc, "linux"), "maskedPaths", json_array());
+  json_object_del(json_object_get(doc, "linux"), "readonlyPaths");
+  char *text = json_dumps(doc, 0);
+  shim_policy *policy = NULL;
+  shim_spec *spec = NULL;
+  CU_ASSERT_FATAL(shim_policy_load_default(&policy, NULL) == 0);
+  CU_ASSERT_FATAL(shim_spec_load_data(text, strlen(text), &spec, NULL) == 0);
+  char *out = NULL;
+  shim_report *report = NULL;
+  CU_ASSERT_FATAL(shim_harden(policy, spec, &out, &report, NULL) == 0);
+  CU_ASSERT(count_findings(report, "proc-unmasked", SHIM_VERDICT_HARDEN, "/linux/maskedPaths") == 1);
+  json_t *hard = parse(out);
+  json_t *linux_ = json_object_get(hard, "linux");
+  size_t masked = json_array_size(json_object_get(linux_, "maskedPaths"));
+  size_t ro = json_array_size(json_object_get(linux_, "readonlyPaths"));
+  CU_ASSERT(masked > 5 && ro > 3);
+  CU_ASSERT_EQUAL(count_changes(report, "proc-unmasked"), masked + ro);
+  bool kcore = false;
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(linux_, "maskedPaths"), i, v)
+    kcore |= strcmp(json_string_value(v), "/proc/kcore") == 0;
+  CU_ASSERT(kcore);
+  /* The result is clean: a second hardening changes nothing. */
+  shim_spec *again = NULL;
+  char *twice = NULL;
+  shim_report *r2 = NULL;
+  CU_ASSERT_FATAL(shim_spec_load_data(out, strlen(out), &again, NULL) == 0);
+  CU_ASSERT_FATAL(shim_harden(policy, again, &twice, &r2, NULL) == 0);
+  CU_ASSERT_EQUAL(count_changes(r2, "proc-unmasked"), 0);
+  shim_report_free(r2);
+  free(twice);
+  shim_spec_free(again);
+  json_decref(hard);
+  free(out);
+  shim_report_free(report);
+  shim_spec_free(spec);
+  shim_policy_free(policy);
+  free(text);
+  json_decref(doc);
+  free(data);
+}
+
+/* Properties no runc field reads are left out of what runc gets: a runc
+ * that knew them would act on what was never checked. */
+static void test_unknown_left_out(void) {
+  static const char text[] =
+      "{\"ociVersion\":\"1.0.2\",\"x-vendor\":{\"a\":1},\"process\":{\"args\":[\"sh\"],"
+      "\"cwd\":\"/\",\"futureField\":true},\"root\":{\"path\":\"rootfs\"},"
+      "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},"
+      "{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"}],"
+      "\"maskedPaths\":[\"/proc/kcore\"]}}";
+  shim_policy *policy = NULL;
+  shim_spec *spec = NULL;
+  CU_ASSERT_FATAL(shim_policy_load_default(&policy, NULL) == 0);
+  CU_ASSERT_FATAL(shim_spec_load_data(text, strlen(text), &spec, NULL) == 0);
+  char *out = NULL;
+  shim_report *report = NULL;
+  CU_ASSERT_FATAL(shim_harden(policy, spec, &out, &report, NULL) == 0);
+  CU_ASSERT_PTR_NULL(strstr(out, "x-vendor"));
+  CU_ASSERT_PTR_NULL(strstr(out, "futureField"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"cwd\": \"/\""));
+  free(out);
+  shim_report_free(report);
+  shim_spec_free(spec);
+  shim_policy_free(policy);
+}
+
 static void test_rejected(void) {
   char *out = NULL;
   shim_report *report = NULL;
@@ -275,6 +351,8 @@ void register_harden_tests(void) {
       {"default container", test_default_container},
       {"idempotent", test_idempotent},
       {"rejected spec", test_rejected},
+      {"unmasked spec masked", test_unmasked_masked},
+      {"unknown properties left out", test_unknown_left_out},
       {"spec profile combined", test_spec_profile_combined},
       {"seccomp warn mode", test_seccomp_warn_mode},
       {"ambient and kill", test_ambient_and_kill},
