@@ -249,7 +249,7 @@ static void check_pod_without_userns(struct ctx *c) {
                                          : why);
 }
 
-static void check_user_namespace(struct ctx *c) {
+static void judge_user_namespace(struct ctx *c) {
   const struct jnode *linux_ = jv_get(c->root, "linux");
   size_t at = 0;
   const struct jnode *entry = user_ns_entry(c->root, &at);
@@ -294,6 +294,21 @@ static void check_user_namespace(struct ctx *c) {
       }
     }
   }
+}
+
+/* What the runtime's plan refuses (shim_userns_plan: no user namespace it
+ * can give or join, e.g. namespaces of two processes) the checks refuse
+ * too: the refusal has its finding in the report and the audit record. */
+static void check_user_namespace(struct ctx *c) {
+  size_t before = shim_report_count(c->report);
+  judge_user_namespace(c);
+  for (size_t i = before; i < shim_report_count(c->report); i++)
+    if (shim_report_get(c->report, i)->verdict == SHIM_VERDICT_REJECT)
+      return;
+  shim_userns planned;
+  shim_error e;
+  if (shim_userns_plan(c->policy, c->spec, &planned, &e) == -SHIM_ERR_REJECTED)
+    finding(c, CONTROL_USER_NAMESPACE, UNFIXABLE, e.pointer, NULL, "%s", e.message);
 }
 
 /* ---- host-devices --------------------------------------------------------- */

@@ -204,6 +204,16 @@ static int harden_in_userns(const struct shimrun *s, const shim_policy *policy,
                             shim_error *err) {
   shim_userns userns;
   int plan = shim_userns_plan(policy, spec, &userns, err);
+  if (plan == -SHIM_ERR_REJECTED) {
+    /* The checks refuse it too (user-namespace): their report, with the
+     * finding, is the audit record's; the plan's refusal stands. */
+    shim_error e;
+    if (shim_harden(policy, spec, hardened, report, &e) == 0) {
+      free(*hardened);
+      *hardened = NULL;
+    }
+    return plan;
+  }
   if (plan < 0 || plan == SHIM_USERNS_NONE)
     return plan < 0 ? plan : shim_harden(policy, spec, hardened, report, err);
   if (!id) {
@@ -256,7 +266,7 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
     rc = shimrun_fail(s, "shimrun: %s", why);
   } else if (hret == -SHIM_ERR_REJECTED) {
     char msg[4096];
-    if (report)
+    if (report && shim_report_verdict(report) == SHIM_VERDICT_REJECT)
       rejection_text(report, msg, sizeof msg);
     else /* shim_userns_plan's: the namespaces lead nowhere safe */
       snprintf(msg, sizeof msg, "shimrun: rejected: %s [user-namespace]", err.message);

@@ -106,6 +106,37 @@ check "with its mappings" [ "$(host_id c)" = "$(host_id b)" ]
 check "sysfs replaced by the host's /sys, read-only" quiet jq -e '.mounts | any(.destination == "/sys" and .type == "bind" and (.options | index("ro")))' "$tmp/c/config.json" >/dev/null
 kill $sandbox
 
+echo "user namespaces that cannot be given: refused, the finding in the record"
+# The last audit record has a user-namespace finding that rejects.
+refused_with_finding() {
+	tail -n 1 "$tmp/audit.log" | jq -e '.decision == "rejected" and
+		any(.findings[]; .control == "user-namespace" and .verdict == "reject")' >/dev/null
+}
+unshare --user sleep 30 &
+outside=$!
+while [ "$(readlink /proc/$outside/ns/user)" = "$(readlink /proc/self/ns/user)" ]; do sleep 0.05; done
+echo "0 2000000000 65536" >/proc/$outside/uid_map
+echo "0 2000000000 65536" >/proc/$outside/gid_map
+bundle e
+jq --arg p "/proc/$outside/ns/user" '.linux.namespaces += [{type: "user", path: $p}]' \
+	"$tmp/e/config.json" >"$tmp/e.json" && mv "$tmp/e.json" "$tmp/e/config.json"
+create e 2>"$tmp/err"
+check "joining one outside the pool is refused" [ $? -ne 0 ]
+check "saying so" grep -q "may not be used: its ids (host 2000000000, 65536 ids) lie outside the pool" "$tmp/err"
+check "its record has the finding" refused_with_finding
+unshare --ipc sleep 30 &
+other=$!
+bundle f
+jq --arg n "/proc/$outside/ns/net" --arg i "/proc/$other/ns/ipc" \
+	'.linux.namespaces |= map(if .type == "network" then .path = $n elif .type == "ipc" then .path = $i else . end)' \
+	"$tmp/f/config.json" >"$tmp/f.json" && mv "$tmp/f.json" "$tmp/f/config.json"
+create f 2>"$tmp/err"
+check "joining namespaces of two processes is refused" [ $? -ne 0 ]
+check "saying so" grep -q "joins namespaces of two processes" "$tmp/err"
+check "its record has the finding" refused_with_finding
+check "neither was hardened" eval '[ ! -e "$tmp/e/config.json.orig" ] && [ ! -e "$tmp/f/config.json.orig" ]'
+kill $outside $other
+
 echo "pool exhausted"
 printf '{"version":1,"controls":{"user-namespace":{"ranges":2}}}' >"$tmp/small.json"
 bundle d && SHIMRUN_POLICY="$tmp/small.json" create d 2>"$tmp/err"
