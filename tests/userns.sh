@@ -58,6 +58,12 @@ bundle() { # NAME: a bundle whose rootfs holds a root-owned file
 	echo "$1" >"$tmp/$1/rootfs/etc/hostname"
 }
 create() { "$shimrun" --root "$root" create --bundle "$tmp/$1" "$1"; }
+user_ns() { # HOST [UNSHARE-FLAG...]: $ns_pid, a process in a new user namespace mapped 0 HOST 65536
+	unshare --user "${@:2}" sleep 30 >/dev/null &
+	ns_pid=$!
+	while [ "$(readlink /proc/$ns_pid/ns/user)" = "$(readlink /proc/self/ns/user)" ]; do sleep 0.05; done
+	echo "0 $1 65536" >/proc/$ns_pid/uid_map && echo "0 $1 65536" >/proc/$ns_pid/gid_map
+}
 
 echo "one container"
 bundle a && create a
@@ -92,11 +98,7 @@ check "and its range is reused" [ "$(host_id b)" = "$(host_id crash)" ]
 
 echo "a pod's container shares its sandbox's range"
 # A process in b's user namespace stands in for the sandbox.
-unshare --user --net sleep 30 &
-sandbox=$!
-while [ "$(readlink /proc/$sandbox/ns/user)" = "$(readlink /proc/self/ns/user)" ]; do sleep 0.05; done
-echo "0 $(host_id b) 65536" >/proc/$sandbox/uid_map
-echo "0 $(host_id b) 65536" >/proc/$sandbox/gid_map
+user_ns "$(host_id b)" --net && sandbox=$ns_pid
 bundle c
 jq --arg p "/proc/$sandbox/ns/net" '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
 	"$tmp/c/config.json" >"$tmp/c.json" && mv "$tmp/c.json" "$tmp/c/config.json"
@@ -112,11 +114,7 @@ refused_with_finding() {
 	tail -n 1 "$tmp/audit.log" | jq -e '.decision == "rejected" and
 		any(.findings[]; .control == "user-namespace" and .verdict == "reject")' >/dev/null
 }
-unshare --user sleep 30 &
-outside=$!
-while [ "$(readlink /proc/$outside/ns/user)" = "$(readlink /proc/self/ns/user)" ]; do sleep 0.05; done
-echo "0 2000000000 65536" >/proc/$outside/uid_map
-echo "0 2000000000 65536" >/proc/$outside/gid_map
+user_ns 2000000000 && outside=$ns_pid
 bundle e
 jq --arg p "/proc/$outside/ns/user" '.linux.namespaces += [{type: "user", path: $p}]' \
 	"$tmp/e/config.json" >"$tmp/e.json" && mv "$tmp/e.json" "$tmp/e/config.json"
@@ -148,12 +146,6 @@ echo "pods in the kubelet's user namespaces (hostUsers: false)"
 # Processes in user namespaces of a kubelet's range stand in for pod
 # sandboxes (their /proc/PID/ns/user, as containerd's app containers join
 # them); the specs carry the CRI annotations containerd writes.
-kubelet_ns() { # HOST [UNSHARE-FLAG...]: $ns_pid, a process in a new user namespace mapped 0 HOST 65536
-	unshare --user "${@:2}" sleep 30 >/dev/null &
-	ns_pid=$!
-	while [ "$(readlink /proc/$ns_pid/ns/user)" = "$(readlink /proc/self/ns/user)" ]; do sleep 0.05; done
-	echo "0 $1 65536" >/proc/$ns_pid/uid_map && echo "0 $1 65536" >/proc/$ns_pid/gid_map
-}
 pod_bundle() { # NAME PID TYPE SANDBOX-ID POD-UID HOST
 	mkdir -p "$tmp/$1/rootfs"
 	jq --arg p "/proc/$2/ns/user" --arg type "$3" --arg sb "$4" --arg uid "$5" --argjson host "$6" '
@@ -165,9 +157,9 @@ pod_bundle() { # NAME PID TYPE SANDBOX-ID POD-UID HOST
 		"$fx/ctr-default.json" >"$tmp/$1/config.json"
 }
 K=1073741824
-kubelet_ns $K && p1=$ns_pid
-kubelet_ns $K && p2=$ns_pid
-kubelet_ns $((K + 65536)) && p3=$ns_pid
+user_ns $K && p1=$ns_pid
+user_ns $K && p2=$ns_pid
+user_ns $((K + 65536)) && p3=$ns_pid
 pod_bundle sb1 "$p1" sandbox sb1 pod-a $K && create sb1
 check "a sandbox in the kubelet's namespace is let in" [ $? -eq 0 ]
 check "and recorded" [ -e "$tmp/state/pods/sb1" ]
@@ -237,7 +229,7 @@ check "the sysctls the pod's network namespace takes are set from the host" eval
 plain_pod_bundle sbB sandbox sbB pod-y && create sbB
 hB=$(host_id sbB)
 check "another pod gets another range" [ "$hA" != "$hB" ]
-kubelet_ns "$hA" --ipc && pauseA=$ns_pid
+user_ns "$hA" --ipc && pauseA=$ns_pid
 plain_pod_bundle appA container sbA pod-x "$pauseA" && create appA
 check "a container joins its sandbox's user namespace" \
 	jq -e --arg p "/proc/$pauseA/ns/user" --argjson h "$hA" '(.linux.namespaces | any(.type == "user" and .path == $p))
