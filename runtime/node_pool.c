@@ -2,10 +2,13 @@
  * The pool of host id ranges for user namespaces, in STATE/userns/: a lock
  * file, and one record per container named after sha256(root "\0" id),
  * holding
- *   {"root", "id", "hostID", "size", "pid", "start", "rootfs", "mountID"}
+ *   {"root", "id", "hostID", "size", "pid", "start", "rootfs", "mountID",
+ *    "bundle", "bundleMode", "bundleGid", "bundleDev", "bundleIno"}
  * pid and start (its start time in /proc/PID/stat) name the process that
  * claimed, so that a record whose create is still under way is not taken
- * for stale; rootfs and mountID name the idmapped mount to undo.  A range
+ * for stale; rootfs and mountID name the idmapped mount to undo; bundle
+ * the directory opened to the container's root, with its mode and group
+ * before, put back if it is still that directory as we left it.  A range
  * is busy while a record names it: a pod's containers share their
  * sandbox's, and it is free again once the last of them is gone.
  */
@@ -30,16 +33,18 @@
 
 
 struct record {
-  char *root, *id, *rootfs;
+  char *root, *id, *rootfs, *bundle;
   unsigned host_id, size;
   long long pid, start;
   long long mount_id;
+  long long bundle_mode, bundle_gid, bundle_dev, bundle_ino;
 };
 
 static void record_clear(struct record *r) {
   free(r->root);
   free(r->id);
   free(r->rootfs);
+  free(r->bundle);
   memset(r, 0, sizeof *r);
 }
 static void cleanup_recordp(struct record *r) { record_clear(r); }
@@ -82,16 +87,21 @@ static int record_read(int dirfd, const char *name, struct record *r) {
       !(doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, NULL)))
     return -1;
   json_int_t host = 0, size = 0, pid = 0, start = 0, mount_id = 0;
-  const char *root = NULL, *id = NULL, *rootfs = "";
-  if (json_unpack(doc, "{s:s, s:s, s:I, s:I, s:I, s:I, s?s, s?I}", "root", &root,
-                  "id", &id, "hostID", &host, "size", &size, "pid", &pid,
-                  "start", &start, "rootfs", &rootfs, "mountID", &mount_id) < 0 ||
+  json_int_t mode = 0, gid = 0, dev = 0, ino = 0;
+  const char *root = NULL, *id = NULL, *rootfs = "", *bundle = "";
+  if (json_unpack(doc, "{s:s, s:s, s:I, s:I, s:I, s:I, s?s, s?I, s?s, s?I, s?I, s?I, s?I}",
+                  "root", &root, "id", &id, "hostID", &host, "size", &size, "pid", &pid,
+                  "start", &start, "rootfs", &rootfs, "mountID", &mount_id, "bundle",
+                  &bundle, "bundleMode", &mode, "bundleGid", &gid, "bundleDev", &dev,
+                  "bundleIno", &ino) < 0 ||
       host <= 0 || host > UINT32_MAX || size <= 0 || size > UINT32_MAX)
     return -1;
   *r = (struct record){.root = strdup(root), .id = strdup(id), .rootfs = strdup(rootfs),
-                       .host_id = (unsigned)host, .size = (unsigned)size,
-                       .pid = pid, .start = start, .mount_id = mount_id};
-  if (!r->root || !r->id || !r->rootfs) {
+                       .bundle = strdup(bundle), .host_id = (unsigned)host,
+                       .size = (unsigned)size, .pid = pid, .start = start,
+                       .mount_id = mount_id, .bundle_mode = mode, .bundle_gid = gid,
+                       .bundle_dev = dev, .bundle_ino = ino};
+  if (!r->root || !r->id || !r->rootfs || !r->bundle) {
     record_clear(r);
     return -1;
   }
@@ -104,10 +114,13 @@ static int record_write(int dirfd, const struct record *r, shim_error *err) {
     return error_set(err, SHIM_ERR_INVAL, NULL, "root or id too long");
   snprintf(tmp, sizeof tmp, "%s.tmp", name);
   _cleanup_json_ json_t *doc = json_pack(
-      "{s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:I}", "root", r->root, "id", r->id,
-      "hostID", (json_int_t)r->host_id, "size", (json_int_t)r->size, "pid",
+      "{s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:I, s:s, s:I, s:I, s:I, s:I}", "root", r->root,
+      "id", r->id, "hostID", (json_int_t)r->host_id, "size", (json_int_t)r->size, "pid",
       (json_int_t)r->pid, "start", (json_int_t)r->start, "rootfs",
-      r->rootfs ? r->rootfs : "", "mountID", (json_int_t)r->mount_id);
+      r->rootfs ? r->rootfs : "", "mountID", (json_int_t)r->mount_id, "bundle",
+      r->bundle ? r->bundle : "", "bundleMode", (json_int_t)r->bundle_mode, "bundleGid",
+      (json_int_t)r->bundle_gid, "bundleDev", (json_int_t)r->bundle_dev, "bundleIno",
+      (json_int_t)r->bundle_ino);
   _cleanup_free_ char *text = NULL;
   int ret = doc ? json_render(doc, false, &text, err)
                 : error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
@@ -130,10 +143,27 @@ static bool record_mounted(const struct record *r) {
          (stx.stx_mask & STATX_MNT_ID) && (long long)stx.stx_mnt_id == r->mount_id;
 }
 
-/* Undoes the idmapped rootfs a record names. */
-static void record_unmount(const struct record *r) {
+/* The bundle directory, opened without following a link, or -1. */
+static int open_bundle(const char *bundle, struct stat *st) {
+  int fd = *bundle ? open(bundle, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+  if (fd >= 0 && fstat(fd, st) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* Undoes what a record names: the idmapped rootfs, and the bundle's group
+ * and mode, while it is the directory we opened and as we left it. */
+static void record_undo(const struct record *r) {
   if (record_mounted(r))
     umount2(r->rootfs, MNT_DETACH | UMOUNT_NOFOLLOW);
+  struct stat st;
+  _cleanup_close_ int fd = open_bundle(r->bundle, &st);
+  if (fd >= 0 && (long long)st.st_dev == r->bundle_dev &&
+      (long long)st.st_ino == r->bundle_ino && st.st_gid == r->host_id &&
+      (st.st_mode & 07777) == 0710 && fchown(fd, (uid_t)-1, (gid_t)r->bundle_gid) == 0)
+    fchmod(fd, (mode_t)r->bundle_mode);
 }
 
 /* A record is stale when its container is gone from the delegate's state
@@ -215,7 +245,7 @@ static int pool_scan(struct pool *p, unsigned **busy,
       *mine = r;
       memset(&r, 0, sizeof r);
     } else if (record_stale(&r)) {
-      record_unmount(&r);
+      record_undo(&r);
       unlinkat(p->dirfd, de->d_name, 0);
     } else {
       if (*nbusy == cap) {
@@ -272,9 +302,13 @@ int node_pool_claim(const struct node_pool *pool, const shim_policy *policy, con
                       (long long)policy->userns_ranges);
   }
   if (ret == 0) {
-    struct record r = {.root = (char *)pool->root, .id = (char *)id, .host_id = host,
-                       .size = size, .pid = getpid(), .start = start_time(getpid()),
-                       .rootfs = mine.rootfs, .mount_id = mine.mount_id};
+    struct record r = mine;
+    r.root = (char *)pool->root;
+    r.id = (char *)id;
+    r.host_id = host;
+    r.size = size;
+    r.pid = getpid();
+    r.start = start_time(getpid());
     ret = record_write(p.dirfd, &r, err);
   }
   pool_close(&p);
@@ -285,10 +319,46 @@ int node_pool_claim(const struct node_pool *pool, const shim_policy *policy, con
   return 0;
 }
 
-int node_pool_mount_rootfs(const struct node_pool *pool, const char *id, const char *rootfs,
-                           shim_error *err) {
-  if (!pool || !pool->root || !id || !rootfs || rootfs[0] != '/')
-    return error_set(err, SHIM_ERR_INVAL, NULL, "no root, id or absolute rootfs path");
+/* The container's root must pass through the bundle directory to its
+ * rootfs (containerd 1.6 makes it 0700): group = the range's first id,
+ * mode 0710, as containerd 1.7 does for its own user namespaces; the group
+ * and mode before are recorded first, to be put back.  A rootfs that is
+ * the bundle itself needs no passage, and may not have one: under the
+ * idmapped mount the group would have no mapping, and the directory would
+ * be closed even to host root. */
+static int open_to_root(int dirfd, struct record *r, const char *bundle, const char *rootfs,
+                        shim_error *err) {
+  if (strcmp(bundle, rootfs) == 0)
+    return 0;
+  struct stat st;
+  _cleanup_close_ int fd = open_bundle(bundle, &st);
+  if (fd < 0)
+    return error_sys(err, SHIM_ERR_IO, errno, NULL, "bundle %s", bundle);
+  if (strcmp(r->bundle, bundle) != 0 || r->bundle_dev != (long long)st.st_dev ||
+      r->bundle_ino != (long long)st.st_ino) {
+    char *copy = strdup(bundle);
+    if (!copy)
+      return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+    free(r->bundle);
+    r->bundle = copy;
+    r->bundle_mode = st.st_mode & 07777;
+    r->bundle_gid = st.st_gid;
+    r->bundle_dev = (long long)st.st_dev;
+    r->bundle_ino = (long long)st.st_ino;
+    int ret = record_write(dirfd, r, err);
+    if (ret < 0)
+      return ret;
+  }
+  if (fchown(fd, (uid_t)-1, (gid_t)r->host_id) < 0 || fchmod(fd, 0710) < 0)
+    return error_sys(err, SHIM_ERR_IO, errno, NULL,
+                     "bundle %s: cannot open it to the container's root", bundle);
+  return 0;
+}
+
+int node_pool_mount_rootfs(const struct node_pool *pool, const char *id, const char *bundle,
+                           const char *rootfs, shim_error *err) {
+  if (!pool || !pool->root || !id || !bundle || !rootfs || rootfs[0] != '/')
+    return error_set(err, SHIM_ERR_INVAL, NULL, "no root, id, bundle or absolute rootfs path");
   struct pool p;
   int ret = pool_open(pool, id, &p, err);
   if (ret < 0)
@@ -296,9 +366,8 @@ int node_pool_mount_rootfs(const struct node_pool *pool, const char *id, const c
   _cleanup_(cleanup_recordp) struct record r = {0};
   if (record_read(p.dirfd, p.name, &r) < 0) {
     ret = error_set(err, SHIM_ERR_INVAL, NULL, "container %s holds no user namespace range", id);
-  } else if (strcmp(r.rootfs, rootfs) == 0 && record_mounted(&r)) {
-    ret = 0; /* done already: a retried create */
-  } else {
+  } else if ((ret = open_to_root(p.dirfd, &r, bundle, rootfs, err)) == 0 &&
+             !(strcmp(r.rootfs, rootfs) == 0 && record_mounted(&r))) { /* else: a retry */
     shim_userns ns = {.host_id = r.host_id, .size = r.size};
     uint64_t mount_id = 0;
     ret = node_idmap_rootfs(rootfs, &ns, &mount_id, err);
@@ -338,7 +407,7 @@ int node_pool_release(const struct node_pool *pool, const char *id, shim_error *
     return ret;
   _cleanup_(cleanup_recordp) struct record r = {0};
   if (record_read(p.dirfd, p.name, &r) == 0) {
-    record_unmount(&r);
+    record_undo(&r);
     if (unlinkat(p.dirfd, p.name, 0) < 0)
       ret = error_sys(err, SHIM_ERR_IO, errno, NULL, "user namespace record %s", p.name);
   }

@@ -17,12 +17,15 @@
  * directory, and the process that claimed is gone) are reclaimed, with
  * their rootfs mounts.  -SHIM_ERR_LIMIT when the pool is exhausted.
  *
- * node_pool_mount_rootfs idmaps the container's rootfs to its range
+ * node_pool_mount_rootfs opens the bundle directory to the container's
+ * root (its group and mode, recorded first) unless the rootfs is the
+ * bundle itself, idmaps the container's rootfs to its range
  * (node_idmap_rootfs) and records the mount.  Done twice, the second call
  * changes nothing.
  *
- * node_pool_release unmounts what mount_rootfs stacked and drops the
- * record (nothing to do when there is none).
+ * node_pool_release unmounts what mount_rootfs stacked, puts the bundle's
+ * group and mode back (if it is still the directory it opened, as it left
+ * it) and drops the record (nothing to do when there is none).
  *
  * node_pool_held returns 1 when container id holds a range, 0 when it does
  * not (nothing to release), a negative shim_errc on error.  It takes no
@@ -36,8 +39,8 @@ struct node_pool {
 
 int node_pool_claim(const struct node_pool *pool, const shim_policy *policy, const char *id,
                     shim_userns *inout, shim_error *err);
-int node_pool_mount_rootfs(const struct node_pool *pool, const char *id, const char *rootfs,
-                           shim_error *err);
+int node_pool_mount_rootfs(const struct node_pool *pool, const char *id, const char *bundle,
+                           const char *rootfs, shim_error *err);
 int node_pool_held(const struct node_pool *pool, const char *id, shim_error *err);
 int node_pool_release(const struct node_pool *pool, const char *id, shim_error *err);
 

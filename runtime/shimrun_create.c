@@ -144,23 +144,13 @@ static int find_rootfs(struct create *c) {
   return 0;
 }
 
-/* runc mounts the rootfs from inside the user namespace, as the
- * container's root, which must be able to pass through the bundle
- * directory (0700 from containerd 1.6): group = the container root's host
- * gid, mode 0710, what containerd 1.7 does for its own user namespaces. */
-static int open_bundle(struct create *c) {
-  if (fchown(c->dirfd, (uid_t)-1, (gid_t)c->claimed->host_id) < 0 ||
-      fchmod(c->dirfd, 0710) < 0)
-    return step_fail(c, "bundle %s: cannot open it to the container's root: %s",
-                     c->bundle, strerror(errno));
-  return 0;
-}
-
-/* The rootfs idmapped to the claimed range, where runc will look for it. */
+/* The rootfs idmapped to the claimed range, where runc will look for it,
+ * and the bundle opened for runc, which mounts it from inside the user
+ * namespace, as the container's root. */
 static int idmap_rootfs(struct create *c) {
   struct node_pool pool = shimrun_pool(c->s);
   shim_error err;
-  if (node_pool_mount_rootfs(&pool, c->id, c->rootfs, &err) < 0)
+  if (node_pool_mount_rootfs(&pool, c->id, c->bundle, c->rootfs, &err) < 0)
     return step_fail(c, "cannot give the container its user namespace: %s",
                      err.message);
   return 0;
@@ -191,8 +181,8 @@ static const struct create_step {
   bool userns_only;
   int (*run)(struct create *c);
 } create_steps[] = {
-    {false, write_hardened}, {true, find_rootfs}, {true, open_bundle},
-    {true, idmap_rootfs},    {true, idmap_binds}, {true, set_sysctls},
+    {false, write_hardened}, {true, find_rootfs},  {true, idmap_rootfs},
+    {true, idmap_binds},     {true, set_sysctls},
 };
 
 /* Claims the container's user namespace (plan: shim_userns_plan's), and
@@ -322,9 +312,10 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
     for (int i = 0; i < argc; i++)
       shimrun_push(s, argv[i]);
     /* run: runc deletes the container when its process exits, and no
-     * delete follows to give back what was claimed for it; we wait for
-     * runc and do. */
-    if (claimed.size && strcmp(argv[0], "run") == 0)
+     * delete follows to give back what was claimed for it; a create that
+     * runc fails leaves no container to delete either: we wait for runc,
+     * and give it back when its container is not there. */
+    if (id && (claimed.size || node_pods_held(s->state_dir, id)))
       rc = shimrun_delegate_then_release(s, id, host_ns);
     else
       rc = shimrun_exec_delegate(s);

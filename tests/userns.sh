@@ -19,8 +19,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# runc's part: create leaves ROOT/ID behind (unless told to die first),
-# delete removes it.
+# runc's part: create leaves ROOT/ID behind (unless told to die first,
+# with the shimrun that waits for it, or to fail), delete removes it.
 # With RUNC_VERSION set, it answers --version as that runc (and counts
 # the questions in $tmp/asked).
 cat >"$tmp/delegate" <<'EOF'
@@ -41,7 +41,8 @@ done
 cmd=$1; shift
 for id; do :; done
 case $cmd in
-create) [ -n "${DIE:-}" ] && kill -9 $$; sleep "${SLOW:-0}"; mkdir -p "$root/$id" ;;
+create) [ -n "${DIE:-}" ] && { [ "$(cat /proc/$PPID/comm)" = shimrun ] && kill -9 $PPID; kill -9 $$; }
+	[ -n "${FAIL:-}" ] && exit 1; sleep "${SLOW:-0}"; mkdir -p "$root/$id" ;;
 delete) rm -rf "${root:?}/$id" ;;
 esac
 EOF
@@ -70,12 +71,36 @@ bundle a && create a
 check "create succeeds" [ $? -eq 0 ]
 check "first range of the pool" [ "$(host_id a)" = 100000 ]
 check "user namespace entry" quiet jq -e '.linux.namespaces | any(.type == "user")' "$tmp/a/config.json" >/dev/null
-check "rootfs idmapped" findmnt -n -o OPTIONS "$tmp/a/rootfs" | grep -q idmapped
+check "rootfs idmapped" sh -c "findmnt -n -o OPTIONS '$tmp/a/rootfs' | grep -q idmapped"
 check "image files owned by the container's root" [ "$(stat -c %u "$tmp/a/rootfs/etc/hostname")" = 100000 ]
 check "bundle open to the container's root" [ "$(stat -c %a:%g "$tmp/a")" = 710:100000 ]
 create a
 check "retried create keeps its range" [ "$(host_id a)" = 100000 ]
 check "and stacks no second mount" [ "$(findmnt -rn -o TARGET | grep -c "^$tmp/a/rootfs$")" = 1 ]
+
+echo "the bundle as it was, after delete or a create runc fails"
+bundle_mode() { stat -c %a:%g "$tmp/$1"; }
+bundle g && chmod 700 "$tmp/g" && before=$(bundle_mode g)
+create g && "$shimrun" --root "$root" delete g
+check "delete puts the bundle's group and mode back" [ "$(bundle_mode g)" = "$before" ]
+held=$(records)
+FAIL=1 create g
+check "a create runc fails" [ $? -ne 0 ]
+check "  gives its range back" [ "$(records)" = "$held" ]
+check "  and its mount" [ -z "$(findmnt -rn -o TARGET | grep "^$tmp/g")" ]
+check "  and the bundle's group and mode" [ "$(bundle_mode g)" = "$before" ]
+# The rootfs is the bundle itself (root.path "."): it is idmapped where
+# it is, and the bundle is not opened (under the idmapped mount its group
+# would have no mapping: closed even to host root).
+bundle dot && jq '.root.path = "."' "$tmp/dot/config.json" >"$tmp/dot.json" && mv "$tmp/dot.json" "$tmp/dot/config.json"
+chmod 700 "$tmp/dot" && before=$(bundle_mode dot)
+create dot
+check "a rootfs that is the bundle: create succeeds" [ $? -eq 0 ]
+check "  idmapped where it is" sh -c "findmnt -n -o OPTIONS '$tmp/dot' | grep -q idmapped"
+check "  host root enters it" test -e "$tmp/dot/config.json"
+"$shimrun" --root "$root" delete dot
+check "  delete unmounts it" [ -z "$(findmnt -rn -o TARGET | grep "^$tmp/dot")" ]
+check "  its group and mode as they were" [ "$(bundle_mode dot)" = "$before" ]
 
 echo "20 creates in parallel"
 for i in $(seq 1 20); do bundle "p$i"; done
@@ -261,7 +286,7 @@ done
 SHIMRUN_POLICY="$tmp/vol.json" create v
 check "create with a bind succeeds" [ $? -eq 0 ]
 held=$(records)
-check "its rootfs idmapped on the host" findmnt -n -o OPTIONS "$tmp/v/rootfs" | grep -q idmapped
+check "its rootfs idmapped on the host" sh -c "findmnt -n -o OPTIONS '$tmp/v/rootfs' | grep -q idmapped"
 check "its bind source untouched on the host" [ -z "$(findmnt -rn -o TARGET | grep "^$tmp/vol")" ]
 SHIMRUN_POLICY="$tmp/vol.json" SHIMRUN_AUDIT_LOG=/proc/nope/audit create w 2>/dev/null
 check "a create refused after its binds" [ $? -ne 0 ]

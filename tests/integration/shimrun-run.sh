@@ -4,7 +4,9 @@
 # signal sent to shimrun reaches the container, and once runc has returned
 # nothing is left behind: no idmapped rootfs on the host, no user
 # namespace record, a bundle that can be removed.  run --detach and
-# run --keep leave a container, which keeps its range until delete.
+# run --keep leave a container, which keeps its range until delete.  A
+# rootfs that is the bundle directory itself runs; a create that runc
+# refuses leaves nothing either.
 #
 # Environment: top_builddir (runtime/shimrun; default .), top_srcdir.
 # Needs root, runc, jq and busybox-static; exits 77 (skip) without them.
@@ -94,6 +96,32 @@ check "its record is kept" [ "$(records)" -eq 1 ]
 "$SHIMRUN" --root "$tmp/runc" delete keep >"$tmp/out" 2>&1
 check "delete gives it back" [ "$(records)" -eq 0 ]
 check "and unmounts" eval '! mounted keep'
+
+echo "a rootfs that is the bundle itself (root.path \".\")"
+# The bundle holds the image and config.json side by side, as the OCI
+# validation suite's bundles do.  runc must enter it (chdir) and the
+# container's root use it; afterwards it is as it was.
+bundle dot 'cat /config.json >/dev/null && exit 4'
+mv "$tmp/dot/rootfs"/* "$tmp/dot/" && rmdir "$tmp/dot/rootfs"
+jq '.root.path = "."' "$tmp/dot/config.json" >"$tmp/dot.json" && mv "$tmp/dot.json" "$tmp/dot/config.json"
+chmod 700 "$tmp/dot"
+before=$(stat -c %a:%u:%g "$tmp/dot")
+(run dot) >"$tmp/out" 2>&1
+check "it runs (exit 4)" [ $? -eq 4 ]
+check "in a user namespace" in_userns dot
+check "no mount left" eval '! findmnt -rn -o TARGET | grep -q "^$tmp/dot$"'
+check "no user namespace record left" [ "$(records)" -eq 0 ]
+check "the bundle's owner and mode as before" [ "$(stat -c %a:%u:%g "$tmp/dot")" = "$before" ]
+
+echo "a create that runc fails gives everything back"
+bundle bad 'exit 0'
+jq '.process.cwd = "relative"' "$tmp/bad/config.json" >"$tmp/bad.json" && mv "$tmp/bad.json" "$tmp/bad/config.json"
+before=$(stat -c %a:%u:%g "$tmp/bad")
+"$SHIMRUN" --root "$tmp/runc" create --bundle "$tmp/bad" bad >"$tmp/out" 2>&1
+check "runc refuses it" [ $? -ne 0 ]
+check "no rootfs mount left" eval '! mounted bad'
+check "no user namespace record left" [ "$(records)" -eq 0 ]
+check "the bundle's group and mode as before" [ "$(stat -c %a:%u:%g "$tmp/bad")" = "$before" ]
 
 echo "shimrun-run: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
