@@ -859,12 +859,23 @@ static void check_rlimits(struct ctx *c) {
   }
 }
 
+bool unified_pids_max_ok(const char *value) {
+  size_t n = strspn(value, "0123456789");
+  return n > 0 && n <= 18 && !value[n] && strspn(value, "0") < n;
+}
+
 static void check_pids_limit(struct ctx *c) {
-  const struct jnode *limit = jv_get(jv_get(jv_get(jv_get(c->root, "linux"), "resources"), "pids"), "limit");
+  const struct jnode *resources = jv_get(jv_get(c->root, "linux"), "resources");
+  const struct jnode *limit = jv_get(jv_get(resources, "pids"), "limit");
   if (!limit || jv_int(limit) <= 0)
     finding(c, CONTROL_PIDS_LIMIT, FIXABLE, "/linux/resources/pids",
             NULL, "no pids limit: hardening sets %lld",
             (long long)c->policy->pids_default);
+  /* cgroup v2's own file, written after pids.limit: it has the last word. */
+  const char *max = jv_str(jv_get(jv_get(resources, "unified"), "pids.max"));
+  if (max && !unified_pids_max_ok(max))
+    finding(c, CONTROL_PIDS_LIMIT, FIXABLE, "/linux/resources/unified/pids.max", NULL,
+            "unified pids.max \"%s\" lifts the pids limit: hardening removes it", max);
 }
 
 /* ---- driver ----------------------------------------------------------------- */

@@ -276,6 +276,13 @@ static void harden_user_namespace(struct hctx *h) {
 static void harden_pids_limit(struct hctx *h) {
   struct jnode *linux_ = jt_member(h->t, h->doc, "linux", J_OBJECT);
   struct jnode *resources = jt_member(h->t, linux_, "resources", J_OBJECT);
+  struct jnode *unified = jt_get(resources, "unified");
+  const char *max = jv_str(jv_get(unified, "pids.max"));
+  if (max && !unified_pids_max_ok(max)) {
+    jt_del(unified, "pids.max");
+    change(h, CONTROL_PIDS_LIMIT, "/linux/resources/unified/pids.max",
+           "removed: pids.limit is the container's limit");
+  }
   struct jnode *pids = jt_member(h->t, resources, "pids", J_OBJECT);
   if (!pids || jv_int(jv_get(pids, "limit")) > 0)
     return;

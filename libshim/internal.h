@@ -176,6 +176,8 @@ int json_render_tree(const struct jnode *n, bool pretty, char **out, shim_error 
 /* Checks a parsed spec against the runtime-spec schema as runc's Go decoder
  * would read it; members that no field of runc's could read are taken out. */
 int schema_validate_spec(struct jnode *root, shim_error *err);
+/* The same for a LinuxResources object (what `runc update -r` reads). */
+int schema_validate_resources(struct jnode *root, shim_error *err);
 
 struct shim_spec {
   struct jtree tree; /* validated: readers can trust every field's type */
@@ -532,6 +534,10 @@ int bpf_run(const struct sock_filter *prog, size_t len,
 void sha256_hex(const void *data, size_t len, char out[65]);
 /* chain = sha256(chain || data): a digest of several inputs in turn. */
 int sha256_chain(char chain[65], const void *data, size_t len);
+
+/* Whether a cgroup v2 pids.max value (linux.resources.unified) keeps a
+ * limit: a positive decimal number, not "max" (check.c). */
+bool unified_pids_max_ok(const char *value);
 
 /* ---- Reports (report.c) ----------------------------------------------------- */
 

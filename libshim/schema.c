@@ -356,3 +356,8 @@ int schema_validate_spec(struct jnode *root, shim_error *err) {
   struct jptr p = {0};
   return walk(root, &t_spec, &p, err);
 }
+
+int schema_validate_resources(struct jnode *root, shim_error *err) {
+  struct jptr p = {0};
+  return walk(root, &t_resources, &p, err);
+}

@@ -1,8 +1,9 @@
 /*
  * shimrun: main only reads the global flags, the environment and the config
- * file, then dispatches on the command.  create/run and exec are judged
- * (shimrun_create.c, shimrun_exec.c); checkpoint and restore are refused;
- * every other runc command goes to the delegate unchanged.
+ * file, then dispatches on the command.  create/run, exec and update are
+ * judged (shimrun_create.c, shimrun_exec.c, shimrun_update.c); checkpoint
+ * and restore are refused; every other runc command goes to the delegate
+ * unchanged.
  *
  * Settings, strongest first: flags (--policy, --delegate, --audit-log),
  * environment (SHIMRUN_POLICY, SHIMRUN_DELEGATE, SHIMRUN_AUDIT_LOG,
@@ -162,8 +163,9 @@ static const struct {
   shimrun_command run;
 } commands[] = {
     {"create", shimrun_create}, {"run", shimrun_create},
-    {"exec", shimrun_exec},     {"checkpoint", refuse},
-    {"restore", refuse},        {"delete", shimrun_delete},
+    {"exec", shimrun_exec},     {"update", shimrun_update},
+    {"checkpoint", refuse},     {"restore", refuse},
+    {"delete", shimrun_delete},
 };
 
 static void usage(void) {
@@ -171,7 +173,8 @@ static void usage(void) {
          "               [--audit-log FILE] COMMAND [ARGS...]\n\n"
          "A runc-compatible runtime: create and run check and harden the\n"
          "bundle's config.json with libshim before the delegate (runc) runs\n"
-         "it; exec processes get the container's restrictions; checkpoint\n"
+         "it; exec processes get the container's restrictions; update is\n"
+         "judged against the policy as create is; checkpoint\n"
          "and restore are refused; other commands go to the delegate.\n\n"
          "Environment: SHIMRUN_POLICY, SHIMRUN_DELEGATE, SHIMRUN_AUDIT_LOG,\n"
          "SHIMRUN_STATE_DIR, SHIMRUN_CONFIG (default " SHIMRUN_DEFAULT_CONFIG ",\n"

@@ -39,6 +39,7 @@ typedef int (*shimrun_command)(struct shimrun *s, int argc, char **argv);
 
 int shimrun_create(struct shimrun *s, int argc, char **argv); /* also run */
 int shimrun_exec(struct shimrun *s, int argc, char **argv);
+int shimrun_update(struct shimrun *s, int argc, char **argv);
 int shimrun_delete(struct shimrun *s, int argc, char **argv);
 
 /* ---- Shared by the commands (shimrun_common.c) ---- */
@@ -62,6 +63,30 @@ void shimrun_warn(const struct shimrun *s, const char *fmt, ...)
 
 /* Loads the policy (fail closed: an error is reported and refuses). */
 int shimrun_load_policy(const struct shimrun *s, shim_policy **out);
+
+/* The spec of a running container, for judging what joins or changes it
+ * (exec, update): its bundle from `delegate state ID` (in bundle), its
+ * config.json loaded, with the delegate's features and the host's facts
+ * told to the policy.  0, or the exit status after reporting the cause. */
+int shimrun_container_spec(struct shimrun *s, const char *command, const char *id,
+                           shim_policy *policy, char *bundle, size_t size, shim_spec **spec);
+
+/* "shimrun: rejected: MESSAGE (K8S SETTING) [CONTROL] and N more; ...":
+ * the first rejecting finding of each control, on one line (containerd
+ * puts it in the pod's events). */
+void shimrun_rejection_text(const shim_report *report, char *buf, size_t size);
+
+/* Pushes the command's arguments for the delegate, with argument at (-1:
+ * none) replaced by value; flag, when the flag and its value were one
+ * argument (--process=FILE), goes before it. */
+void shimrun_push_args(struct shimrun *s, int argc, char **argv, int at, const char *flag,
+                       const char *value);
+
+/* data in an anonymous file the delegate inherits (no temporary file to
+ * leave behind whatever happens next), named /proc/self/fd/N in path.  0,
+ * or the exit status after reporting the failure. */
+int shimrun_memfd(const struct shimrun *s, const char *command, const char *data, size_t len,
+                  char *path, size_t size);
 
 /* Appends one audit record; a failure to record refuses the container. */
 int shimrun_audit(const struct shimrun *s, const shim_policy *policy,

@@ -14,7 +14,7 @@
  * other, each ended by a NUL (a string, not an array of pointers: no
  * relocation to apply before the C library starts). */
 static const char pass_through[] =
-    "start\0state\0kill\0ps\0pause\0resume\0update\0events\0features\0spec\0list\0";
+    "start\0state\0kill\0ps\0pause\0resume\0events\0features\0spec\0list\0";
 
 SHIMRUN_BARE static size_t str_len(const char *s) {
   size_t n = 0;

@@ -4,6 +4,7 @@
  * (shimrun_*.c) call down into this file; it calls none of them. */
 #include "config.h"
 #include "shimrun.h"
+#include "node_delegate.h"
 #include "node_facts.h"
 
 #include <errno.h>
@@ -14,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -137,4 +140,115 @@ const char *shimrun_root(const struct shimrun *s) {
 
 struct node_pool shimrun_pool(const struct shimrun *s) {
   return (struct node_pool){.state_dir = s->state_dir, .root = shimrun_root(s)};
+}
+
+/* The container's bundle, from `delegate [global flags] state ID`. */
+static int bundle_of(struct shimrun *s, const char *command, const char *id, char *out,
+                     size_t size) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0)
+    return shimrun_fail(s, "shimrun: pipe: %s", strerror(errno));
+  pid_t pid = fork();
+  if (pid == 0) {
+    /* In the child only: the delegate's own exec comes later. */
+    dup2(fds[1], STDOUT_FILENO);
+    shimrun_push(s, "state");
+    shimrun_push(s, id);
+    execv(s->delegate, s->argv);
+    _exit(127);
+  }
+  close(fds[1]);
+  char buf[65536];
+  size_t used = 0;
+  ssize_t n;
+  while (used < sizeof buf - 1 &&
+         ((n = read(fds[0], buf + used, sizeof buf - 1 - used)) > 0 ||
+          (n < 0 && errno == EINTR)))
+    if (n > 0)
+      used += (size_t)n;
+  buf[used] = '\0';
+  close(fds[0]);
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+      WEXITSTATUS(status) != 0)
+    return shimrun_fail(s, "shimrun: %s: no container \"%s\" (state failed)", command, id);
+  json_t *state = json_loads(buf, 0, NULL);
+  const char *bundle = json_string_value(json_object_get(state, "bundle"));
+  if (bundle)
+    snprintf(out, size, "%s", bundle);
+  json_decref(state);
+  if (!bundle)
+    return shimrun_fail(s, "shimrun: %s: the state of \"%s\" names no bundle", command, id);
+  return 0;
+}
+
+int shimrun_container_spec(struct shimrun *s, const char *command, const char *id,
+                           shim_policy *policy, char *bundle, size_t size, shim_spec **spec) {
+  char config[PATH_MAX + 16];
+  shim_error err;
+  *spec = NULL;
+  if (bundle_of(s, command, id, bundle, size) != 0)
+    return 1;
+  snprintf(config, sizeof config, "%s/config.json", bundle);
+  if (shim_spec_load_file(config, spec, &err) < 0 ||
+      node_delegate_tell(policy, *spec, s->state_dir, s->delegate, &err) < 0 ||
+      node_facts_fill(policy, *spec, NULL, &err) < 0) {
+    shim_spec_free(*spec);
+    *spec = NULL;
+    return shimrun_fail(s, "shimrun: %s: %s: %s", command, config, err.message);
+  }
+  return 0;
+}
+
+/* "shimrun: rejected: host network namespace: no \"network\" entry
+ * (hostNetwork: true) [host-namespaces]; ..." - the first rejecting finding
+ * of each control, and how many more it has, on one line: containerd puts
+ * it in the pod's events, where a privileged spec's 80 findings would bury
+ * the point. */
+void shimrun_rejection_text(const shim_report *report, char *buf, size_t size) {
+  size_t used = (size_t)snprintf(buf, size, "shimrun: rejected:");
+  const char *sep = "";
+  for (size_t i = 0; i < shim_report_count(report) && used < size; i++) {
+    const shim_finding *f = shim_report_get(report, i);
+    bool first = f->verdict == SHIM_VERDICT_REJECT;
+    for (size_t k = 0; first && k < i; k++) {
+      const shim_finding *e = shim_report_get(report, k);
+      first = !(e->verdict == SHIM_VERDICT_REJECT && strcmp(e->control, f->control) == 0);
+    }
+    if (!first)
+      continue;
+    size_t more = 0;
+    for (size_t k = i + 1; k < shim_report_count(report); k++) {
+      const shim_finding *e = shim_report_get(report, k);
+      more += e->verdict == SHIM_VERDICT_REJECT && strcmp(e->control, f->control) == 0;
+    }
+    char also[48] = "";
+    if (more)
+      snprintf(also, sizeof also, " and %zu more", more);
+    used += (size_t)snprintf(buf + used, size - used, "%s %s%s%s%s [%s]%s", sep,
+                             f->message, f->k8s ? " (" : "", f->k8s ? f->k8s : "",
+                             f->k8s ? ")" : "", f->control, also);
+    sep = ";";
+  }
+}
+
+void shimrun_push_args(struct shimrun *s, int argc, char **argv, int at, const char *flag,
+                       const char *value) {
+  for (int k = 0; k < argc; k++) {
+    if (k == at && flag)
+      shimrun_push(s, flag);
+    shimrun_push(s, k == at ? value : argv[k]);
+  }
+}
+
+int shimrun_memfd(const struct shimrun *s, const char *command, const char *data, size_t len,
+                  char *path, size_t size) {
+  int fd = memfd_create("shimrun", 0);
+  if (fd < 0 || write(fd, data, len) != (ssize_t)len) {
+    if (fd >= 0)
+      close(fd);
+    return shimrun_fail(s, "shimrun: %s: memfd: %s", command, strerror(errno));
+  }
+  snprintf(path, size, "/proc/self/fd/%d", fd);
+  return 0;
 }

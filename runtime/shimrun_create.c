@@ -37,39 +37,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* "shimrun: rejected: host network namespace: no \"network\" entry
- * (hostNetwork: true) [host-namespaces]; ..." - the first rejecting finding
- * of each control, and how many more it has, on one line: containerd puts
- * it in the pod's events, where a privileged spec's 80 findings would bury
- * the point. */
-static void rejection_text(const shim_report *report, char *buf, size_t size) {
-  size_t used = (size_t)snprintf(buf, size, "shimrun: rejected:");
-  const char *sep = "";
-  for (size_t i = 0; i < shim_report_count(report) && used < size; i++) {
-    const shim_finding *f = shim_report_get(report, i);
-    bool first = f->verdict == SHIM_VERDICT_REJECT;
-    for (size_t k = 0; first && k < i; k++) {
-      const shim_finding *e = shim_report_get(report, k);
-      first = !(e->verdict == SHIM_VERDICT_REJECT && strcmp(e->control, f->control) == 0);
-    }
-    if (!first)
-      continue;
-    size_t more = 0;
-    for (size_t k = i + 1; k < shim_report_count(report); k++) {
-      const shim_finding *e = shim_report_get(report, k);
-      more += e->verdict == SHIM_VERDICT_REJECT && strcmp(e->control, f->control) == 0;
-    }
-    char also[48] = "";
-    if (more)
-      snprintf(also, sizeof also, " and %zu more", more);
-    used += (size_t)snprintf(buf + used, size - used, "%s %s%s%s%s [%s]%s", sep,
-                             f->message, f->k8s ? " (" : "", f->k8s ? f->k8s : "",
-                             f->k8s ? ")" : "", f->control, also);
-    sep = ";";
-  }
-}
-
-/* Reads config.json from the open bundle directory: a regular file only. */
 /* config.json read, loaded strictly and given the node's facts; -1 with
  * why set (for the error and the audit record alike) when it cannot be. */
 static int load_spec(const struct shimrun *s, shim_policy *policy, int dirfd,
@@ -257,7 +224,7 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
   } else if (hret == -SHIM_ERR_REJECTED) {
     char msg[4096];
     if (report && shim_report_verdict(report) == SHIM_VERDICT_REJECT)
-      rejection_text(report, msg, sizeof msg);
+      shimrun_rejection_text(report, msg, sizeof msg);
     else /* shim_userns_plan's: the namespaces lead nowhere safe */
       snprintf(msg, sizeof msg, "shimrun: rejected: %s [user-namespace]", err.message);
     event.decision = "rejected";

@@ -12,8 +12,6 @@
 #include "config.h"
 #include "shimrun.h"
 #include "files.h"
-#include "node_delegate.h"
-#include "node_facts.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,48 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-/* The container's bundle, from `delegate [global flags] state ID`. */
-static int bundle_of(struct shimrun *s, const char *id, char *out, size_t size) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) < 0)
-    return shimrun_fail(s, "shimrun: pipe: %s", strerror(errno));
-  pid_t pid = fork();
-  if (pid == 0) {
-    /* In the child only: the delegate's own exec comes later. */
-    dup2(fds[1], STDOUT_FILENO);
-    shimrun_push(s, "state");
-    shimrun_push(s, id);
-    execv(s->delegate, s->argv);
-    _exit(127);
-  }
-  close(fds[1]);
-  char buf[65536];
-  size_t used = 0;
-  ssize_t n;
-  while (used < sizeof buf - 1 &&
-         ((n = read(fds[0], buf + used, sizeof buf - 1 - used)) > 0 ||
-          (n < 0 && errno == EINTR)))
-    if (n > 0)
-      used += (size_t)n;
-  buf[used] = '\0';
-  close(fds[0]);
-  int status = 0;
-  if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-      WEXITSTATUS(status) != 0)
-    return shimrun_fail(s, "shimrun: exec: no container \"%s\" (state failed)", id);
-  json_t *state = json_loads(buf, 0, NULL);
-  const char *bundle = json_string_value(json_object_get(state, "bundle"));
-  if (bundle)
-    snprintf(out, size, "%s", bundle);
-  json_decref(state);
-  if (!bundle)
-    return shimrun_fail(s, "shimrun: exec: the state of \"%s\" names no bundle", id);
-  return 0;
-}
 
 /* What the first finding that rejects says ("" for none). */
 static const char *first_rejection(const shim_report *report) {
@@ -76,25 +33,22 @@ static const char *first_rejection(const shim_report *report) {
 /* --process FILE: harden the process against its container. */
 static int harden_process_file(struct shimrun *s, const char *id,
                                const char *path, char *fd_path, size_t size) {
-  char bundle[PATH_MAX], config[PATH_MAX + 16];
-  if (bundle_of(s, id, bundle, sizeof bundle) != 0)
-    return 1;
-  snprintf(config, sizeof config, "%s/config.json", bundle);
+  char bundle[PATH_MAX];
   shim_policy *policy = NULL;
+  shim_spec *spec = NULL;
   if (shimrun_load_policy(s, &policy) != 0)
     return 1;
+  if (shimrun_container_spec(s, "exec", id, policy, bundle, sizeof bundle, &spec) != 0) {
+    shim_policy_free(policy);
+    return 1;
+  }
   char *data = NULL, *out = NULL;
   size_t len = 0;
-  shim_spec *spec = NULL;
   shim_report *report = NULL;
   shim_error err;
   shim_audit_event event = {.command = "exec", .id = id, .bundle = bundle};
   int rc = 0, ret;
-  if (shim_spec_load_file(config, &spec, &err) < 0 ||
-      node_delegate_tell(policy, spec, s->state_dir, s->delegate, &err) < 0 ||
-      node_facts_fill(policy, spec, NULL, &err) < 0) {
-    rc = shimrun_fail(s, "shimrun: exec: %s: %s", config, err.message);
-  } else if (read_regular_at(AT_FDCWD, path, &data, &len) < 0) {
+  if (read_regular_at(AT_FDCWD, path, &data, &len) < 0) {
     rc = shimrun_fail(s, "shimrun: exec: %s: %s", path, strerror(errno));
   } else if ((ret = shim_harden_process(policy, spec, data, len, &out, &report, &err)) < 0) {
     if (ret == -SHIM_ERR_REJECTED) {
@@ -106,13 +60,7 @@ static int harden_process_file(struct shimrun *s, const char *id,
     }
   } else {
     event.decision = "hardened";
-    /* An anonymous file the delegate inherits: no temporary file to
-     * leave behind whatever happens next. */
-    int fd = memfd_create("shimrun-process", 0);
-    if (fd < 0 || write(fd, out, strlen(out)) != (ssize_t)strlen(out))
-      rc = shimrun_fail(s, "shimrun: exec: memfd: %s", strerror(errno));
-    else
-      snprintf(fd_path, size, "/proc/self/fd/%d", fd);
+    rc = shimrun_memfd(s, "exec", out, strlen(out), fd_path, size);
   }
   if (!event.decision) {
     event.decision = "error";
@@ -163,13 +111,6 @@ int shimrun_exec(struct shimrun *s, int argc, char **argv) {
   char fd_path[64] = "";
   if (process && harden_process_file(s, id, process, fd_path, sizeof fd_path) != 0)
     return 1;
-  for (int k = 0; k < argc; k++) {
-    if (k == process_at && !process_inline)
-      shimrun_push(s, fd_path);
-    else if (k == process_at)
-      shimrun_push(s, "--process"), shimrun_push(s, fd_path);
-    else
-      shimrun_push(s, argv[k]);
-  }
+  shimrun_push_args(s, argc, argv, process_at, process_inline ? "--process" : NULL, fd_path);
   return shimrun_exec_delegate(s);
 }

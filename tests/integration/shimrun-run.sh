@@ -6,7 +6,8 @@
 # namespace record, a bundle that can be removed.  run --detach and
 # run --keep leave a container, which keeps its range until delete.  A
 # rootfs that is the bundle directory itself runs; a create that runc
-# refuses leaves nothing either.
+# refuses leaves nothing either.  update is judged against the policy as
+# create is: a lifted pids limit is refused, other updates are applied.
 #
 # Environment: top_builddir (runtime/shimrun; default .), top_srcdir.
 # Needs root, runc, jq and busybox-static; exits 77 (skip) without them.
@@ -87,6 +88,42 @@ check "its rootfs is still mounted" mounted det
 check "its record is kept" [ "$(records)" -eq 1 ]
 "$SHIMRUN" --root "$tmp/runc" delete -f det >"$tmp/out" 2>&1
 check "delete -f gives both back" sh -c "[ $(records) -eq 0 ] && ! findmnt -rn -o TARGET | grep -q '^$tmp/det/rootfs$'"
+
+echo "update, judged as create: a lifted pids limit is refused"
+bundle upd 'busybox sleep 60'
+(run upd -d) >"$tmp/out" 2>&1 </dev/null
+check "run -d succeeds" [ $? -eq 0 ]
+upd_pid=$("$SHIMRUN" --root "$tmp/runc" state upd | jq -r .pid)
+pids_max() { # the container's pids.max, in its cgroup (v1 or v2)
+	local rel
+	rel=$(awk -F: '$2 == "pids" || $2 == "" {print $3; exit}' "/proc/$upd_pid/cgroup")
+	cat "/sys/fs/cgroup/pids$rel/pids.max" 2>/dev/null || cat "/sys/fs/cgroup$rel/pids.max"
+}
+update() { "$SHIMRUN" --root "$tmp/runc" update "$@" upd; }
+before=$(pids_max)
+update --pids-limit -1 >"$tmp/out" 2>&1
+check "--pids-limit -1 refused" [ $? -ne 0 ]
+has "  saying why" "$tmp/out" "no pids limit"
+has "  and the control" "$tmp/out" "[pids-limit]"
+check "  the limit unchanged ($before)" [ "$(pids_max)" = "$before" ]
+echo '{"pids": {"limit": -1}}' | update -r - >"$tmp/out" 2>&1
+check "-r - with pids.limit -1 refused" [ $? -ne 0 ]
+echo '{"unified": {"pids.max": "max"}}' >"$tmp/unified.json"
+update --resources "$tmp/unified.json" >"$tmp/out" 2>&1
+check "-r FILE with unified pids.max \"max\" refused" [ $? -ne 0 ]
+has "  naming it" "$tmp/out" "unified pids.max"
+update --pids-limit 100 >"$tmp/out" 2>&1
+check "--pids-limit 100 allowed" [ $? -eq 0 ]
+check "  and applied" [ "$(pids_max)" = 100 ]
+echo '{"pids": {"limit": 90}}' | update -r - >"$tmp/out" 2>&1
+check "-r - with a limit allowed" [ $? -eq 0 ]
+check "  runc read the same bytes (90)" [ "$(pids_max)" = 90 ]
+update --memory 64m >"$tmp/out" 2>&1
+check "--memory allowed" [ $? -eq 0 ]
+check "every update recorded" [ "$(grep -c '"command":"update"' "$tmp/audit.log")" = 6 ]
+check "  the refusals as rejected, with their finding" [ "$(jq -s '[.[] | select(.command == "update" and
+	.decision == "rejected" and any(.findings[]; .control == "pids-limit"))] | length' "$tmp/audit.log")" = 3 ]
+"$SHIMRUN" --root "$tmp/runc" delete -f upd >"$tmp/out" 2>&1
 
 echo "run --keep: the stopped container keeps its range until delete"
 bundle keep 'exit 0'

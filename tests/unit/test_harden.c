@@ -186,6 +186,68 @@ static void test_unknown_left_out(void) {
   shim_report_free(report);
 }
 
+/* runc update, judged against the hardened container as create judged it. */
+static void test_update(void) {
+  char *hardened = NULL;
+  shim_report *r0 = NULL;
+  CU_ASSERT_FATAL(harden_fixture("ctr-default.json", NULL, &hardened, &r0) == 0);
+  shim_report_free(r0);
+  shim_spec *container = NULL;
+  CU_ASSERT_FATAL(shim_spec_load_data(hardened, strlen(hardened), &container, NULL) == 0);
+  static const struct {
+    const char *policy, *resources;
+    int ret;
+    shim_verdict verdict;
+    const char *pointer;
+  } cases[] = {
+      {NULL, "{}", 0, SHIM_VERDICT_ALLOW, NULL},
+      {NULL, "{\"memory\": {\"limit\": 67108864}, \"cpu\": {\"shares\": 512}}", 0,
+       SHIM_VERDICT_ALLOW, NULL},
+      {NULL, "{\"pids\": {\"limit\": 100}}", 0, SHIM_VERDICT_ALLOW, NULL},
+      {NULL, "{\"pids\": {\"limit\": -1}}", -SHIM_ERR_REJECTED, SHIM_VERDICT_REJECT,
+       "/linux/resources/pids"},
+      {NULL, "{\"unified\": {\"pids.max\": \"max\"}}", -SHIM_ERR_REJECTED,
+       SHIM_VERDICT_REJECT, "/linux/resources/unified/pids.max"},
+      {NULL, "{\"unified\": {\"pids.max\": \"200\", \"memory.high\": \"1G\"}}", 0,
+       SHIM_VERDICT_ALLOW, NULL},
+      {"{\"version\":1,\"controls\":{\"pids-limit\":{\"mode\":\"warn\"}}}",
+       "{\"pids\": {\"limit\": -1}}", 0, SHIM_VERDICT_WARN, "/linux/resources/pids"},
+      {"{\"version\":1,\"controls\":{\"pids-limit\":{\"mode\":\"off\"}}}",
+       "{\"pids\": {\"limit\": -1}}", 0, SHIM_VERDICT_ALLOW, NULL},
+      {NULL, "{\"Pids\": {\"limit\": -1}}", -SHIM_ERR_SCHEMA, SHIM_VERDICT_ALLOW, NULL},
+      {NULL, "{\"pids\": ", -SHIM_ERR_SYNTAX, SHIM_VERDICT_ALLOW, NULL},
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+    shim_policy *policy = NULL;
+    int loaded = cases[i].policy ? shim_policy_load_data(cases[i].policy,
+                                                         strlen(cases[i].policy), &policy, NULL)
+                                 : shim_policy_load_default(&policy, NULL);
+    CU_ASSERT_FATAL(loaded == 0);
+    shim_report *report = NULL;
+    shim_error err;
+    int ret = shim_check_update(policy, container, cases[i].resources,
+                                strlen(cases[i].resources), &report, &err);
+    if (ret != cases[i].ret)
+      printf("\n  update %s: ret %d, want %d (%s)\n", cases[i].resources, ret, cases[i].ret,
+             err.message);
+    CU_ASSERT_EQUAL(ret, cases[i].ret);
+    if (ret == 0 || ret == -SHIM_ERR_REJECTED) {
+      CU_ASSERT_EQUAL(shim_report_verdict(report), cases[i].verdict);
+      if (cases[i].pointer)
+        CU_ASSERT(count_findings(report, "pids-limit", cases[i].verdict, cases[i].pointer) == 1);
+      /* Only the update's findings: none elsewhere in the spec. */
+      for (size_t k = 0; k < shim_report_count(report); k++)
+        CU_ASSERT(strncmp(shim_report_get(report, k)->pointer, "/linux/resources", 16) == 0);
+    } else {
+      CU_ASSERT_PTR_NULL(report);
+    }
+    shim_report_free(report);
+    shim_policy_free(policy);
+  }
+  shim_spec_free(container);
+  free(hardened);
+}
+
 static void test_rejected(void) {
   char *out = NULL;
   shim_report *report = NULL;
@@ -344,6 +406,7 @@ void register_harden_tests(void) {
       {"rejected spec", test_rejected},
       {"unmasked spec masked", test_unmasked_masked},
       {"unknown properties left out", test_unknown_left_out},
+      {"update judged", test_update},
       {"spec profile combined", test_spec_profile_combined},
       {"seccomp warn mode", test_seccomp_warn_mode},
       {"ambient and kill", test_ambient_and_kill},

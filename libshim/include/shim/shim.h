@@ -448,13 +448,27 @@ SHIM_API int shim_harden_process(const shim_policy *policy,
                                  const void *process, size_t len, char **out,
                                  shim_report **report, shim_error *err);
 
+/*
+ * Judges `runc update` for a running container: resources is the
+ * LinuxResources object it applies (what `runc update -r FILE` reads; a
+ * runtime turns update's flags into one), container the container's spec.
+ * The update's members are put over the spec's linux.resources and
+ * checked as a create is; *report has the findings under linux.resources.
+ * An update is applied as given, so what hardening would fix (a pids limit
+ * lifted) refuses it: -SHIM_ERR_REJECTED, as a finding that rejects; a
+ * control in warn mode warns.
+ */
+SHIM_API int shim_check_update(const shim_policy *policy, const shim_spec *container,
+                               const void *resources, size_t len, shim_report **report,
+                               shim_error *err);
+
 /* ---- Audit records -------------------------------------------------------- */
 
 typedef struct shim_audit_event {
-  const char *command;  /* "create", "run", "exec" */
+  const char *command;  /* "create", "run", "exec", "update" */
   const char *id;       /* container id, or NULL */
   const char *bundle;   /* bundle directory, or NULL */
-  const char *decision; /* "hardened", "rejected", "error" */
+  const char *decision; /* "hardened", "allowed" (update), "rejected", "error" */
   const char *error;    /* what went wrong for "error", else NULL */
 } shim_audit_event;
 
