@@ -70,6 +70,33 @@ static void harden_capabilities(struct hctx *h) {
   }
 }
 
+/* A process whose uid is not 0 holds, once runc has exec'd it, its ambient
+ * capabilities and no others (no_new_privs: no file capabilities either):
+ * its effective and permitted sets are cut to them, so that the spec says
+ * what the container gets. */
+static void harden_held_capabilities(struct hctx *h) {
+  struct jnode *process = jt_get(h->doc, "process");
+  struct jnode *caps = jt_get(process, "capabilities");
+  long long uid = jv_int(jv_get(jv_get(process, "user"), "uid"));
+  if (!caps || uid == 0 || !jv_is_true(jv_get(process, "noNewPrivileges")))
+    return;
+  const struct jnode *ambient = jv_get(caps, "ambient");
+  static const char *const held[] = {"effective", "permitted"};
+  for (size_t s = 0; s < ARRAY_SIZE(held); s++) {
+    struct jnode *set = jt_get(caps, held[s]);
+    char ptr[64];
+    snprintf(ptr, sizeof ptr, "/process/capabilities/%s", held[s]);
+    jt_foreach(set, c) {
+      if (jv_has_string(ambient, jv_str(c)))
+        continue;
+      change(h, CONTROL_CAPABILITIES, ptr,
+             "dropped %s (uid %lld holds no capability its ambient set lacks)", jv_str(c),
+             uid);
+      jt_remove(set, c);
+    }
+  }
+}
+
 /* ---- simple settings -------------------------------------------------------- */
 
 static void harden_no_new_privileges(struct hctx *h) {
@@ -410,6 +437,7 @@ static const struct step {
 } steps[] = {
     {CONTROL_CAPABILITIES, harden_capabilities},
     {CONTROL_NO_NEW_PRIVILEGES, harden_no_new_privileges},
+    {CONTROL_CAPABILITIES, harden_held_capabilities},
     {CONTROL_PROC_UNMASKED, harden_proc_paths},
     {CONTROL_HOST_NAMESPACES, harden_cgroup_namespace},
     {CONTROL_HOST_MOUNTS, harden_ro_binds},

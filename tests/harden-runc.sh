@@ -257,6 +257,24 @@ for set in effective:CapEff permitted:CapPrm bounding:CapBnd; do
 done
 status_is hardened CapAmb 0000000000000000
 
+# A process of uid 1000 holds only its ambient capabilities once exec'd
+# (none: the policy allows no ambient ones): the hardened spec says so,
+# set by set, as the kernel shows them.
+user=$tmp/user
+mkdir -p "$user"
+jq '.process.user = {"uid": 1000, "gid": 1000}' "$tmp/base.json" >"$tmp/user.json"
+if "$SHIMCTL" harden "$tmp/user.json" -o "$user/config.json" >"$tmp/harden.out" 2>&1; then
+	cp -a "$plain/rootfs" "$user/rootfs"
+	expect_run "uid 1000 status" 0 "" "$user" /probe status
+	cp "$tmp/out" "$tmp/status"
+	for set in effective:CapEff permitted:CapPrm inheritable:CapInh ambient:CapAmb; do
+		# shellcheck disable=SC2046 # one name per word
+		status_is "uid 1000, as its spec says," "${set#*:}" "$(cap_mask $(spec_caps "$user/config.json" "${set%:*}"))"
+	done
+else
+	bad "shimctl harden (uid 1000): exit $?:" "$(cat "$tmp/harden.out")"
+fi
+
 for p in unshare-user unshare-net clone-newns io-uring bpf userfaultfd \
 	perf-event-open keyctl ptrace mount; do
 	probe hardened "$hard" $p EPERM

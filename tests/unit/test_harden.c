@@ -335,7 +335,8 @@ static void test_ambient_and_kill(void) {
   /* Ambient capabilities go unless the policy keeps them. */
   json_t *doc = json_loads(
       "{\"process\":{\"user\":{\"uid\":1000,\"gid\":1000},\"capabilities\":"
-      "{\"bounding\":[\"CAP_CHOWN\"],\"ambient\":[\"CAP_CHOWN\"]}},"
+      "{\"bounding\":[\"CAP_CHOWN\"],\"effective\":[\"CAP_CHOWN\"],"
+      "\"permitted\":[\"CAP_CHOWN\"],\"ambient\":[\"CAP_CHOWN\"]}},"
       "\"linux\":{\"namespaces\":[{\"type\":\"pid\"},{\"type\":\"network\"},"
       "{\"type\":\"ipc\"},{\"type\":\"uts\"},{\"type\":\"mount\"}],"
       "\"maskedPaths\":[\"/proc/kcore\"]}}",
@@ -350,6 +351,10 @@ static void test_ambient_and_kill(void) {
   CU_ASSERT_FATAL(shim_harden(policy, spec, &out, &report, NULL) == 0);
   CU_ASSERT(strstr(out, "\"ambient\": []") != NULL);
   CU_ASSERT(strstr(out, "\"bounding\": [\n        \"CAP_CHOWN\"") != NULL);
+  /* uid 1000 holds only its ambient capabilities after exec: none. */
+  CU_ASSERT(strstr(out, "\"effective\": []") != NULL);
+  CU_ASSERT(strstr(out, "\"permitted\": []") != NULL);
+  CU_ASSERT(count_changes(report, "capabilities") == 3);
   free(out);
   shim_report_free(report);
   shim_policy_free(policy);
