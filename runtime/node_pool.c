@@ -2,11 +2,11 @@
  * The pool of host id ranges for user namespaces, in STATE/userns/: a lock
  * file, and one record per container named after sha256(root "\0" id),
  * holding
- *   {"root", "id", "hostID", "size", "pid", "start", "rootfs", "mountID",
- *    "bundle", "bundleMode", "bundleGid", "bundleDev", "bundleIno"}
+ *   {"root", "id", "hostID", "size", "pid", "start", "claimed", "rootfs",
+ *    "mountID", "bundle", "bundleMode", "bundleGid", "bundleDev", "bundleIno"}
  * pid and start (its start time in /proc/PID/stat) name the process that
  * claimed, so that a record whose create is still under way is not taken
- * for stale; rootfs and mountID name the idmapped mount to undo; bundle
+ * for stale; claimed when (seconds since the epoch); rootfs and mountID name the idmapped mount to undo; bundle
  * the directory opened to the container's root, with its mode and group
  * before, put back if it is still that directory as we left it.  A range
  * is busy while a record names it: a pod's containers share their
@@ -29,13 +29,14 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 
 struct record {
   char *root, *id, *rootfs, *bundle;
   unsigned host_id, size;
-  long long pid, start;
+  long long pid, start, claimed;
   long long mount_id;
   long long bundle_mode, bundle_gid, bundle_dev, bundle_ino;
 };
@@ -86,20 +87,20 @@ static int record_read(int dirfd, const char *name, struct record *r) {
   if (fd < 0 || read_fd_limited(fd, &data, &len, NULL) < 0 ||
       !(doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, NULL)))
     return -1;
-  json_int_t host = 0, size = 0, pid = 0, start = 0, mount_id = 0;
+  json_int_t host = 0, size = 0, pid = 0, start = 0, claimed = 0, mount_id = 0;
   json_int_t mode = 0, gid = 0, dev = 0, ino = 0;
   const char *root = NULL, *id = NULL, *rootfs = "", *bundle = "";
-  if (json_unpack(doc, "{s:s, s:s, s:I, s:I, s:I, s:I, s?s, s?I, s?s, s?I, s?I, s?I, s?I}",
+  if (json_unpack(doc, "{s:s, s:s, s:I, s:I, s:I, s:I, s?I, s?s, s?I, s?s, s?I, s?I, s?I, s?I}",
                   "root", &root, "id", &id, "hostID", &host, "size", &size, "pid", &pid,
-                  "start", &start, "rootfs", &rootfs, "mountID", &mount_id, "bundle",
-                  &bundle, "bundleMode", &mode, "bundleGid", &gid, "bundleDev", &dev,
-                  "bundleIno", &ino) < 0 ||
+                  "start", &start, "claimed", &claimed, "rootfs", &rootfs, "mountID",
+                  &mount_id, "bundle", &bundle, "bundleMode", &mode, "bundleGid", &gid,
+                  "bundleDev", &dev, "bundleIno", &ino) < 0 ||
       host <= 0 || host > UINT32_MAX || size <= 0 || size > UINT32_MAX)
     return -1;
   *r = (struct record){.root = strdup(root), .id = strdup(id), .rootfs = strdup(rootfs),
                        .bundle = strdup(bundle), .host_id = (unsigned)host,
                        .size = (unsigned)size, .pid = pid, .start = start,
-                       .mount_id = mount_id, .bundle_mode = mode, .bundle_gid = gid,
+                       .claimed = claimed, .mount_id = mount_id, .bundle_mode = mode, .bundle_gid = gid,
                        .bundle_dev = dev, .bundle_ino = ino};
   if (!r->root || !r->id || !r->rootfs || !r->bundle) {
     record_clear(r);
@@ -114,9 +115,10 @@ static int record_write(int dirfd, const struct record *r, shim_error *err) {
     return error_set(err, SHIM_ERR_INVAL, NULL, "root or id too long");
   snprintf(tmp, sizeof tmp, "%s.tmp", name);
   _cleanup_json_ json_t *doc = json_pack(
-      "{s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:I, s:s, s:I, s:I, s:I, s:I}", "root", r->root,
-      "id", r->id, "hostID", (json_int_t)r->host_id, "size", (json_int_t)r->size, "pid",
-      (json_int_t)r->pid, "start", (json_int_t)r->start, "rootfs",
+      "{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:I, s:s, s:I, s:I, s:I, s:I}", "root",
+      r->root, "id", r->id, "hostID", (json_int_t)r->host_id, "size", (json_int_t)r->size,
+      "pid", (json_int_t)r->pid, "start", (json_int_t)r->start, "claimed",
+      (json_int_t)r->claimed, "rootfs",
       r->rootfs ? r->rootfs : "", "mountID", (json_int_t)r->mount_id, "bundle",
       r->bundle ? r->bundle : "", "bundleMode", (json_int_t)r->bundle_mode, "bundleGid",
       (json_int_t)r->bundle_gid, "bundleDev", (json_int_t)r->bundle_dev, "bundleIno",
@@ -176,6 +178,12 @@ static bool record_stale(const struct record *r) {
   return start_time(r->pid) != r->start || r->start == 0;
 }
 
+/* Whether a name in STATE/userns is a record (not the lock, nor a record
+ * being written). */
+static bool is_record(const char *name) {
+  return name[0] != '.' && strcmp(name, "lock") != 0 && !strstr(name, ".tmp");
+}
+
 /* STATE/userns, open and locked (the lock is held until pool_close), and
  * the name of the calling container's record in it. */
 struct pool {
@@ -199,7 +207,7 @@ static int pool_open(const struct node_pool *pool, const char *id, struct pool *
   if (!state_dir || state_dir[0] != '/')
     return error_set(err, SHIM_ERR_INVAL, NULL,
                      "the state directory must be an absolute path");
-  if (record_name(pool->root, id, p->name) < 0)
+  if (id && record_name(pool->root, id, p->name) < 0)
     return error_set(err, SHIM_ERR_INVAL, NULL, "root or id too long");
   snprintf(path, sizeof path, "%s/userns", state_dir);
   if ((mkdir(state_dir, 0700) < 0 && errno != EEXIST) ||
@@ -221,48 +229,59 @@ static int cmp_uint(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Reads every record: reclaims the stale ones, collects the host ids of
- * the busy ranges into busy (sorted), and ours (if any) into *mine.  An
- * unreadable record fails closed: the range it holds is unknown. */
-static int pool_scan(struct pool *p, unsigned **busy,
-                     size_t *nbusy, struct record *mine, shim_error *err) {
+/* Calls visit for every record of the pool, which may keep it (and then
+ * clears *r); stops at the first error.  An unreadable record fails
+ * closed: the range it holds is unknown. */
+typedef int record_visit(struct pool *p, const char *name, struct record *r, void *arg,
+                         shim_error *err);
+static int each_record(struct pool *p, record_visit *visit, void *arg, shim_error *err) {
   DIR *dir = fdopendir(dup(p->dirfd));
   if (!dir)
     return error_sys(err, SHIM_ERR_IO, errno, NULL, "cannot read the user namespace pool");
   int ret = 0;
-  size_t cap = 0;
   struct dirent *de;
   while (ret == 0 && (de = readdir(dir))) {
-    if (de->d_name[0] == '.' || strcmp(de->d_name, "lock") == 0 ||
-        strstr(de->d_name, ".tmp"))
+    if (!is_record(de->d_name))
       continue;
     _cleanup_(cleanup_recordp) struct record r = {0};
-    if (record_read(p->dirfd, de->d_name, &r) < 0) {
-      ret = error_set(err, SHIM_ERR_IO, NULL,
-                      "user namespace record %s is unreadable: the range it "
-                      "holds is unknown", de->d_name);
-    } else if (strcmp(de->d_name, p->name) == 0) {
-      *mine = r;
-      memset(&r, 0, sizeof r);
-    } else if (record_stale(&r)) {
-      record_undo(&r);
-      unlinkat(p->dirfd, de->d_name, 0);
-    } else {
-      if (*nbusy == cap) {
-        unsigned *grown = realloc(*busy, (cap = cap * 2 + 16) * sizeof **busy);
-        if (!grown) {
-          ret = error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-          break;
-        }
-        *busy = grown;
-      }
-      (*busy)[(*nbusy)++] = r.host_id;
-    }
+    ret = record_read(p->dirfd, de->d_name, &r) < 0
+              ? error_set(err, SHIM_ERR_IO, NULL,
+                          "user namespace record %s is unreadable: the range it holds "
+                          "is unknown", de->d_name)
+              : visit(p, de->d_name, &r, arg, err);
   }
   closedir(dir);
-  if (ret == 0 && *nbusy)
-    qsort(*busy, *nbusy, sizeof **busy, cmp_uint);
   return ret;
+}
+
+/* What a claim learns from the pool: the host ids of the busy ranges, and
+ * the claiming container's own record (a retried create). */
+struct scan {
+  unsigned *busy;
+  size_t nbusy, cap;
+  struct record *mine;
+};
+
+/* Reclaims a stale record, or notes its range as busy, or takes ours. */
+static int scan_one(struct pool *p, const char *name, struct record *r, void *arg,
+                    shim_error *err) {
+  struct scan *sc = arg;
+  if (strcmp(name, p->name) == 0) {
+    *sc->mine = *r;
+    memset(r, 0, sizeof *r);
+  } else if (record_stale(r)) {
+    record_undo(r);
+    unlinkat(p->dirfd, name, 0);
+  } else {
+    if (sc->nbusy == sc->cap) {
+      unsigned *grown = realloc(sc->busy, (sc->cap = sc->cap * 2 + 16) * sizeof *sc->busy);
+      if (!grown)
+        return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+      sc->busy = grown;
+    }
+    sc->busy[sc->nbusy++] = r->host_id;
+  }
+  return 0;
 }
 
 int node_pool_claim(const struct node_pool *pool, const shim_policy *policy, const char *id,
@@ -275,10 +294,13 @@ int node_pool_claim(const struct node_pool *pool, const shim_policy *policy, con
   int ret = pool_open(pool, id, &p, err);
   if (ret < 0)
     return ret;
-  _cleanup_free_ unsigned *busy = NULL;
-  size_t nbusy = 0;
   _cleanup_(cleanup_recordp) struct record mine = {0};
-  ret = pool_scan(&p, &busy, &nbusy, &mine, err);
+  struct scan sc = {.mine = &mine};
+  ret = each_record(&p, scan_one, &sc, err);
+  _cleanup_free_ unsigned *busy = sc.busy;
+  size_t nbusy = sc.nbusy;
+  if (ret == 0 && nbusy)
+    qsort(busy, nbusy, sizeof *busy, cmp_uint);
   unsigned host = 0, size = (unsigned)policy->userns_range_size;
   if (ret == 0 && *inout->join) {
     host = inout->host_id;
@@ -309,6 +331,7 @@ int node_pool_claim(const struct node_pool *pool, const shim_policy *policy, con
     r.size = size;
     r.pid = getpid();
     r.start = start_time(getpid());
+    r.claimed = mine.id ? mine.claimed : (long long)time(NULL);
     ret = record_write(p.dirfd, &r, err);
   }
   pool_close(&p);
@@ -428,7 +451,7 @@ int node_pool_usage(const struct node_pool *pool, const shim_policy *policy,
   int ret = 0;
   struct dirent *de;
   while (ret == 0 && (de = readdir(dir))) {
-    if (de->d_name[0] == '.' || strcmp(de->d_name, "lock") == 0 || strstr(de->d_name, ".tmp"))
+    if (!is_record(de->d_name))
       continue;
     _cleanup_(cleanup_recordp) struct record r = {0};
     if (record_read(dirfd(dir), de->d_name, &r) < 0) {
@@ -459,4 +482,65 @@ int node_pool_usage(const struct node_pool *pool, const shim_policy *policy,
   }
   free(held);
   return ret;
+}
+
+/* What `shimctl pool` gathers: every record as an entry. */
+struct listing {
+  struct node_pool_entry *entries;
+  size_t count, cap;
+  bool reclaim;
+};
+
+static int list_one(struct pool *p, const char *name, struct record *r, void *arg,
+                    shim_error *err) {
+  struct listing *l = arg;
+  struct node_pool_entry e = {.root = r->root, .id = r->id, .host_id = r->host_id,
+                              .size = r->size, .claimed = r->claimed,
+                              .alive = !record_stale(r)};
+  if (l->reclaim && !e.alive) {
+    record_undo(r);
+    e.released = unlinkat(p->dirfd, name, 0) == 0;
+  }
+  if (l->count == l->cap) {
+    struct node_pool_entry *bigger =
+        realloc(l->entries, (l->cap = l->cap * 2 + 8) * sizeof *bigger);
+    if (!bigger)
+      return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+    l->entries = bigger;
+  }
+  l->entries[l->count++] = e;
+  r->root = r->id = NULL; /* the entry's now */
+  return 0;
+}
+
+int node_pool_list(const struct node_pool *pool, bool reclaim, struct node_pool_entry **out,
+                   size_t *count, shim_error *err) {
+  *out = NULL;
+  *count = 0;
+  char path[PATH_MAX];
+  snprintf(path, sizeof path, "%s/userns", pool->state_dir ? pool->state_dir : "");
+  if (pool->state_dir && access(path, F_OK) < 0 && errno == ENOENT)
+    return 0; /* no pool yet: nothing held, and nothing made for a look */
+  struct pool p;
+  int ret = pool_open(pool, NULL, &p, err);
+  if (ret < 0)
+    return ret;
+  struct listing l = {.reclaim = reclaim};
+  ret = each_record(&p, list_one, &l, err);
+  pool_close(&p);
+  if (ret < 0) {
+    node_pool_entries_free(l.entries, l.count);
+    return ret;
+  }
+  *out = l.entries;
+  *count = l.count;
+  return 0;
+}
+
+void node_pool_entries_free(struct node_pool_entry *entries, size_t count) {
+  for (size_t i = 0; entries && i < count; i++) {
+    free(entries[i].root);
+    free(entries[i].id);
+  }
+  free(entries);
 }

@@ -3,6 +3,7 @@
 #define SHIM_NODE_POOL_H
 
 #include <shim/shim.h>
+#include <stdbool.h>
 
 /*
  * A pool: its records live in state_dir/userns (created 0700), one per
@@ -43,6 +44,25 @@ int node_pool_mount_rootfs(const struct node_pool *pool, const char *id, const c
                            const char *rootfs, shim_error *err);
 int node_pool_held(const struct node_pool *pool, const char *id, shim_error *err);
 int node_pool_release(const struct node_pool *pool, const char *id, shim_error *err);
+
+/* One record of the pool, as `shimctl pool` shows it. */
+struct node_pool_entry {
+  char *root, *id;       /* the delegate's state root and the container */
+  unsigned host_id, size;
+  long long claimed;     /* when (seconds since the epoch; 0: not recorded) */
+  bool alive;            /* its container, or the create claiming for it, is there */
+  bool released;         /* reclaimed by this call */
+};
+
+/* Every record of the pool (pool->root is not used), read under the lock;
+ * with reclaim, those whose container is gone are released as a delete
+ * would (the idmapped rootfs, the bundle's group and mode, the record),
+ * and never one whose container is there.  An unreadable record fails the
+ * whole call (the range it holds is unknown).  Free with
+ * node_pool_entries_free. */
+int node_pool_list(const struct node_pool *pool, bool reclaim, struct node_pool_entry **out,
+                   size_t *count, shim_error *err);
+void node_pool_entries_free(struct node_pool_entry *entries, size_t count);
 
 /* How many containers hold a record in the pool, and how many of the
  * pool's ranges they hold (a pod's containers share one); read without the

@@ -20,6 +20,7 @@ static const struct command {
     {"node", cmd_node,
      "node install|uninstall|status|check [--host-root DIR] [--runtime-name NAME] ..."},
     {"metrics", cmd_metrics, "metrics [--host-root DIR] [--audit-log FILE] [--textfile DIR]"},
+    {"pool", cmd_pool, "pool [--host-root DIR] [--state-dir DIR] [--json] [--reclaim]"},
 };
 
 static void usage(FILE *out) {

@@ -50,5 +50,6 @@ int cmd_seccomp(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 int cmd_node(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
+int cmd_pool(int argc, char **argv);
 
 #endif

@@ -116,6 +116,22 @@ check "and unmounts" [ -z "$(findmnt -rn -o TARGET | grep "^$tmp/p")" ]
 echo "a create that dies between the claim and runc"
 bundle crash && DIE=1 create crash
 check "the claim is left behind" [ "$(records)" = 2 ]
+# shimctl pool shows it gone (no runc state, the claiming shimrun dead),
+# a live container running; --reclaim releases the one, never the other.
+shimctl="$top_builddir/runtime/shimctl"
+"$shimctl" pool --state-dir "$tmp/state" --json >"$tmp/pool.json"
+check "shimctl pool lists both" [ "$(jq length "$tmp/pool.json")" = 2 ]
+check "  the crashed create's as gone" quiet jq -e 'any(.[]; .id == "crash" and .state == "gone")' "$tmp/pool.json"
+check "  the container's as running, with its range" quiet jq -e --argjson h "$(host_id a)" \
+	'any(.[]; .id == "a" and .state == "running" and .hostID == $h and .size == 65536 and .claimed > 0)' "$tmp/pool.json"
+"$shimctl" pool --state-dir "$tmp/state" >"$tmp/pool.txt"
+check "  as a table" grep -Eq "^crash +[0-9]+-[0-9]+ .* gone " "$tmp/pool.txt"
+"$shimctl" pool --state-dir "$tmp/state" --reclaim --json >"$tmp/pool.json"
+check "--reclaim releases the gone one" quiet jq -e 'any(.[]; .id == "crash" and .state == "released")' "$tmp/pool.json"
+check "  and its mount" [ -z "$(findmnt -rn -o TARGET | grep "^$tmp/crash")" ]
+check "  and keeps the running one" eval '[ "$(records)" = 1 ] && jq -e "any(.[]; .id == \"a\" and .state == \"running\")" "$tmp/pool.json" >/dev/null'
+check "  whose rootfs stays mounted" quiet findmnt -rn -o TARGET "$tmp/a/rootfs"
+bundle crash && DIE=1 create crash
 bundle b && create b
 check "the next create reclaims it" [ "$(records)" = 2 ]
 check "its mount is gone" [ -z "$(findmnt -rn -o TARGET | grep "^$tmp/crash")" ]
