@@ -109,7 +109,16 @@ static int record_read(int dirfd, const char *name, struct record *r) {
   return 0;
 }
 
-static int record_write(int dirfd, const struct record *r, shim_error *err) {
+/* STATE/userns (its path in dir, for messages), open and locked (the lock
+ * is held until pool_close), and the name of the calling container's
+ * record in it. */
+struct pool {
+  int dirfd, lockfd;
+  char name[33];
+  char dir[PATH_MAX];
+};
+
+static int record_write(const struct pool *p, const struct record *r, shim_error *err) {
   char name[33], tmp[40];
   if (record_name(r->root, r->id, name) < 0)
     return error_set(err, SHIM_ERR_INVAL, NULL, "root or id too long");
@@ -128,11 +137,17 @@ static int record_write(int dirfd, const struct record *r, shim_error *err) {
                 : error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
   if (ret < 0)
     return ret;
-  _cleanup_close_ int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+  _cleanup_close_ int fd =
+      openat(p->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
   size_t len = strlen(text);
+  errno = 0;
   if (fd < 0 || write(fd, text, len) != (ssize_t)len || fsync(fd) < 0 ||
-      renameat(dirfd, tmp, dirfd, name) < 0)
-    return error_sys(err, SHIM_ERR_IO, errno, NULL, "user namespace record %s", name);
+      renameat(p->dirfd, tmp, p->dirfd, name) < 0) {
+    int e = errno ? errno : ENOSPC; /* a short write says nothing */
+    if (fd >= 0)
+      unlinkat(p->dirfd, tmp, 0);
+    return error_sys(err, SHIM_ERR_IO, e, NULL, "user namespace record %s/%s", p->dir, name);
+  }
   return 0;
 }
 
@@ -184,13 +199,6 @@ static bool is_record(const char *name) {
   return name[0] != '.' && strcmp(name, "lock") != 0 && !strstr(name, ".tmp");
 }
 
-/* STATE/userns, open and locked (the lock is held until pool_close), and
- * the name of the calling container's record in it. */
-struct pool {
-  int dirfd, lockfd;
-  char name[33];
-};
-
 static void pool_close(struct pool *p) {
   if (p->lockfd >= 0)
     close(p->lockfd);
@@ -203,17 +211,30 @@ static int pool_open(const struct node_pool *pool, const char *id, struct pool *
                      shim_error *err) {
   char path[PATH_MAX];
   const char *state_dir = pool->state_dir;
-  *p = (struct pool){-1, -1, ""};
+  *p = (struct pool){-1, -1, "", ""};
   if (!state_dir || state_dir[0] != '/')
     return error_set(err, SHIM_ERR_INVAL, NULL,
                      "the state directory must be an absolute path");
   if (id && record_name(pool->root, id, p->name) < 0)
     return error_set(err, SHIM_ERR_INVAL, NULL, "root or id too long");
   snprintf(path, sizeof path, "%s/userns", state_dir);
+  snprintf(p->dir, sizeof p->dir, "%s", path);
   if ((mkdir(state_dir, 0700) < 0 && errno != EEXIST) ||
       (mkdir(path, 0700) < 0 && errno != EEXIST))
     return error_sys(err, SHIM_ERR_IO, errno, NULL, "cannot create %s", path);
   p->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  /* Records say which ranges are taken and which mounts to undo: a
+   * directory someone else may write could hand one range to two
+   * containers, or have a delete unmount what it names. */
+  struct stat st;
+  if (p->dirfd >= 0 && fstat(p->dirfd, &st) == 0 &&
+      (st.st_uid != geteuid() || (st.st_mode & 022))) {
+    pool_close(p);
+    return error_set(err, SHIM_ERR_IO, NULL,
+                     "%s is owned by uid %u with mode %04o: the pool must be this "
+                     "user's alone (0700)", path, (unsigned)st.st_uid,
+                     (unsigned)(st.st_mode & 07777));
+  }
   if (p->dirfd >= 0)
     p->lockfd = openat(p->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (p->lockfd < 0 || flock(p->lockfd, LOCK_EX) < 0) {
@@ -332,7 +353,7 @@ int node_pool_claim(const struct node_pool *pool, const shim_policy *policy, con
     r.pid = getpid();
     r.start = start_time(getpid());
     r.claimed = mine.id ? mine.claimed : (long long)time(NULL);
-    ret = record_write(p.dirfd, &r, err);
+    ret = record_write(&p, &r, err);
   }
   pool_close(&p);
   if (ret < 0)
@@ -349,8 +370,8 @@ int node_pool_claim(const struct node_pool *pool, const shim_policy *policy, con
  * the bundle itself needs no passage, and may not have one: under the
  * idmapped mount the group would have no mapping, and the directory would
  * be closed even to host root. */
-static int open_to_root(int dirfd, struct record *r, const char *bundle, const char *rootfs,
-                        shim_error *err) {
+static int open_to_root(const struct pool *p, struct record *r, const char *bundle,
+                        const char *rootfs, shim_error *err) {
   if (strcmp(bundle, rootfs) == 0)
     return 0;
   struct stat st;
@@ -368,7 +389,7 @@ static int open_to_root(int dirfd, struct record *r, const char *bundle, const c
     r->bundle_gid = st.st_gid;
     r->bundle_dev = (long long)st.st_dev;
     r->bundle_ino = (long long)st.st_ino;
-    int ret = record_write(dirfd, r, err);
+    int ret = record_write(p, r, err);
     if (ret < 0)
       return ret;
   }
@@ -389,7 +410,7 @@ int node_pool_mount_rootfs(const struct node_pool *pool, const char *id, const c
   _cleanup_(cleanup_recordp) struct record r = {0};
   if (record_read(p.dirfd, p.name, &r) < 0) {
     ret = error_set(err, SHIM_ERR_INVAL, NULL, "container %s holds no user namespace range", id);
-  } else if ((ret = open_to_root(p.dirfd, &r, bundle, rootfs, err)) == 0 &&
+  } else if ((ret = open_to_root(&p, &r, bundle, rootfs, err)) == 0 &&
              !(strcmp(r.rootfs, rootfs) == 0 && record_mounted(&r))) { /* else: a retry */
     shim_userns ns = {.host_id = r.host_id, .size = r.size};
     uint64_t mount_id = 0;
@@ -401,7 +422,7 @@ int node_pool_mount_rootfs(const struct node_pool *pool, const char *id, const c
       free(r.rootfs);
       r.rootfs = copy;
       r.mount_id = (long long)mount_id;
-      if ((ret = record_write(p.dirfd, &r, err)) < 0)
+      if ((ret = record_write(&p, &r, err)) < 0)
         umount2(rootfs, MNT_DETACH | UMOUNT_NOFOLLOW);
     }
   }

@@ -88,6 +88,16 @@ void shimrun_push_args(struct shimrun *s, int argc, char **argv, int at, const c
 int shimrun_memfd(const struct shimrun *s, const char *command, const char *data, size_t len,
                   char *path, size_t size);
 
+/* Fault points, for tests/faults.sh only: the test build of shimrun
+ * (tests/shimrun_faults, built with SHIMRUN_FAULTS) kills itself with
+ * SIGKILL at the step $SHIMRUN_FAULT names, so that a test can see what a
+ * kill there leaves behind.  The installed shimrun has none. */
+#ifdef SHIMRUN_FAULTS
+void shimrun_fault(const char *step);
+#else
+#define shimrun_fault(step) ((void)0)
+#endif
+
 /* Appends one audit record; a failure to record refuses the container. */
 int shimrun_audit(const struct shimrun *s, const shim_policy *policy,
                   const shim_spec *spec, const shim_report *report,

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,3 +253,11 @@ int shimrun_memfd(const struct shimrun *s, const char *command, const char *data
   snprintf(path, size, "/proc/self/fd/%d", fd);
   return 0;
 }
+
+#ifdef SHIMRUN_FAULTS
+void shimrun_fault(const char *step) {
+  const char *at = getenv("SHIMRUN_FAULT");
+  if (at && strcmp(at, step) == 0)
+    raise(SIGKILL);
+}
+#endif

@@ -147,9 +147,11 @@ static int set_sysctls(struct create *c) {
 static const struct create_step {
   bool userns_only;
   int (*run)(struct create *c);
+  const char *name; /* its fault point, once done */
 } create_steps[] = {
-    {false, write_hardened}, {true, find_rootfs},  {true, idmap_rootfs},
-    {true, idmap_binds},     {true, set_sysctls},
+    {false, write_hardened, "write"}, {true, find_rootfs, "rootfs"},
+    {true, idmap_rootfs, "mount"},    {true, idmap_binds, "binds"},
+    {true, set_sysctls, "sysctls"},
 };
 
 /* Claims the container's user namespace (plan: shim_userns_plan's), and
@@ -182,6 +184,7 @@ static int harden_in_userns(const struct shimrun *s, const shim_policy *policy,
   int ret = node_pool_claim(&pool, policy, id, &userns, err);
   if (ret < 0)
     return ret;
+  shimrun_fault("claim");
   *claimed = userns;
   return shim_harden_userns(policy, spec, &userns, hardened, report, err);
 }
@@ -203,6 +206,7 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
     shim_policy_free(policy);
     return rc;
   }
+  shimrun_fault("lock");
   char *data = NULL, *hardened = NULL;
   size_t len = 0;
   shim_spec *spec = NULL;
@@ -211,12 +215,14 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
   shim_fact joined;
   char why[1024];
   int rc = load_spec(s, policy, dirfd, bundle, &data, &len, &spec, &joined, why, sizeof why);
+  shimrun_fault("read");
   shim_userns claimed = {0};
   int admit = -1; /* node_pods_admit's, once hardening passed */
   int host_ns = -1; /* the host's mount namespace, once binds are idmapped */
   int hret = rc == 0 ? harden_in_userns(s, policy, spec, id, &hardened, &report,
                                         &claimed, &err)
                      : 0;
+  shimrun_fault("check");
   if (rc != 0) {
     event.decision = "error";
     event.error = why;
@@ -252,6 +258,8 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
         event.error = why;
         snprintf(why, sizeof why, "%s", c.why);
         rc = shimrun_fail(s, "shimrun: %s", why);
+      } else {
+        shimrun_fault(st->name);
       }
     host_ns = c.host_ns;
   }
@@ -259,6 +267,7 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
    * the delegate then fails for reasons of its own. */
   if (shimrun_audit(s, policy, spec, report, &event) != 0)
     rc = 1;
+  shimrun_fault("audit");
   /* A refused create leaves no range and no mount behind: released from
    * the host's mount namespace, where the rootfs was idmapped (the binds
    * were idmapped in one of this process's own). */
@@ -271,22 +280,28 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
   shim_report_free(report);
   shim_spec_free(spec);
   shim_policy_free(policy);
-  /* The lock only orders shimruns rewriting this bundle: whatever a later
-   * one writes is byte for byte what runc is about to read (hardening is
-   * idempotent), so it need not be held while the delegate runs. */
-  close(dirfd);
+  /* run: runc deletes the container when its process exits, and no
+   * delete follows to give back what was claimed for it; a create that
+   * runc fails leaves no container to delete either: we wait for runc,
+   * and give it back when its container is not there. */
+  bool release = rc == 0 && id && (claimed.size || node_pods_held(s->state_dir, id));
+  /* The lock orders shimruns rewriting this bundle: whatever a later one
+   * writes is byte for byte what runc is about to read (hardening is
+   * idempotent).  A create that may give back what it claimed holds it
+   * until runc's create has ended, so that a concurrent create of the same
+   * container, which shares the claim, finds runc's container there and
+   * gives back nothing of it. */
+  if (!release || strcmp(argv[0], "create") != 0) {
+    close(dirfd);
+    dirfd = -1;
+  }
   if (rc == 0) {
     for (int i = 0; i < argc; i++)
       shimrun_push(s, argv[i]);
-    /* run: runc deletes the container when its process exits, and no
-     * delete follows to give back what was claimed for it; a create that
-     * runc fails leaves no container to delete either: we wait for runc,
-     * and give it back when its container is not there. */
-    if (id && (claimed.size || node_pods_held(s->state_dir, id)))
-      rc = shimrun_delegate_then_release(s, id, host_ns);
-    else
-      rc = shimrun_exec_delegate(s);
+    rc = release ? shimrun_delegate_then_release(s, id, host_ns) : shimrun_exec_delegate(s);
   }
+  if (dirfd >= 0)
+    close(dirfd);
   if (host_ns >= 0)
     close(host_ns);
   return rc;

@@ -103,6 +103,7 @@ int shimrun_delegate_then_release(struct shimrun *s, const char *id, int host_ns
   int rc = spawn_delegate(s);
   if (rc < 0)
     return 1; /* what it may still be using stays */
+  shimrun_fault("release");
   char state[PATH_MAX * 2];
   snprintf(state, sizeof state, "%s/%s", shimrun_root(s), id ? id : "");
   if (id && access(state, F_OK) != 0 && shimrun_release(s, id, host_ns) != 0)

@@ -15,7 +15,7 @@ LAYERS = [
     ("node library", r"runtime/(node_.*|files)\.c"),
     ("pass-through path", r"runtime/shimrun_(args|fast)\.c"),
     ("shared by commands", r"runtime/(shimrun|shimctl)_common\.c"),
-    ("commands", r"runtime/(shimrun_(create|exec|delete)|cmd_.*)\.c"),
+    ("commands", r"runtime/(shimrun_(create|exec|update|delete)|cmd_.*)\.c"),
     ("programs' main", r"runtime/(shimrun|shimctl)\.c"),
 ]
 

@@ -37,9 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-mkdir -p "$tmp/proto/rootfs/bin" "$tmp/proto/rootfs/proc" "$tmp/proto/rootfs/dev"
-cp /bin/busybox "$tmp/proto/rootfs/bin/busybox"
-(cd "$tmp/proto" && runc spec)
+runc_bundle "$tmp/proto"
 # bundle NAME SCRIPT: a fresh bundle whose process is `sh -c SCRIPT`.
 bundle() {
 	rm -rf "${tmp:?}/$1"

@@ -9,6 +9,7 @@
 #   delete_containers CMD ROOT
 #                             force-delete every container under a private
 #                             state root of runc or shimrun (CMD)
+#   runc_bundle DIR           runc spec's bundle with busybox as its rootfs
 
 require_containers() {
 	local name=$1 why=
@@ -62,4 +63,15 @@ static_program() {
 		exit 1
 	}
 	echo "$dir/$(basename "$built")"
+}
+
+# runc_bundle DIR: `runc spec`'s bundle in DIR, its rootfs holding only
+# busybox (static) at /bin/busybox and the directories runc mounts over,
+# its process not on a terminal.
+runc_bundle() {
+	mkdir -p "$1/rootfs/bin" "$1/rootfs/proc" "$1/rootfs/dev" &&
+		cp /bin/busybox "$1/rootfs/bin/busybox" &&
+		(cd "$1" && runc spec) &&
+		jq '.process.terminal = false' "$1/config.json" >"$1/config.json.new" &&
+		mv "$1/config.json.new" "$1/config.json"
 }
