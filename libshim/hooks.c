@@ -189,8 +189,9 @@ static bool env_allowed(const struct strlist *pats, const struct jnode *env,
   return true;
 }
 
-/* The program as the host has it (a host fact): root's alone, and with
- * the rule's digest when it gives one. */
+/* The program as the host has it (a host fact): root's alone, in
+ * directories root's alone (as sudo wants of its secure path: runc runs it
+ * by path later), and with the rule's digest when it gives one. */
 static int host_program(const struct hook_rule *r, const shim_spec *spec, char *why,
                         size_t size) {
   const shim_fact *f = spec_fact(spec, SHIM_FACT_PROGRAM, r->path, 0);
@@ -201,6 +202,10 @@ static int host_program(const struct hook_rule *r, const shim_spec *spec, char *
   else if (!S_ISREG(f->mode) || f->owner != 0 || (f->mode & (S_IWGRP | S_IWOTH)))
     snprintf(why, size, "%s is not a regular file owned by root and writable "
                         "by root alone", r->path);
+  else if (f->path_writable)
+    snprintf(why, size, "a directory on the path of %s may be written by another user "
+                        "than root: the program could be replaced after this check",
+             r->path);
   else if (r->sha256[0] && strcmp(f->sha256, r->sha256) != 0)
     snprintf(why, size, "%s has sha256 %s, not the policy's %s", r->path,
              *f->sha256 ? f->sha256 : "(none given)", r->sha256);

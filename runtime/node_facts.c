@@ -180,6 +180,28 @@ static void answer_file(shim_fact *f) {
   f->mount_flags = vfs.f_flag;
 }
 
+/* Whether a directory on path, as given or as its links lead, may be
+ * written by another user than root: an entry there could be swapped
+ * after it was checked.  A sticky one (/tmp) lets no one else replace
+ * root's entries. */
+static int writable_dir_on(const char *path) {
+  char resolved[PATH_MAX], prefix[PATH_MAX];
+  const char *paths[] = {path, realpath(path, resolved) ? resolved : NULL};
+  for (size_t k = 0; k < 2; k++) {
+    const char *p = paths[k];
+    for (size_t i = 0; p && p[0] == '/' && p[i]; i++) {
+      if (p[i] != '/')
+        continue;
+      struct stat st;
+      snprintf(prefix, sizeof prefix, "%.*s", i ? (int)i : 1, p);
+      if (stat(prefix, &st) == 0 && S_ISDIR(st.st_mode) &&
+          (st.st_uid != 0 || ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))))
+        return 1;
+    }
+  }
+  return 0;
+}
+
 /* A hook's program: looked at through O_PATH first, so that only a
  * regular file is ever opened (a FIFO would block, a device act), then
  * read for its digest. */
@@ -193,6 +215,7 @@ static void answer_program(shim_fact *f) {
   else {
     f->mode = st.st_mode;
     f->owner = st.st_uid;
+    f->path_writable = writable_dir_on(f->path);
   }
   void *map = NULL;
   size_t size = f->error ? 0 : (size_t)st.st_size;

@@ -126,6 +126,14 @@ chmod 775 /usr/bin/nvidia-cdi-hook
 judge "a hook program others can write" 1 '{"hooks":4}' --policy "$gpu" "$fx/gpu-cdi.json"
 message "says so" "writable by root alone"
 chmod 755 /usr/bin/nvidia-cdi-hook
+# The program root's alone, but in a directory another user may write:
+# it could be swapped between the check and runc's run of it.
+chmod 777 /usr/bin
+judge "a hook program in a directory others can write" 1 '{"hooks":4}' --policy "$gpu" "$fx/gpu-cdi.json"
+message "says so" "could be replaced after this check"
+chmod 1777 /usr/bin
+judge "  sticky (as /tmp): allowed" 0 '{}' --policy "$gpu" "$fx/gpu-cdi.json"
+chmod 755 /usr/bin
 jq '.hooks.createContainer[0].env += ["LD_PRELOAD=/tmp/evil.so"]' "$fx/gpu-cdi.json" >"$tmp/preload.json"
 judge "a hook with LD_PRELOAD" 1 '{"hooks":1}' --policy "$gpu" "$tmp/preload.json"
 jq '.linux.devices += [{"path": "/dev/nvidia1", "type": "c", "major": 195, "minor": 1}]' \

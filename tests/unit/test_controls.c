@@ -1072,6 +1072,8 @@ static const shim_fact hook_file = FACT(PROGRAM, HOOK, .mode = S_IFREG | 0755,
                                         .sha256 = HOOK_SHA256);
 static const shim_fact hook_writable = FACT(PROGRAM, HOOK, .mode = S_IFREG | 0775,
                                             .sha256 = HOOK_SHA256);
+static const shim_fact hook_in_open_dir = FACT(PROGRAM, HOOK, .mode = S_IFREG | 0755,
+                                               .sha256 = HOOK_SHA256, .path_writable = 1);
 
 static shim_report *check_hook(const shim_policy *p, const char *stage, const char *hook,
                                const shim_fact *program) {
@@ -1131,6 +1133,10 @@ static void test_hooks_listed(void) {
   r = check_hook(p, "createContainer", h, &hook_writable);
   CU_ASSERT_PTR_NOT_NULL(strstr(expect_one(r, "hooks", SHIM_VERDICT_REJECT, "/hooks/createContainer/0")->message,
                                 "writable by root alone"));
+  shim_report_free(r);
+  r = check_hook(p, "createContainer", h, &hook_in_open_dir);
+  CU_ASSERT_PTR_NOT_NULL(strstr(expect_one(r, "hooks", SHIM_VERDICT_REJECT, "/hooks/createContainer/0")->message,
+                                "could be replaced after this check"));
   shim_report_free(r);
   r = check_hook(p, "createContainer", h, NULL);
   CU_ASSERT_PTR_NOT_NULL(strstr(expect_one(r, "hooks", SHIM_VERDICT_REJECT, "/hooks/createContainer/0")->message,
