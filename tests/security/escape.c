@@ -687,6 +687,46 @@ static void p_mknod_mem(struct result *r)
 	rmdir(dir);
 }
 
+/* CAP_MKNOD: device nodes of any number, the first step of escapes that
+ * reach a host disk or memory where the device cgroup is loose (the open
+ * is mknod-mem's question; this one is whether nodes can be made at all):
+ * a block node for the first disk (8:0), never opened. */
+static void p_mknod(struct result *r)
+{
+	char dir[64], node[80];
+	if (!temp_dir(dir, sizeof dir, "/tmp")) {
+		set(r, UNKNOWN, errno);
+		note(r, "no writable /tmp to make a node in");
+		return;
+	}
+	snprintf(node, sizeof node, "%s/sda", dir);
+	long rc = mknod(node, S_IFBLK | 0600, makedev(8, 0));
+	judge(r, rc, errno, NULL);
+	note(r, rc == 0 ? "mknod %s b 8 0: made (not opened)" : "mknod refused", node);
+	unlink(node);
+	rmdir(dir);
+}
+
+/* CAP_SYS_CHROOT: chroot, the tool of the classic escape from a chroot
+ * (chroot into a subdirectory, then walk up past the old root); in the
+ * throwaway child only, into a fresh directory of /tmp. */
+static void p_chroot(struct result *r)
+{
+	char dir[64];
+	if (!temp_dir(dir, sizeof dir, "/tmp")) {
+		set(r, UNKNOWN, errno);
+		note(r, "no writable /tmp to chroot into");
+		return;
+	}
+	int tmp = open("/tmp", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	long rc = syscall(SYS_chroot, dir);
+	judge(r, rc, errno, NULL);
+	note(r, rc == 0 ? "chroot %s: done" : "chroot refused", dir);
+	/* Through /tmp's descriptor: after a chroot, dir's name leads nowhere. */
+	unlinkat(tmp, dir + strlen("/tmp/"), AT_REMOVEDIR);
+	close(tmp);
+}
+
 /* Opens a /proc file and judges: refused or absent (ENOENT: this kernel,
  * or gVisor, has none) is blocked, and so is a file masked by a device
  * node (runtimes bind /dev/null over it); a real one is allowed.  Only
@@ -1043,7 +1083,9 @@ static const struct probe {
 	{"socket-packet", p_socket_packet},
 	{"socket-raw-inet", p_socket_raw_inet},
 	{"netlink-audit", p_netlink_audit},
+	{"mknod", p_mknod},
 	{"mknod-mem", p_mknod_mem},
+	{"chroot", p_chroot},
 	{"open-kcore", p_open_kcore},
 	{"sysrq-trigger", p_sysrq_trigger},
 	{"cgroup-release-agent", p_cgroup_release_agent},
