@@ -24,13 +24,8 @@ export SHIMRUN_STATE_DIR=$state SHIMRUN_AUDIT_LOG=$tmp/audit.log
 export SHIMRUN_CONFIG=$tmp/shimrun.json
 echo '{"delegate": "'"$(command -v runc)"'"}' >"$SHIMRUN_CONFIG"
 runc_root=$tmp/runc
-cleanup() {
-	delete_containers "$SHIMRUN" "$runc_root"
-	mountpoint -q "$state" && umount -l "$state"
-	unmount_below "$tmp"
-	rm -rf --one-file-system -- "$tmp"
-}
-trap cleanup EXIT
+# (The state directory may be a tmpfs of its own: unmount_below takes it.)
+trap 'remove_test_dir "$SHIMRUN" "$runc_root" "$tmp"' EXIT
 
 runc_bundle "$tmp/proto"
 jq '.process.args = ["/bin/busybox", "sleep", "60"]' "$tmp/proto/config.json" >"$tmp/proto.json" &&

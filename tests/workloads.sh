@@ -28,12 +28,7 @@ tmp=$(mktemp -d /tmp/workloads.XXXXXX)
 chmod 711 "$tmp"
 export SHIMRUN_STATE_DIR=$tmp/state SHIMRUN_AUDIT_LOG=$tmp/audit.log SHIMRUN_CONFIG=$tmp/shimrun.json
 echo '{"delegate": "'"$(command -v runc)"'"}' >"$SHIMRUN_CONFIG"
-cleanup() {
-	delete_containers "$SHIMRUN" "$tmp/runc"
-	unmount_below "$tmp"
-	rm -rf --one-file-system -- "$tmp"
-}
-trap cleanup EXIT
+trap 'remove_test_dir "$SHIMRUN" "$tmp/runc" "$tmp"' EXIT
 
 # Packages this machine does not have, with maintainer scripts: hello, and
 # PostgreSQL's own packaging (its server binaries are installed here).

@@ -30,12 +30,7 @@ chmod 711 "$tmp"
 export SHIMRUN_STATE_DIR=$tmp/state SHIMRUN_AUDIT_LOG=$tmp/audit.log
 export SHIMRUN_CONFIG=$tmp/shimrun.json
 echo '{"delegate": "'"$(command -v runc)"'"}' >"$SHIMRUN_CONFIG"
-cleanup() {
-	delete_containers "$SHIMRUN" "$tmp/runc"
-	unmount_below "$tmp"
-	rm -rf --one-file-system -- "$tmp"
-}
-trap cleanup EXIT
+trap 'remove_test_dir "$SHIMRUN" "$tmp/runc" "$tmp"' EXIT
 
 runc_bundle "$tmp/proto"
 # bundle NAME SCRIPT: a fresh bundle whose process is `sh -c SCRIPT`.

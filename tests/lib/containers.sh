@@ -10,6 +10,10 @@
 #                             force-delete every container under a private
 #                             state root of runc or shimrun (CMD)
 #   runc_bundle DIR           runc spec's bundle with busybox as its rootfs
+#   remove_test_dir CMD ROOT DIR
+#                             what a test left in DIR: the containers of CMD
+#                             under state root ROOT, every mount below DIR,
+#                             then DIR itself
 
 require_containers() {
 	local name=$1 why=
@@ -74,4 +78,10 @@ runc_bundle() {
 		(cd "$1" && runc spec) &&
 		jq '.process.terminal = false' "$1/config.json" >"$1/config.json.new" &&
 		mv "$1/config.json.new" "$1/config.json"
+}
+
+remove_test_dir() {
+	delete_containers "$1" "$2"
+	unmount_below "$3"
+	rm -rf --one-file-system -- "$3"
 }
