@@ -190,6 +190,24 @@ int shim_userns_plan(const shim_policy *policy, const shim_spec *spec,
     return error_set(err, SHIM_ERR_REJECTED, "/linux/namespaces",
                      "the joined user namespace %s may not be used: %s", user_path,
                      *why ? why : "no host facts say what it is");
+  /* A new user namespace owns none of the namespaces the container joins:
+   * runc would join them, then fail to mount its /proc, /dev/mqueue or
+   * rootfs there (EPERM).  The network namespace alone works: the host's
+   * /sys stands in for the sysfs its owner would mount. */
+  size_t at = 0;
+  jv_foreach(jv_get(jv_get(spec->tree.nodes, "linux"), "namespaces"), ns) {
+    const char *ns_type = jv_str(jv_get(ns, "type"));
+    const char *path = jv_str(jv_get(ns, "path"));
+    if (path && *path && ns_type && strcmp(ns_type, "network") != 0) {
+      char ptr[64];
+      snprintf(ptr, sizeof ptr, "/linux/namespaces/%zu", at);
+      return error_set(err, SHIM_ERR_REJECTED, ptr,
+                       "joins the %s namespace %s, which no user namespace of the pool "
+                       "owns: a container in a user namespace of its own cannot use it",
+                       ns_type, path);
+    }
+    at++;
+  }
   return SHIM_USERNS_NEW;
 }
 

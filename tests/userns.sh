@@ -173,6 +173,14 @@ create f 2>"$tmp/err"
 check "joining namespaces of two processes is refused" [ $? -ne 0 ]
 check "saying so" grep -q "joins namespaces of two processes" "$tmp/err"
 check "its record has the finding" refused_with_finding
+bundle h
+jq --arg i "/proc/$other/ns/ipc" '.linux.namespaces |= map(if .type == "ipc" then .path = $i else . end)' \
+	"$tmp/h/config.json" >"$tmp/h.json" && mv "$tmp/h.json" "$tmp/h/config.json"
+create h 2>"$tmp/err"
+check "joining the ipc namespace of a process outside the pool is refused" [ $? -ne 0 ]
+check "saying why (runc could not use it from a user namespace of its own)" \
+	grep -q "joins the ipc namespace /proc/$other/ns/ipc, which no user namespace of the pool owns" "$tmp/err"
+check "its record has the finding" refused_with_finding
 check "neither was hardened" eval '[ ! -e "$tmp/e/config.json.orig" ] && [ ! -e "$tmp/f/config.json.orig" ]'
 kill $outside $other
 
