@@ -143,17 +143,20 @@ seen "  refused, saying so" yes "$(grep -q "the pool must be this user's alone" 
 chmod 0700 "$state/userns"
 seen "  once it is 0700 again" works "$(again other "$tmp/other")"
 
-echo "parallel creates and deletes"
-for i in $(seq 1 20); do bundle "par$i"; done
-for i in $(seq 1 20); do
+# FAULTS_PARALLEL (make check-faults-long: 50) creates at once, then as
+# many deletes.
+n=${FAULTS_PARALLEL:-20}
+echo "parallel creates and deletes ($n)"
+for i in $(seq 1 "$n"); do bundle "par$i"; done
+for i in $(seq 1 "$n"); do
 	(shimrun create --bundle "$tmp/par$i" "par$i" >/dev/null 2>&1 && shimrun start "par$i" >/dev/null 2>&1) &
 done
 wait
 ranges=$("$SHIMCTL" pool --state-dir "$state" --json | jq '[.[] | select(.id | startswith("par")) | .hostID] | unique | length')
-seen "20 parallel creates: distinct ranges" 20 "$ranges"
-for i in $(seq 1 20); do shimrun delete -f "par$i" >/dev/null 2>&1 & done
+seen "$n parallel creates: distinct ranges" "$n" "$ranges"
+for i in $(seq 1 "$n"); do shimrun delete -f "par$i" >/dev/null 2>&1 & done
 wait
-seen "  20 parallel deletes" clean "$(leftovers par1 "$tmp/par1")"
+seen "  $n parallel deletes" clean "$(leftovers par1 "$tmp/par1")"
 seen "  nothing held" 0 "$("$SHIMCTL" pool --state-dir "$state" --json | jq length)"
 # One bundle, as containerd would give it: the creates queue on its lock,
 # the first makes the container, the others find it there.
