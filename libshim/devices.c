@@ -148,6 +148,10 @@ int device_host_node(const shim_fact *f, const char *path, int64_t major,
   else if (f->major != major || f->minor != minor)
     snprintf(why, why_size, "the host's %s is c %u:%u, not %lld:%lld", path, f->major,
              f->minor, (long long)major, (long long)minor);
+  else if (f->path_writable) /* runc binds it by name, later */
+    snprintf(why, why_size, "a directory on the path of the host's %s may be written by "
+                            "another user than root: the node could be replaced after "
+                            "this check", path);
   else
     return 0;
   return -1;

@@ -158,28 +158,6 @@ static void answer_namespace(shim_fact *f) {
     close(fd);
 }
 
-/* What path leads to; f->resolved is malloc'ed. */
-static void answer_file(shim_fact *f) {
-  struct stat st;
-  struct statvfs vfs;
-  char *resolved = NULL;
-  if (lstat(f->path, &st) < 0 || !(resolved = realpath(f->path, NULL))) {
-    f->error = errno;
-    return;
-  }
-  f->link = S_ISLNK(st.st_mode);
-  f->resolved = resolved;
-  if (stat(resolved, &st) < 0 || statvfs(resolved, &vfs) < 0) {
-    f->error = errno;
-    return;
-  }
-  f->mode = st.st_mode;
-  f->owner = st.st_uid;
-  f->major = major(st.st_rdev);
-  f->minor = minor(st.st_rdev);
-  f->mount_flags = vfs.f_flag;
-}
-
 /* Whether a directory on path, as given or as its links lead, may be
  * written by another user than root: an entry there could be swapped
  * after it was checked.  A sticky one (/tmp) lets no one else replace
@@ -200,6 +178,29 @@ static int writable_dir_on(const char *path) {
     }
   }
   return 0;
+}
+
+/* What path leads to; f->resolved is malloc'ed. */
+static void answer_file(shim_fact *f) {
+  struct stat st;
+  struct statvfs vfs;
+  char *resolved = NULL;
+  if (lstat(f->path, &st) < 0 || !(resolved = realpath(f->path, NULL))) {
+    f->error = errno;
+    return;
+  }
+  f->link = S_ISLNK(st.st_mode);
+  f->resolved = resolved;
+  f->path_writable = writable_dir_on(f->path);
+  if (stat(resolved, &st) < 0 || statvfs(resolved, &vfs) < 0) {
+    f->error = errno;
+    return;
+  }
+  f->mode = st.st_mode;
+  f->owner = st.st_uid;
+  f->major = major(st.st_rdev);
+  f->minor = minor(st.st_rdev);
+  f->mount_flags = vfs.f_flag;
 }
 
 /* A hook's program: looked at through O_PATH first, so that only a

@@ -122,6 +122,12 @@ rm /dev/nvidia-uvm && mknod -m 666 /dev/nvidia-uvm c 236 0
 judge "a node on another major" 1 '{"host-devices":2}' --policy "$gpu" "$fx/gpu-device-plugin.json"
 message "says which numbers the host has" "the host's /dev/nvidia-uvm is c 236:0, not 235:0"
 rm /dev/nvidia-uvm && mknod -m 666 /dev/nvidia-uvm c 235 0
+# The nodes right, but in a directory another user may write: runc binds
+# them by name later, so one could be swapped in between.
+chmod 777 /dev
+judge "device nodes in a directory others can write" 1 '{"host-devices":8}' --policy "$gpu" "$fx/gpu-device-plugin.json"
+message "says so" "the node could be replaced after this check"
+chmod 755 /dev
 chmod 775 /usr/bin/nvidia-cdi-hook
 judge "a hook program others can write" 1 '{"hooks":4}' --policy "$gpu" "$fx/gpu-cdi.json"
 message "says so" "writable by root alone"

@@ -259,11 +259,11 @@ typedef struct shim_fact {
   unsigned long mount_flags;  /* FILE: statvfs f_flag of its mount
                                  (ST_RDONLY, ST_NOSUID, ST_NODEV, ST_NOEXEC) */
   char sha256[65];            /* PROGRAM: its contents' digest, hex */
-  int path_writable;          /* PROGRAM: 1 when a directory on its path (as
+  int path_writable;          /* PROGRAM, FILE: 1 when a directory on its path (as
                                  given, or as its links lead) may be
                                  written by another user than root, unless
-                                 sticky: the program could be swapped
-                                 between the check and the run */
+                                 sticky: the program or device node could
+                                 be swapped between the check and the use */
 } shim_fact;
 
 /*
