@@ -1,4 +1,5 @@
-/* shimctl node install|uninstall|status: shim on a node (node_install.c). */
+/* shimctl node install|uninstall|status|check: shim on a node (node_install.c,
+ * node_check.c). */
 #include "config.h"
 #include "shimctl.h"
 
@@ -25,8 +26,9 @@ static const char usage_text[] =
     "is) in /usr/local/bin, adds the runtime class NAME (default shim) to the\n"
     "node's containerd in the form its version reads (1.x: its main config file,\n"
     "2.x: a drop-in; k3s and rke2: the template they write containerd's config\n"
-    "from, or the drop-in directory it imports), gives the kubelet subordinate ids clear of shimrun's pool\n"
-    "when it has none, then has containerd read the result and puts everything\n"
+    "from, or the drop-in directory it imports), gives the kubelet subordinate\n"
+    "ids clear of shimrun's pool when it has none, then has containerd read the\n"
+    "result and puts everything\n"
     "back if a setting it read before is gone.  --default also makes the class\n"
     "containerd's default_runtime_name (on a sandbox pool: a pod that names no\n"
     "runtime class is hardened too).  A second install changes\n"
@@ -36,9 +38,8 @@ static const char usage_text[] =
     "change.\n"
     "check proves through containerd's CRI socket (default: where its config\n"
     "puts it in DIR, for k3s and rke2 /run/k3s/containerd/containerd.sock)\n"
-    "that a pod sandbox of the runtime class\n"
-    "is created by shimrun (its audit log has it) and runs hardened; exit 1\n"
-    "with the cause when not.\n";
+    "that a pod sandbox of the runtime class is created by shimrun (its audit\n"
+    "log has it) and runs hardened; exit 1 with the cause when not.\n";
 
 struct node_args {
   const char *root, *runtime_name, *from, *config, *policy, *address, *audit_log;

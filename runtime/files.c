@@ -87,40 +87,6 @@ int read_regular_limit_at(int dirfd, const char *name, size_t max, char **data,
   return 0;
 }
 
-int read_stream(int fd, size_t max, char **data, size_t *len) {
-  size_t cap = 0, n = 0;
-  char *buf = NULL;
-  for (;;) {
-    if (n == cap) {
-      size_t want = cap ? (cap * 2 > max ? max : cap * 2) : 4096;
-      char *bigger = cap < max ? realloc(buf, want + 1) : NULL;
-      if (!bigger) {
-        free(buf);
-        errno = cap < max ? ENOMEM : EFBIG;
-        return -1;
-      }
-      buf = bigger;
-      cap = want;
-    }
-    ssize_t got = read(fd, buf + n, cap - n);
-    if (got == 0)
-      break;
-    if (got < 0 && errno == EINTR)
-      continue;
-    if (got < 0) {
-      int e = errno;
-      free(buf);
-      errno = e;
-      return -1;
-    }
-    n += (size_t)got;
-  }
-  buf[n] = '\0';
-  *data = buf;
-  *len = n;
-  return 0;
-}
-
 /* ret, after closing fd without losing the errno that came with ret. */
 static int closing(int fd, int ret) {
   int saved = errno;

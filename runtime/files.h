@@ -24,10 +24,6 @@ int read_regular_at(int dirfd, const char *name, char **data, size_t *len);
 int read_regular_limit_at(int dirfd, const char *name, size_t max, char **data,
                           size_t *len);
 
-/* Everything fd gives until its end (a pipe: standard input), at most max
- * bytes (EFBIG), with a NUL after.  Returns 0, or -1 with errno set. */
-int read_stream(int fd, size_t max, char **data, size_t *len);
-
 /* A short /proc file, NUL-terminated, in buf; its length or -1. */
 ssize_t read_proc(const char *path, char *buf, size_t size);
 

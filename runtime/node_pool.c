@@ -459,52 +459,6 @@ int node_pool_release(const struct node_pool *pool, const char *id, shim_error *
   return ret;
 }
 
-int node_pool_usage(const struct node_pool *pool, const shim_policy *policy,
-                    size_t *containers, size_t *ranges, shim_error *err) {
-  char path[PATH_MAX];
-  snprintf(path, sizeof path, "%s/userns", pool->state_dir);
-  *containers = *ranges = 0;
-  DIR *dir = opendir(path);
-  if (!dir)
-    return errno == ENOENT ? 0 : error_sys(err, SHIM_ERR_IO, errno, NULL, "%s", path);
-  unsigned *held = NULL;
-  size_t cap = 0;
-  int ret = 0;
-  struct dirent *de;
-  while (ret == 0 && (de = readdir(dir))) {
-    if (!is_record(de->d_name))
-      continue;
-    _cleanup_(cleanup_recordp) struct record r = {0};
-    if (record_read(dirfd(dir), de->d_name, &r) < 0) {
-      ret = error_set(err, SHIM_ERR_IO, NULL, "%s/%s is unreadable", path, de->d_name);
-      break;
-    }
-    (*containers)++;
-    if (!policy || !userns_in_pool(policy, r.host_id, r.size))
-      continue; /* a pod in the kubelet's own user namespace */
-    if (*ranges == cap) {
-      unsigned *grown = realloc(held, (cap = cap * 2 + 16) * sizeof *held);
-      if (!grown) {
-        ret = error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-        break;
-      }
-      held = grown;
-    }
-    held[(*ranges)++] = r.host_id;
-  }
-  closedir(dir);
-  /* A pod's containers share their sandbox's range: count it once. */
-  if (ret == 0 && *ranges) {
-    qsort(held, *ranges, sizeof *held, cmp_uint);
-    size_t distinct = 1;
-    for (size_t i = 1; i < *ranges; i++)
-      distinct += held[i] != held[i - 1];
-    *ranges = distinct;
-  }
-  free(held);
-  return ret;
-}
-
 /* What `shimctl pool` gathers: every record as an entry. */
 struct listing {
   struct node_pool_entry *entries;
@@ -564,4 +518,32 @@ void node_pool_entries_free(struct node_pool_entry *entries, size_t count) {
     free(entries[i].id);
   }
   free(entries);
+}
+
+int node_pool_usage(const struct node_pool *pool, const shim_policy *policy,
+                    size_t *containers, size_t *ranges, shim_error *err) {
+  struct node_pool_entry *entries = NULL;
+  size_t n = 0;
+  *containers = *ranges = 0;
+  int ret = node_pool_list(pool, false, &entries, &n, err);
+  if (ret < 0)
+    return ret;
+  unsigned *held = n ? calloc(n, sizeof *held) : NULL;
+  if (n && !held)
+    ret = error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  for (size_t i = 0; held && i < n; i++)
+    if (policy && userns_in_pool(policy, entries[i].host_id, entries[i].size))
+      held[(*ranges)++] = entries[i].host_id; /* else the kubelet's own */
+  /* A pod's containers share their sandbox's range: count it once. */
+  if (*ranges) {
+    qsort(held, *ranges, sizeof *held, cmp_uint);
+    size_t distinct = 1;
+    for (size_t i = 1; i < *ranges; i++)
+      distinct += held[i] != held[i - 1];
+    *ranges = distinct;
+  }
+  *containers = ret == 0 ? n : 0;
+  free(held);
+  node_pool_entries_free(entries, n);
+  return ret;
 }

@@ -65,9 +65,9 @@ int node_pool_list(const struct node_pool *pool, bool reclaim, struct node_pool_
 void node_pool_entries_free(struct node_pool_entry *entries, size_t count);
 
 /* How many containers hold a record in the pool, and how many of the
- * pool's ranges they hold (a pod's containers share one); read without the
- * lock: a count for people, not a claim.  No pool yet: 0 and 0.  Without
- * a policy, only the containers are counted. */
+ * pool's ranges they hold (a pod's containers share one), from
+ * node_pool_list.  No pool yet: 0 and 0.  Without a policy, only the
+ * containers are counted. */
 int node_pool_usage(const struct node_pool *pool, const shim_policy *policy,
                     size_t *containers, size_t *ranges, shim_error *err);
 

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "shimrun.h"
 #include "files.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,15 +28,15 @@
 /* The update's LinuxResources: -r's bytes, or made from --pids-limit. */
 static int resources_of(struct shimrun *s, const char *file, const char *pids, char **data,
                         size_t *len) {
-  if (file) {
-    int ret = strcmp(file, "-") == 0
-                  ? read_stream(STDIN_FILENO, SHIM_MAX_DOCUMENT_BYTES, data, len)
-                  : read_regular_at(AT_FDCWD, file, data, len);
-    return ret < 0 ? shimrun_fail(s, "shimrun: update: %s: %s",
-                                  strcmp(file, "-") == 0 ? "standard input" : file,
-                                  strerror(errno))
-                   : 0;
-  }
+  shim_error err;
+  if (file && strcmp(file, "-") == 0)
+    return read_fd_limited(STDIN_FILENO, data, len, &err) < 0
+               ? shimrun_fail(s, "shimrun: update: standard input: %s", err.message)
+               : 0;
+  if (file)
+    return read_regular_at(AT_FDCWD, file, data, len) < 0
+               ? shimrun_fail(s, "shimrun: update: %s: %s", file, strerror(errno))
+               : 0;
   char *end = NULL;
   errno = 0;
   long long limit = pids ? strtoll(pids, &end, 10) : 0;
