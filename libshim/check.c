@@ -648,6 +648,8 @@ static void check_mounts(struct ctx *c) {
     bool bind = mount_is_bind(m, &recursive);
     if (bind && is_userns_sysfs(c, m)) {
       /* what shim_harden_userns puts in sysfs's place */
+    } else if (bind && loader_mount_is_ours(c->policy, c->root, m)) {
+      /* the seccomp loader and its filter (check_seccomp judges the form) */
     } else if (bind) {
       check_bind_source(c, p.buf, source ? source : "", options);
     } else if (!is_pseudo_fs(type)) {
@@ -787,16 +789,41 @@ static void check_no_new_privileges(struct ctx *c) {
             "hardening sets it");
 }
 
+/* In the loader's form (loader.c) the profile is the annotation's, and
+ * the form must be exact: only a process that starts through the loader
+ * (one joining the container) is for hardening to fix. */
 static void check_seccomp(struct ctx *c) {
   const struct jnode *seccomp = jv_get(jv_get(c->root, "linux"), "seccomp");
+  const char *pointer = "/linux/seccomp";
+  _cleanup_(jtree_free) struct jtree annotated = {0};
+  if (loader_named(c->root)) {
+    char why[512];
+    shim_error e;
+    enum loader_fault fault = loader_check(c->policy, c->root, why, sizeof why);
+    const char *text = jv_str(jv_get(jv_get(c->root, "annotations"), SHIM_SECCOMP_ANNOTATION));
+    if (fault == LOADER_WRONG) {
+      finding(c, CONTROL_SECCOMP, UNFIXABLE, "/process/args", NULL, "%s", why);
+      return;
+    }
+    if (fault == LOADER_UNWRAPPED)
+      finding(c, CONTROL_SECCOMP, FIXABLE, "/process/args", NULL,
+              "%s: hardening starts it through the loader", why);
+    pointer = "/annotations/" SHIM_SECCOMP_ANNOTATION;
+    if (jtree_parse(text, strlen(text), &annotated, &e) < 0) {
+      finding(c, CONTROL_SECCOMP, UNFIXABLE, pointer, NULL,
+              "the loader's profile is not JSON: %s", e.message);
+      return;
+    }
+    seccomp = annotated.nodes;
+  }
   const char *def = jv_str(jv_get(seccomp, "defaultAction"));
+  char at[128];
+  snprintf(at, sizeof at, "%s/defaultAction", pointer);
   if (!seccomp)
-    finding(c, CONTROL_SECCOMP, FIXABLE, "/linux/seccomp",
-            "seccompProfile: Unconfined",
+    finding(c, CONTROL_SECCOMP, FIXABLE, pointer, "seccompProfile: Unconfined",
             "no seccomp profile: hardening applies the sandbox profile");
   else if (!def || strcmp(def, "SCMP_ACT_ALLOW") == 0 || strcmp(def, "SCMP_ACT_LOG") == 0)
-    finding(c, CONTROL_SECCOMP, FIXABLE, "/linux/seccomp/defaultAction",
-            "seccompProfile: Unconfined",
+    finding(c, CONTROL_SECCOMP, FIXABLE, at, "seccompProfile: Unconfined",
             "seccomp profile allows every syscall it does not list: "
             "hardening applies the sandbox profile");
 }

@@ -379,6 +379,10 @@ static void harden_metadata(struct hctx *h) {
 
 /* ---- seccomp ------------------------------------------------------------------ */
 
+/* The profile is the policy's, narrowed by the spec's own (linux.seccomp,
+ * or in the loader's form its annotation); it goes where the policy's
+ * runtime loads it from: the loader's form (loader.c), or linux.seccomp
+ * for runc to compile. */
 static int harden_seccomp(struct hctx *h, shim_error *err) {
   struct jnode *linux_ = jt_member(h->t, h->doc, "linux", J_OBJECT);
   if (!linux_)
@@ -386,35 +390,58 @@ static int harden_seccomp(struct hctx *h, shim_error *err) {
   _cleanup_(cleanup_filterp) struct sc_filter pol = {0}, theirs = {0}, both = {0};
   _cleanup_(cleanup_seccompp) shim_seccomp *spec_profile = NULL;
   _cleanup_(cleanup_strlistp) struct strlist narrowed = {0};
+  _cleanup_(jtree_free) struct jtree annotated = {0};
   int ret = seccomp_policy_filter(h->policy, h->bounding, &pol, err);
   if (ret < 0)
     return ret;
   const struct jnode *section = jv_get(linux_, "seccomp");
+  const char *pointer = "/linux/seccomp";
+  const char *text = jv_str(jv_get(jv_get(h->doc, "annotations"), SHIM_SECCOMP_ANNOTATION));
+  if (!section && text) { /* checked: the loader's exact form */
+    pointer = "/annotations/" SHIM_SECCOMP_ANNOTATION;
+    if ((ret = jtree_parse(text, strlen(text), &annotated, err)) < 0)
+      return ret;
+    section = annotated.nodes;
+  }
   const struct sc_filter *result = &pol;
+  bool had = section != NULL;
   if (section) {
     /* The spec brings a profile (`ctr run --seccomp`, Kubernetes'
      * RuntimeDefault): keep only what both allow. */
-    if ((ret = seccomp_from_tree(section, "/linux/seccomp", &spec_profile, err)) < 0 ||
+    if ((ret = seccomp_from_tree(section, pointer, &spec_profile, err)) < 0 ||
         (ret = seccomp_resolve(spec_profile, h->bounding, h->policy->kernel, NULL, &theirs, err)) < 0 ||
         (ret = seccomp_intersect(&pol, &theirs, &both, &narrowed, err)) < 0)
       return ret;
     result = &both;
   }
-  /* Not compiled here (12 ms for the sandbox profile): runc compiles the
-   * section and refuses to start the container if libseccomp cannot. */
   struct jnode *oci = NULL;
   if ((ret = seccomp_to_oci(result, h->t, &oci, err)) < 0)
     return ret;
-  if (section && jt_equal(section, oci))
+  bool same = section && jt_equal(section, oci), moved = false;
+  if (loader_can_take(h->policy, h->doc)) {
+    if ((ret = loader_apply(h->policy, h->t, h->doc, oci, &moved, err)) < 0)
+      return ret;
+    pointer = "/annotations/" SHIM_SECCOMP_ANNOTATION;
+  } else if (!same) {
+    /* Not compiled here (12 ms for the sandbox profile): runc compiles
+     * the section and refuses to start the container if libseccomp
+     * cannot. */
+    jt_set(h->t, linux_, "seccomp", oci);
+  }
+  if (moved)
+    change(h, CONTROL_SECCOMP, "/process/args",
+           "the process starts through the runtime's seccomp loader (%s), which "
+           "installs the filter compiled once for this profile: runc compiles none",
+           SHIM_SECCOMP_LOADER);
+  if (same)
     return 0;
-  jt_set(h->t, linux_, "seccomp", oci);
-  if (!section)
-    change(h, CONTROL_SECCOMP, "/linux/seccomp",
+  if (!had)
+    change(h, CONTROL_SECCOMP, pointer,
            "applied the policy's seccomp profile (%s, %zu rules, default %s)",
            h->policy->seccomp_profile, result->count,
            seccomp_action_name(result->default_action));
   else
-    change(h, CONTROL_SECCOMP, "/linux/seccomp",
+    change(h, CONTROL_SECCOMP, pointer,
            "combined the spec's seccomp profile with the policy's (%s): a call "
            "is allowed only where both allow it%s%s",
            h->policy->seccomp_profile, narrowed.count ? "; denied outright "

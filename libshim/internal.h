@@ -322,6 +322,8 @@ struct shim_policy {
   char chain[65]; /* the digest so far, without the profile */
   struct strlist metadata; /* metadata-server: CIDRs made unreachable */
   char *runtime;           /* shim_policy_set_runtime: its executable */
+  char *loader;            /* shim_policy_set_seccomp_loader: the loader, */
+  char *filter_dir;        /*   and the directory of compiled filters */
   /* user-namespace: the pool of host ids, `ranges` ranges of `range_size`
    * ids from `host_id_start` on. */
   int64_t userns_start, userns_range_size, userns_ranges;
@@ -528,6 +530,34 @@ struct seccomp_data;
 int bpf_run(const struct sock_filter *prog, size_t len,
             const struct seccomp_data *data, uint32_t *result,
             shim_error *err);
+
+/* ---- The seccomp loader's form (loader.c) --------------------------------- */
+
+/* Anything of the form: the annotation, a mount in SHIM_SECCOMP_DIR or
+ * process.args[0] there. */
+bool loader_named(const struct jnode *root);
+enum loader_fault {
+  LOADER_OK,        /* exactly the form */
+  LOADER_UNWRAPPED, /* the form, but process.args misses the loader (an
+                       exec'd process): hardening wraps it */
+  LOADER_WRONG,     /* anything else: refused */
+};
+/* How root stands to the form under policy; why says what is wrong. */
+enum loader_fault loader_check(const shim_policy *policy, const struct jnode *root,
+                               char *why, size_t size);
+/* One of the two mounts the form adds, exactly. */
+bool loader_mount_is_ours(const shim_policy *policy, const struct jnode *root,
+                          const struct jnode *m);
+/* Whether hardening can put root in the form (a loader, no_new_privs, a
+ * process to wrap). */
+bool loader_can_take(const shim_policy *policy, const struct jnode *root);
+/* Puts doc in the form with oci (an OCI linux.seccomp) as its profile;
+ * *changed is false when it already was. */
+int loader_apply(const shim_policy *policy, struct jtree *t, struct jnode *doc,
+                 const struct jnode *oci, bool *changed, shim_error *err);
+/* filter_dir/<sha256 of profile>.bpf; -1 when it does not fit. */
+int loader_filter_path(const shim_policy *policy, const char *profile, char *out,
+                       size_t size);
 
 /* ---- SHA-256 (sha256.c) ------------------------------------------------------ */
 

@@ -117,6 +117,8 @@ void shim_policy_free(shim_policy *policy) {
   shim_seccomp_free(policy->seccomp);
   free(policy->rlimits);
   free(policy->runtime);
+  free(policy->loader);
+  free(policy->filter_dir);
   free(policy->name);
   free(policy);
 }

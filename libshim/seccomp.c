@@ -52,6 +52,8 @@ static const char *const op_names[] = {
 static const char *const flag_names[] = {
     "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
     "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"};
+/* Their values in seccomp(2) (linux/seccomp.h; the last from Linux 5.19). */
+static const unsigned int flag_values[] = {1u << 0, 1u << 1, 1u << 2, 1u << 5};
 
 static uint32_t action_base(uint32_t action) {
   return (action & 0xffff0000U) == SCMP_ACT_ERRNO(0) ||
@@ -1153,10 +1155,11 @@ static int filter_for(const shim_policy *policy, const shim_seccomp *profile,
 
 void cleanup_filterp(struct sc_filter *f) { sc_filter_clear(f); }
 
-int shim_seccomp_compile(const shim_policy *policy, const shim_seccomp *profile,
-                         shim_seccomp_output what, char **out, size_t *len,
-                         shim_error *err) {
-  if (!out || !len)
+/* The program of profile (as filter_for resolves it) and the seccomp(2)
+ * flags its filter asks for. */
+static int program(const shim_policy *policy, const shim_seccomp *profile, bool pfc,
+                   char **out, size_t *len, unsigned int *flags, shim_error *err) {
+  if (!out || !len || !flags)
     return error_set(err, SHIM_ERR_INVAL, NULL, "no output pointer");
   _cleanup_(cleanup_filterp) struct sc_filter f = {0};
   _cleanup_(cleanup_ctxp) scmp_filter_ctx ctx = NULL;
@@ -1164,8 +1167,26 @@ int shim_seccomp_compile(const shim_policy *policy, const shim_seccomp *profile,
   if (ret == 0)
     ret = seccomp_compile(&f, &ctx, err);
   if (ret == 0)
-    ret = seccomp_export(ctx, what == SHIM_SECCOMP_PFC, out, len, err);
+    ret = seccomp_export(ctx, pfc, out, len, err);
+  *flags = 0;
+  for (size_t i = 0; ret == 0 && i < f.nflags; i++)
+    for (size_t k = 0; k < ARRAY_SIZE(flag_names); k++)
+      if (strcmp(f.flags[i], flag_names[k]) == 0)
+        *flags |= flag_values[k];
   return ret;
+}
+
+int shim_seccomp_compile(const shim_policy *policy, const shim_seccomp *profile,
+                         shim_seccomp_output what, char **out, size_t *len,
+                         shim_error *err) {
+  unsigned int flags;
+  return program(policy, profile, what == SHIM_SECCOMP_PFC, out, len, &flags, err);
+}
+
+int shim_seccomp_program(const shim_policy *policy, const shim_seccomp *profile,
+                         char **out, size_t *len, unsigned int *flags,
+                         shim_error *err) {
+  return program(policy, profile, false, out, len, flags, err);
 }
 
 static bool arg_matches(const struct scmp_arg_cmp *c, uint64_t v) {

@@ -56,6 +56,22 @@ int atomic_write_mode_at(int dirfd, const char *name, const char *data, size_t l
   return 0;
 }
 
+int open_own_dir(const char *path, struct stat *st) {
+  if (mkdir(path, 0700) < 0 && errno != EEXIST)
+    return -1;
+  int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd >= 0 && fstat(fd, st) < 0) {
+    close(fd);
+    return -1;
+  }
+  if (fd >= 0 && (st->st_uid != geteuid() || (st->st_mode & 022))) {
+    close(fd);
+    errno = EPERM;
+    return -1;
+  }
+  return fd;
+}
+
 int read_regular_at(int dirfd, const char *name, char **data, size_t *len) {
   return read_regular_limit_at(dirfd, name, SHIM_MAX_DOCUMENT_BYTES, data, len);
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* Writes data to name in the directory dirfd through a temporary file
@@ -13,6 +14,12 @@ int atomic_write_at(int dirfd, const char *name, const char *data, size_t len);
 /* Same, the file with mode (0644 above). */
 int atomic_write_mode_at(int dirfd, const char *name, const char *data, size_t len,
                          mode_t mode);
+
+/* Opens the directory path (made 0700 when missing), which must be this
+ * user's alone: owned by the effective uid, writable by no one else.
+ * Returns the fd, or -1 with errno set (EPERM: someone else's; *st then
+ * says whose and its mode). */
+int open_own_dir(const char *path, struct stat *st);
 
 /* Reads name (relative to dirfd, AT_FDCWD for none) whole into a malloc'ed
  * buffer: a regular file only (a FIFO in its place cannot block us: EINVAL),

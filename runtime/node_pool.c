@@ -219,24 +219,21 @@ static int pool_open(const struct node_pool *pool, const char *id, struct pool *
     return error_set(err, SHIM_ERR_INVAL, NULL, "root or id too long");
   snprintf(path, sizeof path, "%s/userns", state_dir);
   snprintf(p->dir, sizeof p->dir, "%s", path);
-  if ((mkdir(state_dir, 0700) < 0 && errno != EEXIST) ||
-      (mkdir(path, 0700) < 0 && errno != EEXIST))
-    return error_sys(err, SHIM_ERR_IO, errno, NULL, "cannot create %s", path);
-  p->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
   /* Records say which ranges are taken and which mounts to undo: a
    * directory someone else may write could hand one range to two
    * containers, or have a delete unmount what it names. */
   struct stat st;
-  if (p->dirfd >= 0 && fstat(p->dirfd, &st) == 0 &&
-      (st.st_uid != geteuid() || (st.st_mode & 022))) {
-    pool_close(p);
+  if (mkdir(state_dir, 0700) < 0 && errno != EEXIST)
+    return error_sys(err, SHIM_ERR_IO, errno, NULL, "cannot create %s", state_dir);
+  p->dirfd = open_own_dir(path, &st);
+  if (p->dirfd < 0 && errno == EPERM)
     return error_set(err, SHIM_ERR_IO, NULL,
                      "%s is owned by uid %u with mode %04o: the pool must be this "
                      "user's alone (0700)", path, (unsigned)st.st_uid,
                      (unsigned)(st.st_mode & 07777));
-  }
-  if (p->dirfd >= 0)
-    p->lockfd = openat(p->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (p->dirfd < 0)
+    return error_sys(err, SHIM_ERR_IO, errno, NULL, "cannot open %s", path);
+  p->lockfd = openat(p->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (p->lockfd < 0 || flock(p->lockfd, LOCK_EX) < 0) {
     int e = errno;
     pool_close(p);

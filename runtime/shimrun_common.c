@@ -80,6 +80,21 @@ void shimrun_warn(const struct shimrun *s, const char *fmt, ...) {
   va_end(ap);
 }
 
+/* The seccomp loader installed beside this executable loads containers'
+ * filters from the cache in the state directory (node_seccomp.c); without
+ * one (a build for another architecture), runc compiles them. */
+static int set_loader(const struct shimrun *s, shim_policy *policy, const char *self,
+                      shim_error *err) {
+  char loader[PATH_MAX + 32], cache[PATH_MAX];
+  struct stat st;
+  const char *slash = strrchr(self, '/');
+  snprintf(loader, sizeof loader, "%.*s/shim-seccomp-loader", (int)(slash - self), self);
+  snprintf(cache, sizeof cache, "%s/seccomp", s->state_dir);
+  if (stat(loader, &st) < 0 || !S_ISREG(st.st_mode))
+    return 0;
+  return shim_policy_set_seccomp_loader(policy, loader, cache, err);
+}
+
 int shimrun_load_policy(const struct shimrun *s, shim_policy **out) {
   shim_error err;
   char self[PATH_MAX];
@@ -93,7 +108,7 @@ int shimrun_load_policy(const struct shimrun *s, shim_policy **out) {
    * the node's kernel decides seccomp profiles' minKernel entries. */
   if (!realpath("/proc/self/exe", self) || shim_policy_set_runtime(*out, self, &err) < 0)
     ret = shimrun_fail(s, "shimrun: cannot name its own executable");
-  else if (node_kernel_tell(*out, &err) < 0)
+  else if (node_kernel_tell(*out, &err) < 0 || set_loader(s, *out, self, &err) < 0)
     ret = shimrun_fail(s, "shimrun: %s", err.message);
   if (ret != 0) {
     shim_policy_free(*out);

@@ -24,6 +24,7 @@
 #include "node_pods.h"
 #include "node_pool.h"
 #include "node_idmap.h"
+#include "node_seccomp.h"
 #include "files.h"
 
 #include <errno.h>
@@ -64,6 +65,7 @@ static int load_spec(const struct shimrun *s, shim_policy *policy, int dirfd,
  * steps that make the node ready for the delegate. */
 struct create {
   const struct shimrun *s;
+  const shim_policy *policy;
   const char *bundle, *id;
   int dirfd;             /* the bundle, locked */
   const char *data;      /* config.json as read */
@@ -84,6 +86,25 @@ __attribute__((format(printf, 2, 3))) static int step_fail(struct create *c,
   vsnprintf(c->why, sizeof c->why, fmt, ap);
   va_end(ap);
   return -1;
+}
+
+/* The filter a spec in the seccomp loader's form loads: in the node's
+ * cache before runc binds it (compiled now if it is not there). */
+static int cache_filter(struct create *c) {
+  shim_spec *hardened = NULL;
+  shim_error err;
+  const char *profile = NULL;
+  char *filter = NULL;
+  int ret = shim_spec_load_data(c->hardened, strlen(c->hardened), &hardened, &err);
+  if (ret == 0)
+    ret = shim_spec_seccomp_filter(c->policy, hardened, &profile, &filter, &err);
+  if (ret == 1)
+    ret = node_seccomp_filter(c->policy, profile, filter, &err);
+  free(filter);
+  shim_spec_free(hardened);
+  if (ret < 0)
+    return step_fail(c, "%s: the container's seccomp filter: %s", c->bundle, err.message);
+  return 0;
 }
 
 static int write_hardened(struct create *c) {
@@ -149,9 +170,9 @@ static const struct create_step {
   int (*run)(struct create *c);
   const char *name; /* its fault point, once done */
 } create_steps[] = {
-    {false, write_hardened, "write"}, {true, find_rootfs, "rootfs"},
-    {true, idmap_rootfs, "mount"},    {true, idmap_binds, "binds"},
-    {true, set_sysctls, "sysctls"},
+    {false, cache_filter, "filter"}, {false, write_hardened, "write"},
+    {true, find_rootfs, "rootfs"},   {true, idmap_rootfs, "mount"},
+    {true, idmap_binds, "binds"},    {true, set_sysctls, "sysctls"},
 };
 
 /* Claims the container's user namespace (plan: shim_userns_plan's), and
@@ -248,7 +269,7 @@ int shimrun_create(struct shimrun *s, int argc, char **argv) {
                    : shimrun_fail(s, "shimrun: %s", why);
   } else {
     event.decision = "hardened";
-    struct create c = {.s = s, .bundle = bundle, .id = id, .dirfd = dirfd,
+    struct create c = {.s = s, .policy = policy, .bundle = bundle, .id = id, .dirfd = dirfd,
                        .data = data, .len = len, .hardened = hardened,
                        .spec = spec, .claimed = &claimed, .host_ns = -1};
     for (const struct create_step *st = create_steps;

@@ -120,6 +120,32 @@ SHIM_API int shim_policy_set_runtime(shim_policy *policy, const char *path,
                                      shim_error *err);
 
 /*
+ * Tells the policy that the runtime loads seccomp filters itself, so that
+ * the delegate never compiles one (runc compiles linux.seccomp with
+ * libseccomp at every start and exec).  Hardening then hands over a spec
+ * in the loader's form wherever process.noNewPrivileges is set (else
+ * linux.seccomp stays):
+ *   - the profile moves from linux.seccomp to the annotation
+ *     SHIM_SECCOMP_ANNOTATION (its compact JSON text);
+ *   - the last two mounts bind loader (a static program that installs the
+ *     filter it finds at SHIM_SECCOMP_FILTER, then execs its arguments) at
+ *     SHIM_SECCOMP_LOADER, and filter_dir/<sha256 of that text>.bpf at
+ *     SHIM_SECCOMP_FILTER, read-only;
+ *   - process.args starts with SHIM_SECCOMP_LOADER.
+ * The checks accept exactly that form, given the same two paths, and
+ * refuse a spec that names the loader's directory any other way.  The
+ * runtime must make sure that the filter file holds that profile's
+ * program (shim_spec_seccomp_filter, shim_seccomp_program) before the
+ * delegate runs the spec.
+ */
+#define SHIM_SECCOMP_DIR "/dev/.shim"
+#define SHIM_SECCOMP_LOADER SHIM_SECCOMP_DIR "/seccomp-loader"
+#define SHIM_SECCOMP_FILTER SHIM_SECCOMP_DIR "/seccomp.bpf"
+#define SHIM_SECCOMP_ANNOTATION "dev.shim.seccomp"
+SHIM_API int shim_policy_set_seccomp_loader(shim_policy *policy, const char *loader,
+                                            const char *filter_dir, shim_error *err);
+
+/*
  * Tells the policy which host ids the node's kubelet hands to pods with
  * hostUsers: false (what /etc/subuid and /etc/subgid give the user
  * `kubelet`), when the policy's own user-namespace.kubeletIDStart and
@@ -191,6 +217,16 @@ SHIM_API int shim_spec_render(const shim_spec *spec, char **out, shim_error *err
  */
 SHIM_API int shim_userns_joined_path(const shim_policy *policy, const shim_spec *spec,
                                      char *buf, size_t size);
+/*
+ * For a spec in the loader's form (shim_policy_set_seccomp_loader): 1, with
+ * *profile its profile's text (valid while spec lives) and *filter the
+ * file it loads (malloc'ed); 0 for any other spec (runc loads its
+ * linux.seccomp, if any).  -SHIM_ERR_REJECTED when the spec names the
+ * loader in a form the checks refuse.
+ */
+SHIM_API int shim_spec_seccomp_filter(const shim_policy *policy, const shim_spec *spec,
+                                      const char **profile, char **filter,
+                                      shim_error *err);
 SHIM_API void shim_spec_free(shim_spec *spec);
 
 /* ---- Host facts ------------------------------------------------------------ */
@@ -526,6 +562,13 @@ SHIM_API int shim_seccomp_compile(const shim_policy *policy,
                                   const shim_seccomp *profile,
                                   shim_seccomp_output what, char **out,
                                   size_t *len, shim_error *err);
+
+/* The BPF program of profile, as shim_seccomp_compile makes it, and the
+ * seccomp(2) flags (SECCOMP_FILTER_FLAG_*) its "flags" ask for: what a
+ * runtime that installs the filter itself needs. */
+SHIM_API int shim_seccomp_program(const shim_policy *policy,
+                                  const shim_seccomp *profile, char **program,
+                                  size_t *len, unsigned int *flags, shim_error *err);
 
 typedef struct shim_seccomp_decision {
   unsigned action;       /* the filter's return value (SCMP_ACT_* form) */
