@@ -142,11 +142,14 @@ enum loader_fault loader_check(const shim_policy *policy, const struct jnode *ro
     if (covers_loader_dir(jv_str(p)))
       return FAULT("linux.maskedPaths hides %s, which the loader needs", jv_str(p));
   }
-  if (!jv_is_true(jv_get(process, "noNewPrivileges")))
+  /* A process joining the container (runc exec) comes as it is: what
+   * hardening gives it (no_new_privs, the loader first) is for it to fix. */
+  bool nnp = jv_is_true(jv_get(process, "noNewPrivileges"));
+  if (!nnp && policy->mode[CONTROL_NO_NEW_PRIVILEGES] != MODE_ENFORCE)
     return FAULT("the loader needs no_new_privs to install the filter");
   const struct jnode *args = jv_get(process, "args");
   const char *first = jv_str(jv_first(args));
-  if (!first || strcmp(first, SHIM_SECCOMP_LOADER) != 0 || jv_count(args) < 2) {
+  if (!nnp || !first || strcmp(first, SHIM_SECCOMP_LOADER) != 0 || jv_count(args) < 2) {
     snprintf(why, size, "process.args does not start with %s: the process "
              "would run without its seccomp filter", SHIM_SECCOMP_LOADER);
     return LOADER_UNWRAPPED;

@@ -137,6 +137,14 @@ int node_seccomp_filter(const shim_policy *policy, const char *profile, const ch
   snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
   const char *name = slash + 1;
   struct stat st;
+  /* DIR's parent is shimrun's state directory, made on first use. */
+  char *up = strrchr(dir, '/');
+  if (up && up != dir) {
+    *up = '\0';
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+      return error_sys(err, SHIM_ERR_IO, errno, NULL, "cannot create %s", dir);
+    *up = '/';
+  }
   _cleanup_close_ int dirfd = open_own_dir(dir, &st);
   if (dirfd < 0 && errno == EPERM)
     return error_set(err, SHIM_ERR_IO, NULL,

@@ -7,7 +7,10 @@
  * spec, found through the delegate's `state`) and handed to the delegate as
  * an anonymous file (/proc/self/fd/N): nothing to clean up afterwards.
  * Without it, the delegate builds the process from the container's (already
- * hardened) config.json; the flags that would loosen that are refused.
+ * hardened) config.json; the flags that would loosen that are refused, and
+ * in the seccomp loader's form (libshim/loader.c) the command starts
+ * through the loader, as the container's process does: runc exec applies
+ * no filter of its own to a container in that form.
  */
 #include "config.h"
 #include "shimrun.h"
@@ -76,6 +79,27 @@ static int harden_process_file(struct shimrun *s, const char *id,
   return rc;
 }
 
+/* Whether the container's config.json is in the seccomp loader's form. */
+static int in_loader_form(struct shimrun *s, const char *id, bool *form) {
+  char bundle[PATH_MAX];
+  shim_policy *policy = NULL;
+  shim_spec *spec = NULL;
+  const char *profile;
+  char *filter = NULL;
+  shim_error err;
+  if (shimrun_load_policy(s, &policy) != 0)
+    return 1;
+  int rc = shimrun_container_spec(s, "exec", id, policy, bundle, sizeof bundle, &spec);
+  int ret = rc == 0 ? shim_spec_seccomp_filter(policy, spec, &profile, &filter, &err) : 0;
+  if (ret < 0)
+    rc = shimrun_fail(s, "shimrun: exec: %s/config.json: %s", bundle, err.message);
+  *form = ret == 1;
+  free(filter);
+  shim_spec_free(spec);
+  shim_policy_free(policy);
+  return rc;
+}
+
 int shimrun_exec(struct shimrun *s, int argc, char **argv) {
   static const char *const valued[] = {
       "console-socket", "cwd",  "env",     "e",           "user", "u",
@@ -111,6 +135,13 @@ int shimrun_exec(struct shimrun *s, int argc, char **argv) {
   char fd_path[64] = "";
   if (process && harden_process_file(s, id, process, fd_path, sizeof fd_path) != 0)
     return 1;
-  shimrun_push_args(s, argc, argv, process_at, process_inline ? "--process" : NULL, fd_path);
+  bool form = false;
+  if (!process && i < argc && in_loader_form(s, id, &form) != 0)
+    return 1;
+  if (form) /* the loader, then the command (argv[i] on) */
+    shimrun_push_args(s, argc, argv, i, SHIM_SECCOMP_LOADER, argv[i]);
+  else
+    shimrun_push_args(s, argc, argv, process_at, process_inline ? "--process" : NULL,
+                      fd_path);
   return shimrun_exec_delegate(s);
 }

@@ -14,6 +14,7 @@ void register_fixture_tests(void);
 void register_seccomp_tests(void);
 void register_harden_tests(void);
 void register_network_tests(void);
+void register_loader_tests(void);
 
 /* Runs the suites the functions register; the exit status for main. */
 int run_suites(void (*const registers[])(void), size_t n);

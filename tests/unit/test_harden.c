@@ -122,6 +122,11 @@ static void test_idempotent(void) {
                                           &policy, NULL) == 0);
     for (size_t i = 0; i < ARRAY_SIZE(fixtures); i++)
       harden_twice(policy, fixtures[i]);
+    /* and in the seccomp loader's form (test_loader.c) */
+    CU_ASSERT_FATAL(shim_policy_set_seccomp_loader(policy, "/usr/bin/shim-seccomp-loader",
+                                                   "/run/shim/seccomp", NULL) == 0);
+    for (size_t i = 0; i < ARRAY_SIZE(fixtures); i++)
+      harden_twice(policy, fixtures[i]);
     shim_policy_free(policy);
   }
 }
