@@ -137,7 +137,7 @@ LOADER_BARE __attribute__((noreturn)) static void run(char **argv, char **envp) 
     slash |= *p == '/';
   if (slash) {
     long rc = sys(__NR_execve, (long)name, (long)argv, (long)envp);
-    die("cannot execute", name, -rc);
+    die(name, "cannot execute", -rc);
   }
   const char *path = env_get(envp, "PATH");
   long seen = -2; /* -ENOENT */
@@ -159,7 +159,7 @@ LOADER_BARE __attribute__((noreturn)) static void run(char **argv, char **envp) 
       long rc = sys(__NR_execve, (long)full, (long)argv, (long)envp);
       /* Look further where nothing runnable is; else that is the answer. */
       if (rc != -2 && rc != -20 && rc != -13)
-        die("cannot execute", full, -rc);
+        die(full, "cannot execute", -rc);
       if (rc == -13)
         seen = rc;
     }
@@ -167,8 +167,8 @@ LOADER_BARE __attribute__((noreturn)) static void run(char **argv, char **envp) 
       break;
     path += dir + 1;
   }
-  die(seen == -13 ? "no permission to execute" : "executable file not found in $PATH",
-      name, -seen);
+  die(name, seen == -13 ? "no permission to execute" : "executable file not found in $PATH",
+      -seen);
 }
 
 LOADER_BARE __attribute__((used)) static void loader_main(long *sp) {
