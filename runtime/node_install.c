@@ -460,7 +460,8 @@ int node_install_plan(const struct node_install_opts *opts, const struct node_co
   if (rootfd < 0)
     return rootfd;
   int ret = 0;
-  static const char *const programs[] = {"shimrun", "shimctl"};
+  /* shimrun finds the seccomp loader beside itself (built for x86_64). */
+  static const char *const programs[] = {"shimrun", "shimctl", "shim-seccomp-loader"};
   for (size_t i = 0; ret == 0 && i < ARRAY_SIZE(programs); i++)
     ret = plan_program(plan, rootfd, opts->from, programs[i], err);
   if (ret == 0)

@@ -182,12 +182,12 @@ LOADER_BARE __attribute__((used)) static void loader_main(long *sp) {
 }
 
 __asm__(".text\n"
-        ".globl _start\n"
-        ".type _start, @function\n"
-        "_start:\n"
+        ".globl loader_start\n"
+        ".type loader_start, @function\n"
+        "loader_start:\n"
         "  xor %rbp, %rbp\n"
         "  mov %rsp, %rdi\n"
         "  and $-16, %rsp\n"
         "  call loader_main\n"
         "  hlt\n"
-        ".size _start, .-_start\n");
+        ".size loader_start, .-loader_start\n");

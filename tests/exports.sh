@@ -31,7 +31,7 @@ libc=$(nm -D --undefined-only "$lib" | awk '{print $2}' | sed 's/@.*//' |
 	grep -v -e '^json_' -e '^seccomp_' -e '^capng_' -e '^_ITM_' -e '^__asan_' -e '^__ubsan_' -e '^__gmon_start__$' -e '^__cxa_finalize$' |
 	grep -v -x -e __ctype_b_loc -e __ctype_toupper_loc -e __errno_location -e __isoc99_sscanf \
 		-e calloc -e malloc -e realloc -e free -e qsort -e memcmp -e memcpy -e memmove -e memset \
-		-e strchr -e strchrnul -e strcmp -e strdup -e strlen -e strncmp -e strpbrk -e strspn -e strerror \
+		-e strchr -e strchrnul -e strcmp -e strdup -e strlen -e strncmp -e strpbrk -e strspn -e strcspn -e strerror \
 		-e strerror_r -e strtod -e strtol -e snprintf -e vsnprintf -e fprintf -e fputc -e fnmatch \
 		-e inet_pton -e open -e read -e fstat -e close -e lseek -e memfd_create -e open_memstream \
 		-e fclose -e clock_gettime -e gmtime_r)

@@ -14,6 +14,7 @@ LAYERS = [
     ("libshim", r"libshim/.*"),
     ("node library", r"runtime/(node_.*|files)\.c"),
     ("pass-through path", r"runtime/shimrun_(args|fast)\.c"),
+    ("seccomp loader (a program of its own)", r"runtime/seccomp_loader\.c"),
     ("shared by commands", r"runtime/(shimrun|shimctl)_common\.c"),
     ("commands", r"runtime/(shimrun_(create|exec|update|delete)|cmd_.*)\.c"),
     ("programs' main", r"runtime/(shimrun|shimctl)\.c"),

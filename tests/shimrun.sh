@@ -45,7 +45,9 @@ has "globals passed on" "$tmp/argv" "--log-format"
 hasnt "own flags not passed on" "$tmp/argv" "--delegate"
 has "command passed on" "$tmp/argv" "create"
 has "id passed on" "$tmp/argv" "id1"
-has "config.json hardened" "$tmp/ok/config.json" '"SCMP_ACT_ERRNO"'
+has "config.json hardened" "$tmp/ok/config.json" '\"defaultAction\":\"SCMP_ACT_ERRNO\"'
+has "its process through the seccomp loader" "$tmp/ok/config.json" '"/dev/.shim/seccomp-loader"'
+has "the filter compiled into the cache" <(ls "$SHIMRUN_STATE_DIR/seccomp" 2>&1) ".bpf"
 has "original kept" "$tmp/ok/config.json.orig" '"CAP_NET_RAW"'
 hasnt "no temporary files left" <(ls -a "$tmp/ok") ".tmp-"
 cp "$tmp/ok/config.json" "$tmp/hardened-once"

@@ -14,7 +14,8 @@ for tool in umoci tar readelf; do
 	command -v "$tool" >/dev/null || { echo "build-image.sh: $tool is needed" >&2; exit 1; }
 done
 # The image has no C library: each program must be static.
-for prog in /bin/busybox "$builddir/runtime/shimrun" "$builddir/runtime/shimctl"; do
+for prog in /bin/busybox "$builddir/runtime/shimrun" "$builddir/runtime/shimctl" \
+	"$builddir/runtime/shim-seccomp-loader"; do
 	if [ ! -x "$prog" ] || LC_ALL=C readelf -l "$prog" | grep -q INTERP; then
 		echo "build-image.sh: $prog is not a static program (busybox-static; not a sanitizer build)" >&2
 		exit 1
@@ -27,7 +28,7 @@ for applet in $(/bin/busybox --list); do
 	[ "$applet" = busybox ] || ln -s busybox "$out/rootfs/bin/$applet"
 done
 install -m 755 "$builddir/runtime/shimrun" "$builddir/runtime/shimctl" \
-	"$here/shim-node-install" "$out/rootfs/opt/shim/bin/"
+	"$builddir/runtime/shim-seccomp-loader" "$here/shim-node-install" "$out/rootfs/opt/shim/bin/"
 umoci init --layout "$out/layout"
 umoci new --image "$out/layout:$version"
 umoci insert --image "$out/layout:$version" "$out/rootfs" /
