@@ -26,6 +26,7 @@ struct ctx {
   /* "privileged: true" when the spec carries its main trace (every
    * capability), so every other trace it leaves can name it too. */
   const char *privileged;
+  struct loader_form loader; /* the seccomp loader's form, as root names it */
   int ret; /* first allocation failure */
 };
 
@@ -648,7 +649,7 @@ static void check_mounts(struct ctx *c) {
     bool bind = mount_is_bind(m, &recursive);
     if (bind && is_userns_sysfs(c, m)) {
       /* what shim_harden_userns puts in sysfs's place */
-    } else if (bind && loader_mount_is_ours(c->policy, c->root, m)) {
+    } else if (bind && loader_mount_is_ours(c->policy, &c->loader, m)) {
       /* the seccomp loader and its filter (check_seccomp judges the form) */
     } else if (bind) {
       check_bind_source(c, p.buf, source ? source : "", options);
@@ -799,8 +800,8 @@ static void check_seccomp(struct ctx *c) {
   if (loader_named(c->root)) {
     char why[512];
     shim_error e;
-    enum loader_fault fault = loader_check(c->policy, c->root, why, sizeof why);
-    const char *text = jv_str(jv_get(jv_get(c->root, "annotations"), SHIM_SECCOMP_ANNOTATION));
+    enum loader_fault fault = loader_check(c->policy, c->root, &c->loader, why, sizeof why);
+    const char *text = c->loader.profile;
     if (fault == LOADER_WRONG) {
       finding(c, CONTROL_SECCOMP, UNFIXABLE, "/process/args", NULL, "%s", why);
       return;
@@ -954,6 +955,7 @@ int shim_check(const shim_policy *policy, const shim_spec *spec,
   };
   if (!c.report)
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
+  loader_form(policy, c.root, &c.loader);
   for (size_t i = 0; i < ARRAY_SIZE(checks); i++)
     if (on(&c, checks[i].control))
       checks[i].run(&c);

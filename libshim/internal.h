@@ -542,11 +542,21 @@ enum loader_fault {
                        exec'd process): hardening wraps it */
   LOADER_WRONG,     /* anything else: refused */
 };
+/* What root's annotation makes of the form, worked out once per spec (the
+ * digest of a profile's text is not free): its profile and the filter file
+ * it names (DIR/<sha256 of the text>.bpf; "" without a loader or a
+ * profile). */
+struct loader_form {
+  const char *profile;
+  char filter[4096];
+};
+void loader_form(const shim_policy *policy, const struct jnode *root,
+                 struct loader_form *f);
 /* How root stands to the form under policy; why says what is wrong. */
 enum loader_fault loader_check(const shim_policy *policy, const struct jnode *root,
-                               char *why, size_t size);
+                               const struct loader_form *f, char *why, size_t size);
 /* One of the two mounts the form adds, exactly. */
-bool loader_mount_is_ours(const shim_policy *policy, const struct jnode *root,
+bool loader_mount_is_ours(const shim_policy *policy, const struct loader_form *f,
                           const struct jnode *m);
 /* Whether hardening can put root in the form (a loader, no_new_privs, a
  * process to wrap). */
@@ -555,9 +565,6 @@ bool loader_can_take(const shim_policy *policy, const struct jnode *root);
  * *changed is false when it already was. */
 int loader_apply(const shim_policy *policy, struct jtree *t, struct jnode *doc,
                  const struct jnode *oci, bool *changed, shim_error *err);
-/* filter_dir/<sha256 of profile>.bpf; -1 when it does not fit. */
-int loader_filter_path(const shim_policy *policy, const char *profile, char *out,
-                       size_t size);
 
 /* ---- SHA-256 (sha256.c) ------------------------------------------------------ */
 

@@ -26,7 +26,7 @@
 static const char *const loader_options[] = {"bind", "ro", "nosuid", "nodev"};
 static const char *const filter_options[] = {"bind", "ro", "nosuid", "nodev", "noexec"};
 
-int loader_filter_path(const shim_policy *policy, const char *profile, char *out,
+static int filter_path(const shim_policy *policy, const char *profile, char *out,
                        size_t size) {
   char hex[65];
   sha256_hex(profile, strlen(profile), hex);
@@ -85,16 +85,22 @@ static bool covers_loader_dir(const char *path) {
                    (n == 1 || SHIM_SECCOMP_DIR[n] == '/')));
 }
 
-bool loader_mount_is_ours(const shim_policy *policy, const struct jnode *root,
+void loader_form(const shim_policy *policy, const struct jnode *root,
+                 struct loader_form *f) {
+  f->profile = jv_str(jv_get(jv_get(root, "annotations"), SHIM_SECCOMP_ANNOTATION));
+  f->filter[0] = '\0';
+  if (policy->loader && f->profile &&
+      filter_path(policy, f->profile, f->filter, sizeof f->filter) < 0)
+    f->filter[0] = '\0';
+}
+
+bool loader_mount_is_ours(const shim_policy *policy, const struct loader_form *f,
                           const struct jnode *m) {
-  const char *profile = jv_str(jv_get(jv_get(root, "annotations"), SHIM_SECCOMP_ANNOTATION));
-  char filter[4096];
-  if (!policy->loader || !profile ||
-      loader_filter_path(policy, profile, filter, sizeof filter) < 0)
+  if (!policy->loader || !*f->filter)
     return false;
   return mount_is(m, SHIM_SECCOMP_LOADER, policy->loader, loader_options,
                   ARRAY_SIZE(loader_options)) ||
-         mount_is(m, SHIM_SECCOMP_FILTER, filter, filter_options,
+         mount_is(m, SHIM_SECCOMP_FILTER, f->filter, filter_options,
                   ARRAY_SIZE(filter_options));
 }
 
@@ -109,11 +115,9 @@ bool loader_named(const struct jnode *root) {
 }
 
 enum loader_fault loader_check(const shim_policy *policy, const struct jnode *root,
-                               char *why, size_t size) {
+                               const struct loader_form *f, char *why, size_t size) {
   const struct jnode *process = jv_get(root, "process");
   const struct jnode *mounts = jv_get(root, "mounts");
-  const char *profile = jv_str(jv_get(jv_get(root, "annotations"), SHIM_SECCOMP_ANNOTATION));
-  char filter[4096];
   size_t li = 0, fi = 0, n = jv_count(mounts);
   const struct jnode *lm = mount_at(root, SHIM_SECCOMP_LOADER, &li);
   const struct jnode *fm = mount_at(root, SHIM_SECCOMP_FILTER, &fi);
@@ -121,23 +125,23 @@ enum loader_fault loader_check(const shim_policy *policy, const struct jnode *ro
   if (!policy->loader)
     return FAULT("the spec names shim's seccomp loader (%s), which this runtime "
                  "does not provide", SHIM_SECCOMP_DIR);
-  if (!profile)
+  if (!f->profile)
     return FAULT("the spec uses %s without its profile (annotation %s)",
                  SHIM_SECCOMP_DIR, SHIM_SECCOMP_ANNOTATION);
   if (jv_get(jv_get(root, "linux"), "seccomp"))
     return FAULT("the spec has both linux.seccomp and the loader's profile "
                  "(annotation %s)", SHIM_SECCOMP_ANNOTATION);
-  if (loader_filter_path(policy, profile, filter, sizeof filter) < 0)
+  if (!*f->filter)
     return FAULT("the seccomp cache path is too long");
   /* The two mounts, last: nothing mounted after them can cover them. */
   if (!lm || !fm || li + 2 != n || fi + 1 != n ||
       !mount_is(lm, SHIM_SECCOMP_LOADER, policy->loader, loader_options,
                 ARRAY_SIZE(loader_options)) ||
-      !mount_is(fm, SHIM_SECCOMP_FILTER, filter, filter_options,
+      !mount_is(fm, SHIM_SECCOMP_FILTER, f->filter, filter_options,
                 ARRAY_SIZE(filter_options)))
     return FAULT("the mounts of %s and %s must be the last two, read-only binds "
                  "of %s and %s", SHIM_SECCOMP_LOADER, SHIM_SECCOMP_FILTER,
-                 policy->loader, filter);
+                 policy->loader, f->filter);
   jv_foreach(jv_get(jv_get(root, "linux"), "maskedPaths"), p) {
     if (covers_loader_dir(jv_str(p)))
       return FAULT("linux.maskedPaths hides %s, which the loader needs", jv_str(p));
@@ -171,15 +175,16 @@ int loader_apply(const shim_policy *policy, struct jtree *t, struct jnode *doc,
   if (ret < 0)
     return ret;
   text[strcspn(text, "\n")] = '\0';
+  struct loader_form f = {.profile = text};
+  if (filter_path(policy, text, f.filter, sizeof f.filter) < 0)
+    return error_set(err, SHIM_ERR_LIMIT, NULL, "the seccomp cache path is too long");
   char why[512];
   const char *had = jv_str(jv_get(jv_get(doc, "annotations"), SHIM_SECCOMP_ANNOTATION));
-  if (had && strcmp(had, text) == 0 && loader_check(policy, doc, why, sizeof why) == LOADER_OK) {
+  if (had && strcmp(had, text) == 0 &&
+      loader_check(policy, doc, &f, why, sizeof why) == LOADER_OK) {
     *changed = false;
     return 0;
   }
-  char filter[4096];
-  if (loader_filter_path(policy, text, filter, sizeof filter) < 0)
-    return error_set(err, SHIM_ERR_LIMIT, NULL, "the seccomp cache path is too long");
   struct jnode *linux_ = jt_get(doc, "linux");
   if (linux_)
     jt_del(linux_, "seccomp");
@@ -200,7 +205,7 @@ int loader_apply(const shim_policy *policy, struct jtree *t, struct jnode *doc,
     struct jnode *m = jt_append(mounts, jt_object(t));
     jt_set(t, m, "destination", jt_string(t, binds[i].dest));
     jt_set(t, m, "type", jt_string(t, "bind"));
-    jt_set(t, m, "source", jt_string(t, i == 0 ? policy->loader : filter));
+    jt_set(t, m, "source", jt_string(t, i == 0 ? policy->loader : f.filter));
     jt_set(t, m, "options", jt_strings(t, binds[i].options, binds[i].count));
   }
   struct jnode *args = jt_get(jt_get(doc, "process"), "args");
@@ -240,14 +245,15 @@ int shim_spec_seccomp_filter(const shim_policy *policy, const shim_spec *spec,
   if (!policy || !spec || !profile || !filter)
     return error_set(err, SHIM_ERR_INVAL, NULL, "no policy, spec or output pointer");
   const struct jnode *root = spec->tree.nodes;
-  char why[512], path[4096];
+  char why[512];
   if (!policy->loader || !loader_named(root))
     return 0;
-  if (loader_check(policy, root, why, sizeof why) != LOADER_OK)
+  struct loader_form f;
+  loader_form(policy, root, &f);
+  if (loader_check(policy, root, &f, why, sizeof why) != LOADER_OK)
     return error_set(err, SHIM_ERR_REJECTED, NULL, "%s", why);
-  const char *text = jv_str(jv_get(jv_get(root, "annotations"), SHIM_SECCOMP_ANNOTATION));
-  if (loader_filter_path(policy, text, path, sizeof path) < 0 || !(*filter = strdup(path)))
+  if (!(*filter = strdup(f.filter)))
     return error_set(err, SHIM_ERR_NOMEM, NULL, "out of memory");
-  *profile = text;
+  *profile = f.profile;
   return 1;
 }

@@ -6,9 +6,9 @@
  * which containers in the loader's form bind read-only.  A file is used
  * only after it is read back whole and found to be exactly the program
  * that was compiled for this profile on this node: its header names the
- * digest of everything the program came from (the profile's text,
- * libseccomp's version, the kernel, the architecture) and the digest of
- * the instructions.  Anything else (truncated, corrupt, from an older
+ * digest of everything the program came from (the profile, by the digest
+ * in the file's name; libseccomp's version, the kernel, the architecture)
+ * and the digest of the instructions.  Anything else (truncated, corrupt, from an older
  * libseccomp) is compiled again and replaced; a directory others may
  * write, or one that cannot be written, refuses the container.
  *
@@ -38,17 +38,19 @@
 #define FILTER_FILE_MAX \
   (sizeof(struct seccomp_filter_header) + SECCOMP_FILTER_MAX * sizeof(struct sock_filter))
 
-/* The digest of what a program depends on. */
-static int filter_key(const char *profile, char key[65]) {
+/* The digest of what a program depends on: the profile (name is the
+ * digest of its text, which the checks verified), libseccomp, the kernel,
+ * the architecture. */
+static int filter_key(const char *name, char key[65]) {
   struct utsname u;
   const struct scmp_version *v = seccomp_version();
-  char what[512];
+  char what[1024];
   if (uname(&u) < 0 || !v)
     return -1;
-  snprintf(what, sizeof what, "shim seccomp filter 1\nlibseccomp %u.%u.%u\n%s\n%s\n",
-           v->major, v->minor, v->micro, u.machine, u.release);
+  snprintf(what, sizeof what, "shim seccomp filter 1\n%s\nlibseccomp %u.%u.%u\n%s\n%s\n",
+           name, v->major, v->minor, v->micro, u.machine, u.release);
   sha256_hex(what, strlen(what), key);
-  return sha256_chain(key, profile, strlen(profile));
+  return 0;
 }
 
 /* Whether name in dirfd is a whole filter file for key. */
@@ -153,7 +155,7 @@ int node_seccomp_filter(const shim_policy *policy, const char *profile, const ch
                      dir, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
   if (dirfd < 0)
     return error_sys(err, SHIM_ERR_IO, errno, NULL, "seccomp cache %s", dir);
-  if (filter_key(profile, key) < 0)
+  if (filter_key(name, key) < 0)
     return error_sys(err, SHIM_ERR_HOST, errno, NULL, "cannot name this node's kernel");
   if (filter_valid(dirfd, name, key)) {
     utimensat(dirfd, name, NULL, AT_SYMLINK_NOFOLLOW);

@@ -23,6 +23,7 @@
 #include <shim/shim.h>
 #include <asm/unistd.h>
 #include <linux/fcntl.h>
+#include <linux/prctl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <stdbool.h>
@@ -177,6 +178,11 @@ LOADER_BARE __attribute__((used)) static void loader_main(long *sp) {
   char **envp = argv + argc + 1;
   if (argc < 2)
     die("usage: seccomp-loader PROGRAM [ARG...]", NULL, 0);
+  /* Until the filter is in, no process of the container may trace or
+   * write into this one (the exec that follows makes it dumpable again). */
+  long rc = sys(__NR_prctl, PR_SET_DUMPABLE, 0, 0);
+  if (rc < 0)
+    die("cannot make itself undumpable", NULL, -rc);
   install();
   run(argv + 1, envp);
 }

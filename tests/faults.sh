@@ -60,7 +60,7 @@ again() {
 }
 
 echo "shimrun killed at each step of create, then the runtime's clean-up (delete -f)"
-for step in lock read claim check write rootfs mount binds sysctls audit; do
+for step in lock read claim check filter write rootfs mount binds sysctls audit; do
 	id=kill-$step
 	bundle "$id"
 	SHIMRUN_FAULT=$step shimrun create --bundle "$tmp/$id" "$id" >/dev/null 2>&1

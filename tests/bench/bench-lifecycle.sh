@@ -41,6 +41,10 @@
 #                      (a) with its profile as linux.seccomp instead of
 #                      through the loader, as before issue 21: (r - a) is
 #                      what runc's compiling it at every start cost
+#   m  shimrun-cache-miss
+#                      (c) with its seccomp cache emptied before each create
+#                      (untimed; its own state directory): (m - c) is a
+#                      cache miss, shimrun compiling the filter once
 #   k  runc+hardened-no-hook
 #                      (a) without shimrun's metadata-block hook: (a - k)
 #                      is what the hook (shimrun run by runc, netlink)
@@ -139,8 +143,8 @@ trap 'exit 130' INT TERM
 export SHIMRUN_STATE_DIR=$tmp/state
 
 # ---- the configurations -----------------------------------------------------------
-configs=(a b c n g p d e s r k)
-declare -A label=([a]=runc+hardened [b]=shimrun [c]=shimrun+rewrite [d]=runc [e]=runc+ctr [f]=runsc [g]=shimrun-no-userns [n]=runc-no-userns [p]=shimrun-gpu-policy [s]=runc+hard-no-seccomp [r]=runc+hard-runc-seccomp [k]=runc+hard-no-hook)
+configs=(a b c m n g p d e s r k)
+declare -A label=([a]=runc+hardened [b]=shimrun [c]=shimrun+rewrite [m]=shimrun-cache-miss [d]=runc [e]=runc+ctr [f]=runsc [g]=shimrun-no-userns [n]=runc-no-userns [p]=shimrun-gpu-policy [s]=runc+hard-no-seccomp [r]=runc+hard-runc-seccomp [k]=runc+hard-no-hook)
 if command -v runsc >/dev/null; then
 	configs+=(f)
 else
@@ -152,7 +156,7 @@ fi
 rt() {
 	case $1 in
 	a | d | e | n | s | r | k) rt=("$RUNC" --root "$tmp/root.runc") ;;
-	b | c) rt=("$SHIMRUN" --delegate "$RUNC" --audit-log "$tmp/audit.log" --root "$tmp/root.shimrun") ;;
+	b | c | m) rt=("$SHIMRUN" --delegate "$RUNC" --audit-log "$tmp/audit.log" --root "$tmp/root.shimrun") ;;
 	g) rt=("$SHIMRUN" --delegate "$RUNC" --audit-log "$tmp/audit.log" --root "$tmp/root.shimrun"
 		--policy "$tmp/no-userns.json") ;;
 	p) rt=("$SHIMRUN" --delegate "$RUNC" --audit-log "$tmp/audit.log" --root "$tmp/root.shimrun"
@@ -171,7 +175,7 @@ ln -s busybox "$rootfs/bin/sh"
 
 # A bundle directory for each configuration, none shared: shimrun writes
 # into its bundles.
-mkdir -p "$tmp/a" "$tmp/b" "$tmp/c" "$tmp/d" "$tmp/e" "$tmp/f" "$tmp/g" "$tmp/p" "$tmp/s" "$tmp/r" "$tmp/k" "$tmp/rss"
+mkdir -p "$tmp/a" "$tmp/b" "$tmp/c" "$tmp/m" "$tmp/d" "$tmp/e" "$tmp/f" "$tmp/g" "$tmp/p" "$tmp/s" "$tmp/r" "$tmp/k" "$tmp/rss"
 (cd "$tmp" && "$RUNC" spec && mv config.json spec.json)
 runc_spec_seccomp=$(jq -c '.linux.seccomp' "$tmp/spec.json")
 if [ "$runc_spec_seccomp" = null ]; then
@@ -186,6 +190,7 @@ jq --arg root "$rootfs" '.process.terminal = false
 	| del(.linux.seccomp)' "$tmp/spec.json" >"$tmp/unhardened.json"
 cp "$tmp/unhardened.json" "$tmp/d/config.json"
 cp "$tmp/unhardened.json" "$tmp/c/config.json"
+cp "$tmp/unhardened.json" "$tmp/m/config.json"
 cp "$tmp/unhardened.json" "$tmp/f/config.json"
 cp "$tmp/unhardened.json" "$tmp/g/config.json"
 cp "$tmp/unhardened.json" "$tmp/p/config.json"
@@ -240,7 +245,10 @@ lifecycle() {
 	rt "$cfg"
 	: >"$tmp/err"
 	# (c), (g): shimrun rewrote config.json last time; put the original back.
-	case $cfg in c | g | p) cp "$tmp/unhardened.json" "$tmp/$cfg/config.json" ;; esac
+	case $cfg in c | m | g | p) cp "$tmp/unhardened.json" "$tmp/$cfg/config.json" ;; esac
+	# (m): its own state directory, its seccomp cache empty.
+	export SHIMRUN_STATE_DIR=$tmp/state
+	[ "$cfg" != m ] || { SHIMRUN_STATE_DIR=$tmp/state-m && rm -rf "$tmp/state-m/seccomp"; }
 	t0=${EPOCHREALTIME/./}
 	"${rt[@]}" create --bundle "$tmp/$cfg" "$id" </dev/null >/dev/null 2>>"$tmp/err" ||
 		{ echo "create failed" >>"$tmp/err"; return 1; }
@@ -302,8 +310,8 @@ else
 	notes+=("c (shimrun+rewrite): WARNING: shimrun's config.json (or config.json.orig) differs from (a)'s (or the original)")
 fi
 audit_lines=$(jq -r '.decision' "$tmp/audit.log" | paste -s -d ' ' -)
-[ "$audit_lines" = "hardened hardened hardened hardened" ] ||
-	die "the audit log after the warm-up has '$audit_lines', not one 'hardened' record each for (b), (c), (g) and (p)"
+[ "$audit_lines" = "hardened hardened hardened hardened hardened" ] ||
+	die "the audit log after the warm-up has '$audit_lines', not one 'hardened' record each for (b), (c), (m), (g) and (p)"
 
 # ---- the rounds ------------------------------------------------------------------
 # One "ROUND CFG PHASE US" line per phase and lifecycle, in the order they
@@ -392,6 +400,24 @@ if [ -n "$rss_tool" ]; then
 	} || die "shimrun --delegate /bin/true failed: $(tail -n 3 "$tmp/rss.err" | tr '\n' ' ')"
 fi
 
+# ---- the seccomp loader's own cost ---------------------------------------------
+# `shim-seccomp-loader /bin/true` against /bin/true (busybox, static), run
+# alternately 200 times each in a mount namespace of its own whose /dev/.shim
+# holds the hardened spec's cached filter, as a container's does: the median
+# of each, in microseconds (fork and exec included in both).
+echo "bench-lifecycle: the seccomp loader's own cost"
+loader=$(jq -r '.mounts[-2].source' "$tmp/hardened.json")
+filter=$(jq -r '.mounts[-1].source' "$tmp/hardened.json")
+unshare -m bash -c '
+	mount -t tmpfs none /dev && mkdir /dev/.shim && cp "$2" /dev/.shim/seccomp.bpf || exit 1
+	for i in $(seq 200); do
+		t0=${EPOCHREALTIME/./}; "$1" "$3" true; t1=${EPOCHREALTIME/./}
+		"$3" true; t2=${EPOCHREALTIME/./}
+		echo "loader x $((t1 - t0))"; echo "plain x $((t2 - t1))"
+	done' loader-cost "$loader" "$filter" "$rootfs/bin/busybox" >"$tmp/loader.data" ||
+	die "the seccomp loader could not run /bin/true"
+loader_cost=$(bench_median 0 <"$tmp/loader.data" | awk '{ v[$1] = $3 } END { printf "%d us with the loader, %d us without: %d us", v["loader"], v["plain"], v["loader"] - v["plain"] }')
+
 # ---- the results -----------------------------------------------------------------
 # "CFG PHASE MEDIAN" over all rounds, and "ROUND:CFG PHASE MEDIAN" of each
 # round, from $data.
@@ -439,9 +465,19 @@ results() {
 				t["a"] - t["d"], t["a"] - t["s"], t["a"] - t["k"]
 			printf "# the same filter compiled by runc at the start, (r - a) = %.2f ms more than through the loader\n",
 				t["r"] - t["a"]
+			printf "# a seccomp cache miss (shimrun compiles and writes the filter), (m - c) = %.2f ms\n",
+				t["m"] - t["c"]
+			printf "# the seccomp loader itself (filter read and installed, one more exec), median of 200: %s\n", loader_cost
 			printf "# containerd'"'"'s profile over none, (e - d) = %.2f ms; shimrun as for real over runc with it, c / e = %.3f (issue 21: 0.90 at most); over runc without seccomp, c / d = %.3f (stretch: 1.03)\n",
 				t["e"] - t["d"], t["c"] / t["e"], t["c"] / t["d"]
-		}' "$tmp/median"
+			printf "#   c / e per round:"
+			for (r = 1; r <= rounds; r++)
+				printf " %.3f", t[r ":c"] / t[r ":e"]
+			printf "; c / d per round:"
+			for (r = 1; r <= rounds; r++)
+				printf " %.3f", t[r ":c"] / t[r ":d"]
+			printf "\n"
+		}' loader_cost="$loader_cost" "$tmp/median"
 	if [ -n "$rss_tool" ]; then
 		printf '# peak RSS of shimrun --delegate /bin/true CMD (KiB, median of 5): the maximum of shimrun and of\n'
 		printf '# /bin/true it execs (ru_maxrss carries over exec); measured with %s\n' "$rss_tool"
