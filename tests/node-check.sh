@@ -231,7 +231,8 @@ ctrk() { ctr --address "$sock" -n k8s.io "$@"; }
 if ctrk run -d --runc-binary /usr/local/bin/shimrun "$pause" upgrade-test >"$D/ctr.out" 2>&1; then
 	has "  started by shimrun" /var/log/shimrun/audit.log '"id":"upgrade-test"'
 	mkdir -p "$D/new"
-	cp /usr/local/bin/shimrun /usr/local/bin/shimctl "$D/new/" && printf '\0' >>"$D/new/shimrun"
+	cp /usr/local/bin/shimrun /usr/local/bin/shimctl /usr/local/bin/shim-seccomp-loader "$D/new/" &&
+		printf '\0' >>"$D/new/shimrun"
 	expect "upgrade with a container running" 0 "$shimctl" node install --from "$D/new"
 	has "  a new shimrun" "$CHECK_DIR/out" "changed /usr/local/bin/shimrun"
 	"$0" --restart-containerd

@@ -141,9 +141,15 @@ sandbox_status() { cri PodSandboxStatus "{\"pod_sandbox_id\": \"$1\", \"verbose\
 # The host pid of a container's or sandbox's init, from the verbose info.
 pid_of() { jq -r '.info.info | fromjson | .pid'; }
 # A field of /proc/PID/status (or of the same text on stdin when PID is -).
+# A process that shimrun's seccomp loader starts is judged once the loader
+# has installed the filter and exec'd it (a few hundred microseconds).
 status_field() {
-	if [ "$1" = - ]; then awk -v f="$2:" '$1 == f {print $2}'
-	else awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; fi
+	local n=0
+	if [ "$1" = - ]; then awk -v f="$2:" '$1 == f {print $2}'; return; fi
+	while [ "$(cat "/proc/$1/comm" 2>/dev/null)" = seccomp-loader ] && [ $((n += 1)) -lt 200 ]; do
+		sleep 0.01
+	done
+	awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"
 }
 
 # ---- 1. an ordinary pod -----------------------------------------------------
