@@ -21,6 +21,7 @@ struct hctx {
   const shim_spec *spec; /* the spec being hardened: its host facts */
   const shim_userns *userns; /* the user namespace to give, NULL for none */
   uint64_t bounding;     /* the bounding set hardening leaves (seccomp's) */
+  bool loader;           /* the seccomp loader's form may be given */
   struct jtree *t;       /* a copy of the spec's tree, edited */
   struct jnode *doc;     /* its document */
   shim_report *report;
@@ -418,7 +419,7 @@ static int harden_seccomp(struct hctx *h, shim_error *err) {
   if ((ret = seccomp_to_oci(result, h->t, &oci, err)) < 0)
     return ret;
   bool same = section && jt_equal(section, oci), moved = false;
-  if (loader_can_take(h->policy, h->doc)) {
+  if (h->loader && loader_can_take(h->policy, h->doc)) {
     if ((ret = loader_apply(h->policy, h->t, h->doc, oci, &moved, err)) < 0)
       return ret;
     pointer = "/annotations/" SHIM_SECCOMP_ANNOTATION;
@@ -499,14 +500,11 @@ static int verify(const shim_policy *policy, const shim_spec *spec, const char *
   return ret;
 }
 
-int shim_harden(const shim_policy *policy, const shim_spec *spec, char **out,
-                shim_report **report_out, shim_error *err) {
-  return shim_harden_userns(policy, spec, NULL, out, report_out, err);
-}
-
-int shim_harden_userns(const shim_policy *policy, const shim_spec *spec,
-                       const shim_userns *userns, char **out,
-                       shim_report **report_out, shim_error *err) {
+/* loader: whether the seccomp loader's form may be given (a process
+ * joining a container takes the form its container has). */
+static int harden(const shim_policy *policy, const shim_spec *spec,
+                  const shim_userns *userns, bool loader, char **out,
+                  shim_report **report_out, shim_error *err) {
   if (!policy || !spec || !out || !report_out)
     return error_set(err, SHIM_ERR_INVAL, NULL, "no policy, spec or output pointer");
   shim_report *report = NULL;
@@ -522,7 +520,7 @@ int shim_harden_userns(const shim_policy *policy, const shim_spec *spec,
     userns = NULL;
   _cleanup_(jtree_free) struct jtree t = {0};
   ret = jtree_copy(&spec->tree, &t, err);
-  struct hctx h = {.policy = policy, .spec = spec, .userns = userns,
+  struct hctx h = {.policy = policy, .spec = spec, .userns = userns, .loader = loader,
                    .bounding = policy->caps_allowed, .t = &t, .doc = t.nodes,
                    .report = report};
   for (const struct step *st = steps; ret == 0 && st < steps + ARRAY_SIZE(steps); st++)
@@ -546,6 +544,17 @@ int shim_harden_userns(const shim_policy *policy, const shim_spec *spec,
   return 0;
 }
 
+int shim_harden(const shim_policy *policy, const shim_spec *spec, char **out,
+                shim_report **report_out, shim_error *err) {
+  return harden(policy, spec, NULL, true, out, report_out, err);
+}
+
+int shim_harden_userns(const shim_policy *policy, const shim_spec *spec,
+                       const shim_userns *userns, char **out,
+                       shim_report **report_out, shim_error *err) {
+  return harden(policy, spec, userns, true, out, report_out, err);
+}
+
 int shim_harden_process(const shim_policy *policy, const shim_spec *container,
                         const void *process, size_t len, char **out,
                         shim_report **report, shim_error *err) {
@@ -565,8 +574,11 @@ int shim_harden_process(const shim_policy *policy, const shim_spec *container,
   shim_spec *spec = NULL;
   if ((ret = shim_spec_load_data(text, strlen(text), &spec, err)) < 0)
     return ret;
+  /* A container runc loads the filter of (one created before the loader
+   * was installed, or without no_new_privs) has no loader to run. */
   if ((ret = spec_copy_facts(spec, container, err)) == 0)
-    ret = shim_harden(policy, spec, &hardened, report, err);
+    ret = harden(policy, spec, NULL, loader_named(container->tree.nodes), &hardened,
+                 report, err);
   shim_spec_free(spec);
   if (ret < 0)
     return ret;

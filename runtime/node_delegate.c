@@ -8,9 +8,11 @@
 #include "config.h"
 #include "node_delegate.h"
 #include "files.h"
+#include "internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,4 +101,26 @@ int node_delegate_tell(shim_policy *policy, const shim_spec *spec, const char *s
     close(dirfd);
   unsigned features = features_of(line, version, sizeof version);
   return shim_policy_set_delegate(policy, version, features, err) < 0 ? -1 : 0;
+}
+
+int node_delegate_bundle(const char *root, const char *id, char *out, size_t size) {
+  char path[PATH_MAX];
+  /* runc's ids: no '/', never "." or ".." (it refuses them itself). */
+  if (!*id || strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0 ||
+      snprintf(path, sizeof path, "%s/%s/state.json", root, id) >= (int)sizeof path)
+    return -1;
+  _cleanup_json_ json_t *state = json_load_file(path, 0, NULL);
+  json_t *label;
+  size_t i;
+  const char *bundle = NULL;
+  /* The last one, as runc reads them: the spec's annotations come first
+   * (an annotation named "bundle" must not redirect us), runc's own last. */
+  json_array_foreach(json_object_get(json_object_get(state, "config"), "labels"), i, label) {
+    const char *l = json_string_value(label);
+    if (l && strncmp(l, "bundle=", 7) == 0)
+      bundle = l + 7;
+  }
+  if (!bundle || bundle[0] != '/' || snprintf(out, size, "%s", bundle) >= (int)size)
+    return -1;
+  return 0;
 }

@@ -16,4 +16,12 @@
 int node_delegate_tell(shim_policy *policy, const shim_spec *spec, const char *state_dir,
                        const char *delegate, shim_error *err);
 
+/* The bundle of container id as the delegate recorded it in its state
+ * directory root (runc's ROOT/ID/state.json: the last "bundle=PATH" label
+ * of its config, which `runc state` reports): without running the delegate,
+ * whose Go start-up costs a few milliseconds (runc 1.3).  0, or -1 when
+ * the file is not there or not runc's (the caller asks `DELEGATE state`
+ * then). */
+int node_delegate_bundle(const char *root, const char *id, char *out, size_t size);
+
 #endif

@@ -203,7 +203,8 @@ int shimrun_container_spec(struct shimrun *s, const char *command, const char *i
   char config[PATH_MAX + 16];
   shim_error err;
   *spec = NULL;
-  if (bundle_of(s, command, id, bundle, size) != 0)
+  if (node_delegate_bundle(shimrun_root(s), id, bundle, size) != 0 &&
+      bundle_of(s, command, id, bundle, size) != 0)
     return 1;
   snprintf(config, sizeof config, "%s/config.json", bundle);
   if (shim_spec_load_file(config, spec, &err) < 0 ||

@@ -134,8 +134,35 @@ has "plain arguments: one filter" "$tmp/out" "Seccomp_filters:	1"
 shimrun exec long /bin/busybox sh -c 'unshare -U true 2>/dev/null || echo denied' >"$tmp/out" 2>&1
 has "and denied what the container is denied" "$tmp/out" "denied"
 shimrun kill long KILL >/dev/null 2>&1
+# runc keeps the spec's annotations as labels beside its own "bundle=":
+# an annotation named "bundle" must not make shimrun judge the exec'd
+# process against another config.json (one runc would compile).
+bundle named '["/bin/busybox", "sleep", "300"]'
+mkdir -p "$tmp/elsewhere" && cp "$tmp/proto/config.json" "$tmp/elsewhere/config.json"
+jq --arg b "$tmp/elsewhere" '.annotations.bundle = $b' "$tmp/named/config.json" >"$tmp/c" &&
+	mv "$tmp/c" "$tmp/named/config.json"
+shimrun run --detach --bundle "$tmp/named" named >"$tmp/out" 2>&1
+shimrun exec named /bin/busybox grep Seccomp_filters /proc/self/status >"$tmp/out" 2>&1
+has "an annotation named bundle: the exec'd process is still filtered" "$tmp/out" "Seccomp_filters:	1"
+shimrun exec --process "$tmp/process.json" named >"$tmp/out" 2>&1
+has "  with --process too" "$tmp/out" "Seccomp:	2"
+shimrun delete -f named >/dev/null 2>&1
 sleep 0.2
 shimrun delete -f long >/dev/null 2>&1
+
+echo "a container whose filter runc loads (no no_new_privs)"
+echo '{"version": 1, "controls": {"no-new-privileges": {"mode": "warn"}}}' >"$tmp/nnp-warn.json"
+bundle runcform '["/bin/busybox", "sleep", "300"]'
+jq '.process.noNewPrivileges = false' "$tmp/runcform/config.json" >"$tmp/c" && mv "$tmp/c" "$tmp/runcform/config.json"
+shimrun --policy "$tmp/nnp-warn.json" run --detach --bundle "$tmp/runcform" runcform >"$tmp/out" 2>&1
+check "runc loads its linux.seccomp" [ "$(jq -r '.process.args[0]' "$tmp/runcform/config.json")" = /bin/busybox ]
+grep -E '^Seccomp_filters:' "/proc/$(pid_of runcform)/status" >"$tmp/status"
+has "  one filter" "$tmp/status" "Seccomp_filters:	1"
+# (one that asks for no_new_privs itself, which the loader's form needs)
+jq '.noNewPrivileges = true' "$tmp/process.json" >"$tmp/process-nnp.json"
+shimrun --policy "$tmp/nnp-warn.json" exec --process "$tmp/process-nnp.json" runcform >"$tmp/out" 2>&1
+has "  a process exec'd into it runs (no loader to go through), filtered" "$tmp/out" "Seccomp:	2"
+shimrun delete -f runcform >/dev/null 2>&1
 
 echo "an image that brings its own loader"
 bundle image '["/bin/busybox", "grep", "Seccomp_filters", "/proc/self/status"]'

@@ -176,6 +176,12 @@ for col in "${cols[@]}"; do
 	fi
 	out[$col]=$tmp/out.$col
 done
+# Which way shimrun's filter came: its seccomp loader, or runc.
+if [ "$(jq -r '.process.args[0]' "$tmp/shimrun-b/config.json")" = /dev/.shim/seccomp-loader ]; then
+	notes[shimrun]="the filter installed by shimrun's seccomp loader (runc compiled none)"
+else
+	notes[shimrun]="the filter compiled by runc (no seccomp loader beside shimrun)"
+fi
 
 # verdict COL PRIM: the column's verdict on the primitive; "-" where the
 # column was skipped, MISSING where the probe printed no line for it.

@@ -225,6 +225,26 @@ static void test_exec_process(void) {
   shim_spec_free(container);
   free(text);
   json_decref(doc);
+  /* A container whose filter runc loads (hardened before the loader was
+   * installed) has no loader to run: its processes stay as they are. */
+  shim_policy *before = NULL;
+  CU_ASSERT_FATAL(shim_policy_load_default(&before, NULL) == 0);
+  doc = hardened(before, &report);
+  shim_report_free(report);
+  text = json_dumps(doc, 0);
+  CU_ASSERT_FATAL(shim_spec_load_data(text, strlen(text), &container, NULL) == 0);
+  CU_ASSERT_FATAL(shim_harden_process(policy, container, process, strlen(process), &out,
+                                      &report, NULL) == 0);
+  p = json_loads(out, 0, NULL);
+  CU_ASSERT_STRING_EQUAL(json_string_value(json_array_get(json_object_get(p, "args"), 0)),
+                         "/bin/ls");
+  json_decref(p);
+  free(out);
+  shim_report_free(report);
+  shim_spec_free(container);
+  free(text);
+  json_decref(doc);
+  shim_policy_free(before);
   shim_policy_free(policy);
 }
 

@@ -480,7 +480,8 @@ SHIM_API int shim_userns_net_sysctl(const shim_spec *spec, size_t i, const char 
  * Hardens a process that is to join a running container (`runc exec
  * --process FILE`): process is that JSON object, container the container's
  * spec.  The process gets what the container got (capabilities cut to the
- * allowed set, no-new-privileges, AppArmor, rlimits); a process the checks
+ * allowed set, no-new-privileges, AppArmor, rlimits, and in a container in
+ * the seccomp loader's form the loader first in its args); a process the checks
  * reject (a privileged capability) gives -SHIM_ERR_REJECTED and *report,
  * as shim_harden does.  *out is the process object as JSON.
  */
