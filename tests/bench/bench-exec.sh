@@ -130,8 +130,10 @@ data=$tmp/data
 : >"$data"
 for round in $(seq "$ROUNDS"); do
 	echo "bench-exec: round $round of $ROUNDS: ${configs[*]}, $ITERATIONS execs each"
-	for _ in $(seq "$ITERATIONS"); do
-		for c in "${configs[@]}"; do
+	for iter in $(seq "$ITERATIONS"); do
+		# Each exec in turn starts the round-robin.
+		for k in "${!configs[@]}"; do
+			c=${configs[$(((k + iter) % ${#configs[@]}))]}
 			exec1 "$c" || die "${label[$c]} ($c): exec failed: $(cat "$tmp/err")"
 			printf '%s %s total %s\n' "$round" "$c" "$us" >>"$data"
 		done

@@ -5,9 +5,11 @@
 # says stopped (polled every POLL seconds, the same for all), `delete ID` -
 # under each configuration below.  The configurations alternate
 # lifecycle by lifecycle (round-robin: in each of ROUNDS rounds, ITERATIONS
-# times a, b, c, ...), so that a slow second on the host hits every
-# configuration alike.  The table gives each configuration's median over
+# times a, b, c, ..., each time starting one further on), so that a slow
+# second on the host hits every configuration alike.  The table gives each configuration's median over
 # all its lifecycles, in total and per phase, and its ratio to (a).
+# runsc (f) runs after the others, on its own (its sandbox's teardown
+# slowed whatever followed it).
 #
 #   a  runc+hardened   runc, running what shimrun makes of (d) (written
 #                      once by `shimrun --delegate /bin/true create`: the
@@ -319,27 +321,51 @@ audit_lines=$(jq -r '.decision' "$tmp/audit.log" | paste -s -d ' ' -)
 data=$tmp/data
 : >"$data"
 loadavg_start=$(cut -d ' ' -f 1-3 /proc/loadavg)
+# record ROUND CFG: the last lifecycle's phases in $data.
+record() {
+	printf '%s %s %s %s\n' \
+		"$1" "$2" create "$create" \
+		"$1" "$2" start "$start" \
+		"$1" "$2" wait "$wait" \
+		"$1" "$2" delete "$delete" \
+		"$1" "$2" total "$((create + start + wait + delete))" \
+		"$1" "$2" polls "$polls" >>"$data"
+}
+# runsc on its own, after the others: gVisor's sandbox winds down in the
+# background for seconds after its delete, and slowed the configurations
+# that followed it in the round-robin by up to 10 ms.
+rr=()
+for cfg in "${configs[@]}"; do [ "$cfg" = f ] || rr+=("$cfg"); done
+# The warm-up ended with runsc: let its sandbox go first.
+[ "${#rr[@]}" -eq "${#configs[@]}" ] || sleep 3
 for round in $(seq "$ROUNDS"); do
-	echo "bench-lifecycle: round $round of $ROUNDS: ${configs[*]}, $ITERATIONS lifecycles each"
+	echo "bench-lifecycle: round $round of $ROUNDS: ${rr[*]}, $ITERATIONS lifecycles each"
 	for iter in $(seq "$ITERATIONS"); do
-		for cfg in "${configs[@]}"; do
+		# Each lifecycle in turn starts the round-robin, so that no
+		# configuration always follows the same one.
+		for k in "${!rr[@]}"; do
+			cfg=${rr[$(((k + iter) % ${#rr[@]}))]}
 			lifecycle "$cfg" "bench-lc-$$-$cfg-$round-$iter" || {
 				cat "$tmp/err" >&2
 				die "${label[$cfg]} ($cfg): lifecycle $iter of round $round failed"
 			}
-			# gVisor's sandbox winds down in the background: it slowed
-			# the configuration after it by several ms.
-			[ "$cfg" != f ] || sleep 0.3
-			printf '%s %s %s %s\n' \
-				"$round" "$cfg" create "$create" \
-				"$round" "$cfg" start "$start" \
-				"$round" "$cfg" wait "$wait" \
-				"$round" "$cfg" delete "$delete" \
-				"$round" "$cfg" total "$((create + start + wait + delete))" \
-				"$round" "$cfg" polls "$polls" >>"$data"
+			record "$round" "$cfg"
 		done
 	done
 done
+if [ "${#rr[@]}" -lt "${#configs[@]}" ]; then
+	notes+=("f (runsc): measured after the others, $ROUNDS rounds of $ITERATIONS")
+	for round in $(seq "$ROUNDS"); do
+		echo "bench-lifecycle: runsc, round $round of $ROUNDS"
+		for iter in $(seq "$ITERATIONS"); do
+			lifecycle f "bench-lc-$$-f-$round-$iter" || {
+				cat "$tmp/err" >&2
+				die "runsc (f): lifecycle $iter of round $round failed"
+			}
+			record "$round" f
+		done
+	done
+fi
 loadavg_end=$(cut -d ' ' -f 1-3 /proc/loadavg)
 audit_count=$(wc -l <"$tmp/audit.log")
 expected=$((4 + 4 * ROUNDS * ITERATIONS))
