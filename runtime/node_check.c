@@ -272,12 +272,15 @@ static int check_hardened(struct checker *k, json_t *record) {
   if (pid < 0)
     return fail(k, "hardened", e.code, "%s", e.message);
   char path[64], status[8192] = "\n", map[256] = "";
-  /* The sandbox may still be in shimrun's seccomp loader, which installs
-   * the filter and then execs the pause program: judge that program. */
+  /* The sandbox may not have reached the pause program yet: runc's init
+   * ("runc:[2:INIT]") execs shimrun's seccomp loader, which installs the
+   * filter and execs the pause program after runc start returned.  Judge
+   * that program. */
   for (int tries = 0; tries < 200; tries++) {
     char comm[32] = "";
     snprintf(path, sizeof path, "/proc/%ld/comm", pid);
-    if (read_proc(path, comm, sizeof comm) <= 0 || strcmp(comm, "seccomp-loader\n") != 0)
+    if (read_proc(path, comm, sizeof comm) <= 0 ||
+        (strncmp(comm, "runc:", 5) != 0 && strcmp(comm, "seccomp-loader\n") != 0))
       break;
     usleep(10000);
   }

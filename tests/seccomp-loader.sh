@@ -86,6 +86,7 @@ bundle long '["/bin/busybox", "sleep", "300"]'
 shimrun run --detach --bundle "$tmp/long" long >"$tmp/out" 2>&1
 check "it starts" [ "$(shimrun state long 2>/dev/null | jq -r .status)" = running ]
 pid=$(pid_of long)
+program_started "$pid"
 cfg=$tmp/long/config.json
 check "through the loader" [ "$(jq -r '.process.args[0]' "$cfg")" = /dev/.shim/seccomp-loader ]
 check "runc compiles nothing (no linux.seccomp)" [ "$(jq '.linux.seccomp' "$cfg")" = null ]
@@ -156,6 +157,7 @@ bundle runcform '["/bin/busybox", "sleep", "300"]'
 jq '.process.noNewPrivileges = false' "$tmp/runcform/config.json" >"$tmp/c" && mv "$tmp/c" "$tmp/runcform/config.json"
 shimrun --policy "$tmp/nnp-warn.json" run --detach --bundle "$tmp/runcform" runcform >"$tmp/out" 2>&1
 check "runc loads its linux.seccomp" [ "$(jq -r '.process.args[0]' "$tmp/runcform/config.json")" = /bin/busybox ]
+program_started "$(pid_of runcform)"
 grep -E '^Seccomp_filters:' "/proc/$(pid_of runcform)/status" >"$tmp/status"
 has "  one filter" "$tmp/status" "Seccomp_filters:	1"
 # (one that asks for no_new_privs itself, which the loader's form needs)

@@ -141,14 +141,12 @@ sandbox_status() { cri PodSandboxStatus "{\"pod_sandbox_id\": \"$1\", \"verbose\
 # The host pid of a container's or sandbox's init, from the verbose info.
 pid_of() { jq -r '.info.info | fromjson | .pid'; }
 # A field of /proc/PID/status (or of the same text on stdin when PID is -).
-# A process that shimrun's seccomp loader starts is judged once the loader
-# has installed the filter and exec'd it (a few hundred microseconds).
+# A container's process is judged once it runs its program: after runc's
+# init has exec'd shimrun's seccomp loader and the loader has installed the
+# filter and exec'd the program (runc start may return before).
 status_field() {
-	local n=0
 	if [ "$1" = - ]; then awk -v f="$2:" '$1 == f {print $2}'; return; fi
-	while [ "$(cat "/proc/$1/comm" 2>/dev/null)" = seccomp-loader ] && [ $((n += 1)) -lt 200 ]; do
-		sleep 0.01
-	done
+	program_started "$1"
 	awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"
 }
 

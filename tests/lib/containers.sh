@@ -14,6 +14,8 @@
 #                             what a test left in DIR: the containers of CMD
 #                             under state root ROOT, every mount below DIR,
 #                             then DIR itself
+#   program_started PID       wait until container process PID runs its own
+#                             program (not runc's init or shimrun's loader)
 
 require_containers() {
 	local name=$1 why=
@@ -84,4 +86,16 @@ remove_test_dir() {
 	delete_containers "$1" "$2"
 	unmount_below "$3"
 	rm -rf --one-file-system -- "$3"
+}
+
+# program_started PID: waits (2 s at most) until the container process PID
+# runs its own program: runc start may return while runc's init
+# ("runc:[2:INIT]") or shimrun's seccomp loader still runs in its place.
+program_started() {
+	local n=0 comm
+	while comm=$(cat "/proc/$1/comm" 2>/dev/null) &&
+		{ [ "$comm" = seccomp-loader ] || [ "${comm#runc:}" != "$comm" ]; } &&
+		[ $((n += 1)) -lt 200 ]; do
+		sleep 0.01
+	done
 }
