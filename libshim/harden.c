@@ -419,7 +419,9 @@ static int harden_seccomp(struct hctx *h, shim_error *err) {
   if ((ret = seccomp_to_oci(result, h->t, &oci, err)) < 0)
     return ret;
   bool same = section && jt_equal(section, oci), moved = false;
-  if (h->loader && loader_can_take(h->policy, h->doc)) {
+  /* A notify agent (listenerPath) gets its listener from runc, which
+   * must then load the filter itself. */
+  if (h->loader && !result->listener_path && loader_can_take(h->policy, h->doc)) {
     if ((ret = loader_apply(h->policy, h->t, h->doc, oci, &moved, err)) < 0)
       return ret;
     pointer = "/annotations/" SHIM_SECCOMP_ANNOTATION;

@@ -117,6 +117,38 @@ static void test_no_nnp_stays_runc(void) {
   shim_policy_free(policy);
 }
 
+/* A profile with a notify agent keeps runc loading it: runc hands the
+ * agent the listener, which the loader could not. */
+static void test_notify_agent_stays_runc(void) {
+  shim_policy *policy = loader_policy("{\"version\":1}");
+  char *data = NULL, *out = NULL;
+  size_t len = 0;
+  CU_ASSERT_FATAL(read_fixture("ctr-default.json", &data, &len) == 0);
+  json_t *doc = json_loadb(data, len, 0, NULL);
+  json_object_set_new(json_object_get(doc, "linux"), "seccomp",
+                      json_pack("{s:s,s:s,s:[{s:[s],s:s}]}", "defaultAction", "SCMP_ACT_ERRNO",
+                                "listenerPath", "/run/agent.sock", "syscalls", "names",
+                                "getpid", "action", "SCMP_ACT_NOTIFY"));
+  free(data);
+  data = json_dumps(doc, 0);
+  json_decref(doc);
+  shim_spec *spec = NULL;
+  shim_report *report = NULL;
+  CU_ASSERT_FATAL(shim_spec_load_data(data, strlen(data), &spec, NULL) == 0);
+  CU_ASSERT_FATAL(shim_harden(policy, spec, &out, &report, NULL) == 0);
+  doc = json_loads(out, 0, NULL);
+  json_t *seccomp = json_object_get(json_object_get(doc, "linux"), "seccomp");
+  CU_ASSERT_STRING_EQUAL(json_string_value(json_object_get(seccomp, "listenerPath")) ?: "",
+                         "/run/agent.sock");
+  CU_ASSERT_PTR_NULL(str_at(doc, "annotations", SHIM_SECCOMP_ANNOTATION));
+  json_decref(doc);
+  free(out);
+  free(data);
+  shim_report_free(report);
+  shim_spec_free(spec);
+  shim_policy_free(policy);
+}
+
 /* Each edit of a hardened spec, and what the seccomp control then says. */
 static void test_tampered(void) {
   static const struct {
@@ -270,6 +302,7 @@ void register_loader_tests(void) {
   static const struct test_case tests[] = {
       {"the loader's form", test_form},
       {"no no_new_privs: runc loads it", test_no_nnp_stays_runc},
+      {"a notify agent: runc loads it", test_notify_agent_stays_runc},
       {"tampered forms", test_tampered},
       {"exec'd process", test_exec_process},
       {"program and flags", test_program_flags},

@@ -123,8 +123,8 @@ SHIM_API int shim_policy_set_runtime(shim_policy *policy, const char *path,
  * Tells the policy that the runtime loads seccomp filters itself, so that
  * the delegate never compiles one (runc compiles linux.seccomp with
  * libseccomp at every start and exec).  Hardening then hands over a spec
- * in the loader's form wherever process.noNewPrivileges is set (else
- * linux.seccomp stays):
+ * in the loader's form wherever process.noNewPrivileges is set and the
+ * profile names no notify agent (listenerPath); else linux.seccomp stays:
  *   - the profile moves from linux.seccomp to the annotation
  *     SHIM_SECCOMP_ANNOTATION (its compact JSON text);
  *   - the last two mounts bind loader (a static program that installs the
