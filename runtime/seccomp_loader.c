@@ -15,7 +15,8 @@
  * some 70 times, and in a virtual machine each question is an exit to the
  * hypervisor (runtime/shimrun_fast.c measured it).  This runs at every
  * start and exec, so it is a freestanding static program of plain system
- * calls (x86_64).
+ * calls (x86_64), built without stack protector (no C library sets up its
+ * canary) and entered at loader_start (Makefile.am).
  */
 #include "config.h"
 #include "seccomp_filter.h"
@@ -29,9 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define LOADER_BARE __attribute__((no_stack_protector))
-
-LOADER_BARE static long sys(long n, long a, long b, long c) {
+static long sys(long n, long a, long b, long c) {
   long ret;
   __asm__ volatile("syscall"
                    : "=a"(ret)
@@ -40,7 +39,7 @@ LOADER_BARE static long sys(long n, long a, long b, long c) {
   return ret;
 }
 
-LOADER_BARE static size_t length(const char *s) {
+static size_t length(const char *s) {
   size_t n = 0;
   while (s[n])
     n++;
@@ -48,7 +47,7 @@ LOADER_BARE static size_t length(const char *s) {
 }
 
 /* "shim-seccomp-loader: WHAT: errno N (NAME)", then exit 127. */
-LOADER_BARE __attribute__((noreturn)) static void die(const char *what,
+__attribute__((noreturn)) static void die(const char *what,
                                                      const char *detail, long err) {
   static const char *const names[] = {
       [1] = "EPERM",   [2] = "ENOENT", [7] = "E2BIG",   [8] = "ENOEXEC",
@@ -88,7 +87,7 @@ static union {
              SECCOMP_FILTER_MAX * sizeof(struct sock_filter) + 1];
 } file;
 
-LOADER_BARE static void install(void) {
+static void install(void) {
   long fd = sys(__NR_open, (long)SHIM_SECCOMP_FILTER, O_RDONLY | O_CLOEXEC, 0);
   if (fd < 0)
     die("cannot open the filter", SHIM_SECCOMP_FILTER, -fd);
@@ -117,7 +116,7 @@ LOADER_BARE static void install(void) {
 }
 
 /* The value of NAME in envp, or NULL. */
-LOADER_BARE static const char *env_get(char **envp, const char *name) {
+static const char *env_get(char **envp, const char *name) {
   for (; *envp; envp++) {
     const char *e = *envp, *n = name;
     while (*n && *e == *n)
@@ -131,7 +130,7 @@ LOADER_BARE static const char *env_get(char **envp, const char *name) {
 /* As runc finds the process (Go's exec.LookPath): a name with a slash as
  * it is, else the first of PATH's directories where execve succeeds; no
  * PATH, no search. */
-LOADER_BARE __attribute__((noreturn)) static void run(char **argv, char **envp) {
+__attribute__((noreturn)) static void run(char **argv, char **envp) {
   const char *name = argv[0];
   bool slash = false;
   for (const char *p = name; *p; p++)
@@ -172,7 +171,7 @@ LOADER_BARE __attribute__((noreturn)) static void run(char **argv, char **envp) 
       -seen);
 }
 
-LOADER_BARE __attribute__((used)) static void loader_main(long *sp) {
+__attribute__((used)) static void loader_main(long *sp) {
   long argc = sp[0];
   char **argv = (char **)(sp + 1);
   char **envp = argv + argc + 1;
