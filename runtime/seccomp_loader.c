@@ -19,6 +19,7 @@
  * canary) and entered at loader_start (Makefile.am).
  */
 #include "config.h"
+#include "bare.h"
 #include "seccomp_filter.h"
 
 #include <shim/shim.h>
@@ -29,15 +30,6 @@
 #include <linux/seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
-
-static long sys(long n, long a, long b, long c) {
-  long ret;
-  __asm__ volatile("syscall"
-                   : "=a"(ret)
-                   : "a"(n), "D"(a), "S"(b), "d"(c)
-                   : "rcx", "r11", "memory");
-  return ret;
-}
 
 static size_t length(const char *s) {
   size_t n = 0;
@@ -75,8 +67,8 @@ __attribute__((noreturn)) static void die(const char *what,
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
     for (const char *p = parts[i]; *p && used < sizeof line; p++)
       line[used++] = *p;
-  sys(__NR_write, 2, (long)line, (long)used);
-  sys(__NR_exit_group, 127, 0, 0);
+  bare_syscall(__NR_write, 2, (long)line, (long)used, 0);
+  bare_syscall(__NR_exit_group, 127, 0, 0, 0);
   __builtin_unreachable();
 }
 
@@ -88,18 +80,19 @@ static union {
 } file;
 
 static void install(void) {
-  long fd = sys(__NR_open, (long)SHIM_SECCOMP_FILTER, O_RDONLY | O_CLOEXEC, 0);
+  long fd = bare_syscall(__NR_open, (long)SHIM_SECCOMP_FILTER, O_RDONLY | O_CLOEXEC, 0, 0);
   if (fd < 0)
     die("cannot open the filter", SHIM_SECCOMP_FILTER, -fd);
   size_t used = 0;
   long n;
   while (used < sizeof file.bytes &&
-         (n = sys(__NR_read, fd, (long)(file.bytes + used), (long)(sizeof file.bytes - used))) != 0) {
+         (n = bare_syscall(__NR_read, fd, (long)(file.bytes + used),
+                           (long)(sizeof file.bytes - used), 0)) != 0) {
     if (n < 0)
       die("cannot read the filter", SHIM_SECCOMP_FILTER, -n);
     used += (size_t)n;
   }
-  sys(__NR_close, fd, 0, 0);
+  bare_syscall(__NR_close, fd, 0, 0, 0);
   const struct seccomp_filter_header *h = &file.header;
   bool magic = used >= sizeof *h;
   for (size_t i = 0; magic && i < sizeof h->magic; i++)
@@ -110,21 +103,9 @@ static void install(void) {
   struct sock_fprog prog = {
       .len = (unsigned short)h->count,
       .filter = (struct sock_filter *)(file.bytes + sizeof *h)};
-  long rc = sys(__NR_seccomp, SECCOMP_SET_MODE_FILTER, h->flags, (long)&prog);
+  long rc = bare_syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, h->flags, (long)&prog, 0);
   if (rc < 0)
     die("the kernel refused the filter", NULL, -rc);
-}
-
-/* The value of NAME in envp, or NULL. */
-static const char *env_get(char **envp, const char *name) {
-  for (; *envp; envp++) {
-    const char *e = *envp, *n = name;
-    while (*n && *e == *n)
-      e++, n++;
-    if (!*n && *e == '=')
-      return e + 1;
-  }
-  return NULL;
 }
 
 /* As runc finds the process (Go's exec.LookPath): a name with a slash as
@@ -136,10 +117,10 @@ __attribute__((noreturn)) static void run(char **argv, char **envp) {
   for (const char *p = name; *p; p++)
     slash |= *p == '/';
   if (slash) {
-    long rc = sys(__NR_execve, (long)name, (long)argv, (long)envp);
+    long rc = bare_syscall(__NR_execve, (long)name, (long)argv, (long)envp, 0);
     die(name, "cannot execute", -rc);
   }
-  const char *path = env_get(envp, "PATH");
+  const char *path = bare_getenv(envp, "PATH");
   long seen = -2; /* -ENOENT */
   size_t len = length(name);
   char full[4096];
@@ -156,7 +137,7 @@ __attribute__((noreturn)) static void run(char **argv, char **envp) {
       full[dlen] = '/';
       for (size_t i = 0; i <= len; i++)
         full[dlen + 1 + i] = name[i];
-      long rc = sys(__NR_execve, (long)full, (long)argv, (long)envp);
+      long rc = bare_syscall(__NR_execve, (long)full, (long)argv, (long)envp, 0);
       /* Look further where nothing runnable is; else that is the answer. */
       if (rc != -2 && rc != -20 && rc != -13)
         die(full, "cannot execute", -rc);
@@ -179,7 +160,7 @@ __attribute__((used)) static void loader_main(long *sp) {
     die("usage: seccomp-loader PROGRAM [ARG...]", NULL, 0);
   /* Until the filter is in, no process of the container may trace or
    * write into this one (the exec that follows makes it dumpable again). */
-  long rc = sys(__NR_prctl, PR_SET_DUMPABLE, 0, 0);
+  long rc = bare_syscall(__NR_prctl, PR_SET_DUMPABLE, 0, 0, 0);
   if (rc < 0)
     die("cannot make itself undumpable", NULL, -rc);
   install();

@@ -5,19 +5,13 @@
 #ifndef SHIMRUN_H
 #define SHIMRUN_H
 
+#include "bare.h"
 #include "node_pool.h"
 
 #include <shim/shim.h>
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Code the pass-through path (shimrun_fast.c) runs before the C library is
- * set up, where a stack protector's canary cannot be read yet. */
-#if defined(__has_attribute) && __has_attribute(no_stack_protector)
-#define SHIMRUN_BARE __attribute__((no_stack_protector))
-#else
-#define SHIMRUN_BARE
-#endif
 
 /* Everything the global flags, the environment and the config file said. */
 struct shimrun {

@@ -5,7 +5,7 @@
  * "--name v".
  *
  * The pass-through path (shimrun_fast.c) runs this before the C library
- * is set up: no library call, no stack protector (SHIMRUN_BARE).
+ * is set up: no library call, no stack protector (BARE).
  */
 #include "config.h"
 #include "shimrun.h"
@@ -16,21 +16,21 @@
 static const char pass_through[] =
     "start\0state\0kill\0ps\0pause\0resume\0events\0features\0spec\0list\0";
 
-SHIMRUN_BARE static size_t str_len(const char *s) {
+BARE static size_t str_len(const char *s) {
   size_t n = 0;
   while (s[n])
     n++;
   return n;
 }
 
-SHIMRUN_BARE static bool str_eq(const char *a, const char *b) {
+BARE static bool str_eq(const char *a, const char *b) {
   while (*a && *a == *b)
     a++, b++;
   return *a == *b;
 }
 
 /* Whether s begins with the n bytes of prefix. */
-SHIMRUN_BARE static bool has_prefix(const char *s, const char *prefix, size_t n) {
+BARE static bool has_prefix(const char *s, const char *prefix, size_t n) {
   for (size_t i = 0; i < n; i++)
     if (s[i] != prefix[i])
       return false;
@@ -39,7 +39,7 @@ SHIMRUN_BARE static bool has_prefix(const char *s, const char *prefix, size_t n)
 
 /* Appends s to buf (used bytes of size, kept NUL-terminated); false when
  * it does not fit. */
-SHIMRUN_BARE static bool append(char *buf, size_t size, size_t *used, const char *s) {
+BARE static bool append(char *buf, size_t size, size_t *used, const char *s) {
   for (; *s; s++) {
     if (*used + 1 >= size)
       return false;
@@ -49,7 +49,7 @@ SHIMRUN_BARE static bool append(char *buf, size_t size, size_t *used, const char
   return true;
 }
 
-SHIMRUN_BARE const char *shimrun_config_path(const char *argv0, const char *env, char *buf,
+BARE const char *shimrun_config_path(const char *argv0, const char *env, char *buf,
                                              size_t size, bool *required) {
   const char *base = argv0;
   for (const char *c = argv0; *c; c++)
@@ -69,20 +69,20 @@ SHIMRUN_BARE const char *shimrun_config_path(const char *argv0, const char *env,
   return SHIMRUN_DEFAULT_CONFIG;
 }
 
-SHIMRUN_BARE void shimrun_push(struct shimrun *s, const char *arg) {
+BARE void shimrun_push(struct shimrun *s, const char *arg) {
   /* argv is sized for every argument at start-up (main): no reallocation. */
   s->argv[s->argc++] = (char *)arg;
   s->argv[s->argc] = NULL;
 }
 
-SHIMRUN_BARE bool shimrun_passes_through(const char *command) {
+BARE bool shimrun_passes_through(const char *command) {
   for (const char *c = pass_through; *c; c += str_len(c) + 1)
     if (str_eq(c, command))
       return true;
   return false;
 }
 
-SHIMRUN_BARE const char *shimrun_flag_value(int argc, char **argv, int *i,
+BARE const char *shimrun_flag_value(int argc, char **argv, int *i,
                                             const char *name, const char *alias) {
   const char *a = argv[*i];
   if (a[0] != '-')
@@ -105,7 +105,7 @@ SHIMRUN_BARE const char *shimrun_flag_value(int argc, char **argv, int *i,
 static const char runc_valued[] = "root\0log\0log-format\0criu\0rootless\0";
 static const char runc_booleans[] = "debug\0systemd-cgroup\0";
 
-SHIMRUN_BARE enum shimrun_globals shimrun_parse_globals(struct shimrun *s, int argc,
+BARE enum shimrun_globals shimrun_parse_globals(struct shimrun *s, int argc,
                                                         char **argv, int *next) {
   int i = 1;
   for (; i < argc && argv[i][0] == '-'; i++) {

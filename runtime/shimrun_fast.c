@@ -33,14 +33,14 @@
 /* ---- What the config file says (pure: tests/fuzz/fuzz_cli.c checks it
  * against jansson) ---- */
 
-SHIMRUN_BARE static const char *skip_ws(const char *p, const char *end) {
+BARE static const char *skip_ws(const char *p, const char *end) {
   while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
     p++;
   return p;
 }
 
 /* A string of printable ASCII without escapes, at *p; NULL otherwise. */
-SHIMRUN_BARE static const char *plain_string(const char *p, const char *end,
+BARE static const char *plain_string(const char *p, const char *end,
                                              const char **start, size_t *len) {
   if (p == end || *p != '"')
     return NULL;
@@ -56,14 +56,14 @@ SHIMRUN_BARE static const char *plain_string(const char *p, const char *end,
   return p + 1;
 }
 
-SHIMRUN_BARE static bool same(const char *s, size_t len, const char *word) {
+BARE static bool same(const char *s, size_t len, const char *word) {
   size_t i = 0;
   while (i < len && word[i] && s[i] == word[i])
     i++;
   return i == len && !word[i];
 }
 
-SHIMRUN_BARE bool shimrun_fast_config(const char *text, size_t len,
+BARE bool shimrun_fast_config(const char *text, size_t len,
                                       const char **delegate, size_t *delegate_len) {
   static const char keys[] = "policy\0delegate\0auditLog\0stateDir\0";
   const char *p = text, *end = text + len;
@@ -111,55 +111,32 @@ SHIMRUN_BARE bool shimrun_fast_config(const char *text, size_t len,
 
 #if defined(__x86_64__)
 
-/* ---- System calls without the C library ---- */
-
-SHIMRUN_BARE static long sys(long n, long a, long b, long c, long d) {
-  long ret;
-  register long r10 __asm__("r10") = d;
-  __asm__ volatile("syscall"
-                   : "=a"(ret)
-                   : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10)
-                   : "rcx", "r11", "memory");
-  return ret;
-}
-
-SHIMRUN_BARE static const char *env_get(char **envp, const char *name) {
-  for (; *envp; envp++) {
-    const char *e = *envp, *n = name;
-    while (*n && *e == *n)
-      e++, n++;
-    if (!*n && *e == '=')
-      return e + 1;
-  }
-  return NULL;
-}
-
 /* The config file main would read (shimrun.c's load_config), read into
  * buf (*present false when there is none); false when main must look at
  * it. */
-SHIMRUN_BARE static bool read_config(char **argv, char **envp, char *buf,
+BARE static bool read_config(char **argv, char **envp, char *buf,
                                      size_t size, bool *present, size_t *len) {
   char named[FAST_MAX_PATH];
   bool required;
-  const char *path = shimrun_config_path(argv[0], env_get(envp, "SHIMRUN_CONFIG"),
+  const char *path = shimrun_config_path(argv[0], bare_getenv(envp, "SHIMRUN_CONFIG"),
                                          named, sizeof named, &required);
   if (!path)
     return false;
   *len = 0;
-  long fd = sys(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0);
+  long fd = bare_syscall(SYS_openat, AT_FDCWD, (long)path, O_RDONLY | O_CLOEXEC, 0);
   *present = fd >= 0;
   if (fd < 0)
-    return !required && sys(SYS_faccessat, AT_FDCWD, (long)path, F_OK, 0) < 0;
+    return !required && bare_syscall(SYS_faccessat, AT_FDCWD, (long)path, F_OK, 0) < 0;
   long n;
-  while ((n = sys(SYS_read, fd, (long)(buf + *len), (long)(size - *len), 0)) > 0)
+  while ((n = bare_syscall(SYS_read, fd, (long)(buf + *len), (long)(size - *len), 0)) > 0)
     *len += (size_t)n;
-  sys(SYS_close, fd, 0, 0, 0);
+  bare_syscall(SYS_close, fd, 0, 0, 0);
   return n == 0 && *len < size; /* whole, and not too long to tell */
 }
 
 /* Execs the delegate when the command passes through; returns when main
  * must run instead. */
-SHIMRUN_BARE void shimrun_fast(long *sp) {
+BARE void shimrun_fast(long *sp) {
   int argc = (int)sp[0];
   char **argv = (char **)(sp + 1), **envp = argv + argc + 1;
   if (argc < 2 || argc + 8 > FAST_MAX_ARGS)
@@ -180,7 +157,7 @@ SHIMRUN_BARE void shimrun_fast(long *sp) {
     delegate[dlen] = '\0';
     s.delegate = delegate;
   }
-  const char *env_delegate = env_get(envp, "SHIMRUN_DELEGATE");
+  const char *env_delegate = bare_getenv(envp, "SHIMRUN_DELEGATE");
   if (env_delegate)
     s.delegate = env_delegate;
   char *av[FAST_MAX_ARGS];
@@ -195,12 +172,12 @@ SHIMRUN_BARE void shimrun_fast(long *sp) {
   bool has_slash = false;
   for (const char *c = s.delegate; *c; c++)
     has_slash |= *c == '/';
-  if (!has_slash || sys(SYS_faccessat, AT_FDCWD, (long)s.delegate, X_OK, 0) < 0)
+  if (!has_slash || bare_syscall(SYS_faccessat, AT_FDCWD, (long)s.delegate, X_OK, 0) < 0)
     return;
   av[0] = (char *)s.delegate;
   for (; i < argc; i++)
     shimrun_push(&s, argv[i]);
-  sys(SYS_execve, (long)s.delegate, (long)av, (long)envp, 0);
+  bare_syscall(SYS_execve, (long)s.delegate, (long)av, (long)envp, 0);
 }
 
 /* The entry point: the kernel's stack (argc, argv, envp, auxv) goes to

@@ -39,18 +39,8 @@ die() { echo "bench-exec: FAIL: $*" >&2; exit 1; }
 . "$top_srcdir/tests/lib/containers.sh"
 # shellcheck source=tests/lib/bench.sh
 . "$top_srcdir/tests/lib/bench.sh"
-require_containers bench-exec
-[ -n "${EPOCHREALTIME:-}" ] || die "bash ${BASH_VERSION} has no EPOCHREALTIME (bash 5 or later needed)"
-[ -x "$SHIMRUN" ] || die "no shimrun at $SHIMRUN"
-bench_counts bench-exec ROUNDS ITERATIONS
-RUNC=$(command -v runc)
-notes=()
-bench_unwrap_shimrun bench-exec
-
-tmp=$(mktemp -d /tmp/bench-exec.XXXXXX)
-# On a tmpfs, as containerd's bundles and shimrun's state are on a node.
-mount -t tmpfs -o size=64m,mode=0755 bench-exec "$tmp" ||
-	{ rmdir "$tmp"; die "cannot mount a tmpfs on $tmp"; }
+bench_prepare bench-exec
+bench_tmpfs bench-exec
 export SHIMRUN_STATE_DIR=$tmp/state SHIMRUN_AUDIT_LOG=$tmp/audit.log
 runsc_rt=(runsc --root "$tmp/root.runsc" --platform="$RUNSC_PLATFORM" --network=none)
 cleanup() {

@@ -101,23 +101,11 @@ die() { echo "bench-lifecycle: FAIL: $*" >&2; exit 1; }
 . "$top_srcdir/tests/lib/containers.sh"
 # shellcheck source=tests/lib/bench.sh
 . "$top_srcdir/tests/lib/bench.sh"
-require_containers bench-lifecycle
-[ -n "${EPOCHREALTIME:-}" ] || die "bash ${BASH_VERSION} has no EPOCHREALTIME (bash 5 or later needed)"
-[ -x "$SHIMRUN" ] || die "no shimrun at $SHIMRUN"
-bench_counts bench-lifecycle ROUNDS ITERATIONS
-RUNC=$(command -v runc)
-
-# libtool's wrapper script: measure the program it wraps, with the library
-# path the wrapper would set.
-notes=()
-bench_unwrap_shimrun bench-lifecycle
-
-tmp=$(mktemp -d /tmp/bench-lifecycle.XXXXXX)
-# On a tmpfs, as containerd's bundles and shimrun's state are on a node
-# (/run): the fsyncs of shimrun's rewrite and records then cost what they
-# cost there (on this VM's ext4 /tmp, some 2 ms a create).
-mount -t tmpfs -o size=64m,mode=0755 bench-lifecycle "$tmp" ||
-	{ rmdir "$tmp"; die "cannot mount a tmpfs on $tmp"; }
+# libtool's wrapper script is unwrapped; on a tmpfs the fsyncs of
+# shimrun's rewrite and records cost what they cost on a node (on this VM's
+# ext4 /tmp, some 2 ms a create).
+bench_prepare bench-lifecycle
+bench_tmpfs bench-lifecycle
 # Searchable by all, as in bench-syscalls.sh: should a spec map root to
 # another uid, that uid must still reach the root file system.
 chmod 755 "$tmp"

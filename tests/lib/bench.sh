@@ -9,6 +9,13 @@
 #   bench_unwrap_shimrun NAME
 #                           when $SHIMRUN is libtool's wrapper script, point
 #                           it at the program it wraps (a note in notes[])
+#   bench_prepare NAME      what a benchmark that runs containers needs
+#                           (require_containers, bash 5's EPOCHREALTIME,
+#                           $SHIMRUN, ROUNDS and ITERATIONS), then RUNC,
+#                           notes=() and bench_unwrap_shimrun
+#   bench_tmpfs NAME        $tmp: a new directory on a tmpfs of its own, as
+#                           containerd's bundles and shimrun's state are on
+#                           a node (/run); its fsyncs cost what they cost there
 #   bench_host              "DATE; kernel K; CPU C (N cores)", for the first
 #                           line of the results
 #   bench_median [DIGITS]   "KEY SUBKEY MEDIAN" for each KEY SUBKEY of the
@@ -52,6 +59,23 @@ bench_unwrap_shimrun() {
 	notes+=("shimrun: $SHIMRUN is libtool's wrapper script: measured $real with LD_LIBRARY_PATH=$libdir (runc, exec'ed by it, inherits that)")
 	SHIMRUN=$real
 	export LD_LIBRARY_PATH=$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+}
+
+bench_prepare() {
+	require_containers "$1"
+	[ -n "${EPOCHREALTIME:-}" ] ||
+		_bench_die "$1" "bash ${BASH_VERSION} has no EPOCHREALTIME (bash 5 or later needed)"
+	[ -x "$SHIMRUN" ] || _bench_die "$1" "no shimrun at $SHIMRUN"
+	bench_counts "$1" ROUNDS ITERATIONS
+	RUNC=$(command -v runc)
+	notes=()
+	bench_unwrap_shimrun "$1"
+}
+
+bench_tmpfs() {
+	tmp=$(mktemp -d "/tmp/$1.XXXXXX")
+	mount -t tmpfs -o size=64m,mode=0755 "$1" "$tmp" ||
+		{ rmdir "$tmp"; _bench_die "$1" "cannot mount a tmpfs on $tmp"; }
 }
 
 bench_host() {
